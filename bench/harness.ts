@@ -1,0 +1,126 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { median } from 'mathjs';
+import { writeFileAtomic } from '../examples/atomic-write.ts';
+
+export interface MeasureOptions {
+  /** Untimed calls before timing starts (JIT warm-up, caches). Default 2. */
+  warmup?: number;
+  /** Minimum number of timed calls. Default 7. */
+  reps?: number;
+  /** Keep timing calls past `reps` until their total reaches this many milliseconds. Default 0. */
+  minTimeMs?: number;
+}
+
+export interface Measurement {
+  medianMs: number;
+  minMs: number;
+  /** Duration of every timed call, milliseconds, in call order. */
+  samples: number[];
+}
+
+const minimum = (values: number[]) => values.reduce((a, b) => Math.min(a, b), Infinity);
+
+function nonNegativeInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got ${value}`);
+  return value;
+}
+
+/**
+ * Times `fn` with `process.hrtime.bigint()`: `warmup` untimed calls, then at least `reps` timed calls,
+ * continuing until the timed calls add up to `minTimeMs`.
+ *
+ * @returns median and minimum of the per-call times in milliseconds, and all samples.
+ * @throws Error when `warmup` or `reps` is not a non-negative integer, or `reps` is 0.
+ */
+export function measure(fn: () => void, { warmup = 2, reps = 7, minTimeMs = 0 }: MeasureOptions = {}): Measurement {
+  nonNegativeInteger('warmup', warmup);
+  if (nonNegativeInteger('reps', reps) === 0) throw new Error('reps must be at least 1');
+  for (let i = 0; i < warmup; i++) fn();
+
+  const samples: number[] = [];
+  let totalMs = 0;
+  while (samples.length < reps || totalMs < minTimeMs) {
+    const start = process.hrtime.bigint();
+    fn();
+    const elapsedMs = Number(process.hrtime.bigint() - start) / 1e6;
+    samples.push(elapsedMs);
+    totalMs += elapsedMs;
+  }
+  return { medianMs: median(samples), minMs: minimum(samples), samples };
+}
+
+export interface RunsOptions extends MeasureOptions {
+  /** How many independent measurements to take. Default 5. */
+  count?: number;
+}
+
+export interface RunsMeasurement {
+  /** Median of the per-run medians, milliseconds. */
+  medianMs: number;
+  /** Fastest single call over all runs, milliseconds. */
+  minMs: number;
+  runs: Measurement[];
+}
+
+/**
+ * Repeats `measure(fn, options)` `count` times (each with its own warm-up) and summarises with the
+ * median of the per-run medians, which is steadier than one long run on a noisy machine.
+ *
+ * @throws Error when `count` is not a positive integer, or as `measure` does.
+ */
+export function runs(fn: () => void, { count = 5, ...measureOptions }: RunsOptions = {}): RunsMeasurement {
+  if (nonNegativeInteger('count', count) === 0) throw new Error('count must be at least 1');
+  const measurements: Measurement[] = [];
+  for (let i = 0; i < count; i++) measurements.push(measure(fn, measureOptions));
+  return {
+    medianMs: median(measurements.map((m) => m.medianMs)),
+    minMs: minimum(measurements.map((m) => m.minMs)),
+    runs: measurements,
+  };
+}
+
+function formatCell(value: string | number | undefined): string {
+  if (value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (Number.isInteger(value) || !Number.isFinite(value)) return String(value);
+  const magnitude = Math.abs(value);
+  return value.toFixed(magnitude >= 100 ? 1 : magnitude >= 1 ? 2 : 3);
+}
+
+/**
+ * Formats rows as a Markdown table with padded, aligned columns (numbers right-aligned, text left).
+ * Columns are the union of the rows' keys in order of first appearance; a missing cell is blank.
+ * Non-integer numbers get 1 to 3 decimals by magnitude; pass strings to control formatting.
+ *
+ * @returns the table, lines joined by '\n', no trailing newline; '' for no rows.
+ */
+export function formatTable(rows: Record<string, string | number>[]): string {
+  if (rows.length === 0) return '';
+  const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))];
+  const numeric = columns.map((column) => rows.every((row) => row[column] === undefined || typeof row[column] === 'number'));
+  const cells = rows.map((row) => columns.map((column) => formatCell(row[column])));
+  const widths = columns.map((column, i) => Math.max(3, column.length, ...cells.map((line) => line[i].length)));
+
+  const pad = (text: string, i: number) => (numeric[i] ? text.padStart(widths[i]) : text.padEnd(widths[i]));
+  const line = (texts: string[]) => `| ${texts.map(pad).join(' | ')} |`;
+  const rule = `|${widths.map((width, i) => (numeric[i] ? `${'-'.repeat(width + 1)}:` : '-'.repeat(width + 2))).join('|')}|`;
+  return [line(columns), rule, ...cells.map(line)].join('\n');
+}
+
+/**
+ * Writes `json` as pretty-printed JSON to `<dir>/<name>.json`, creating `dir` if needed, atomically
+ * (temporary file in `dir`, then rename), so an interrupted benchmark never leaves a truncated result.
+ *
+ * @returns the path written.
+ * @throws Error when `name` is empty or contains a path separator; filesystem errors.
+ */
+export function writeResults(dir: string, name: string, json: unknown): string {
+  if (name === '' || /[\\/]/.test(name) || name === '.' || name === '..') {
+    throw new Error(`writeResults: name must be a plain file name, got ${JSON.stringify(name)}`);
+  }
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, name.endsWith('.json') ? name : `${name}.json`);
+  writeFileAtomic(path, `${JSON.stringify(json, null, 2)}\n`);
+  return path;
+}

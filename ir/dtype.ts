@@ -1,0 +1,106 @@
+/**
+ * Scalar element types of Tessera tensors and their properties.
+ *
+ * Integer arithmetic wraps to the type's width (two's complement), as in Halide. `bool` is the type of
+ * comparisons; it is never stored in a tensor.
+ */
+export type DType = 'f32' | 'f64' | 'i32' | 'u32' | 'i16' | 'u16' | 'i8' | 'u8' | 'bool';
+
+export const DTYPES: readonly DType[] = ['f32', 'f64', 'i32', 'u32', 'i16', 'u16', 'i8', 'u8'];
+
+export type TypedArray =
+  | Float32Array | Float64Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array | Uint8Array;
+
+interface DTypeInfo {
+  readonly bits: number;
+  readonly isFloat: boolean;
+  readonly isSigned: boolean;
+  readonly arrayType: { new (n: number): TypedArray; new (buf: ArrayBufferLike, off: number, n: number): TypedArray; BYTES_PER_ELEMENT: number };
+}
+
+const INFO: Record<Exclude<DType, 'bool'>, DTypeInfo> = {
+  f32: { bits: 32, isFloat: true, isSigned: true, arrayType: Float32Array },
+  f64: { bits: 64, isFloat: true, isSigned: true, arrayType: Float64Array },
+  i32: { bits: 32, isFloat: false, isSigned: true, arrayType: Int32Array },
+  u32: { bits: 32, isFloat: false, isSigned: false, arrayType: Uint32Array },
+  i16: { bits: 16, isFloat: false, isSigned: true, arrayType: Int16Array },
+  u16: { bits: 16, isFloat: false, isSigned: false, arrayType: Uint16Array },
+  i8: { bits: 8, isFloat: false, isSigned: true, arrayType: Int8Array },
+  u8: { bits: 8, isFloat: false, isSigned: false, arrayType: Uint8Array },
+};
+
+function info(t: DType): DTypeInfo {
+  if (t === 'bool') throw new TypeError('bool has no storage representation');
+  return INFO[t];
+}
+
+export function isDType(s: unknown): s is DType {
+  return typeof s === 'string' && (s === 'bool' || s in INFO);
+}
+export const bits = (t: DType): number => (t === 'bool' ? 1 : info(t).bits);
+export const bytes = (t: DType): number => info(t).bits / 8;
+export const isFloat = (t: DType): boolean => t !== 'bool' && info(t).isFloat;
+export const isInt = (t: DType): boolean => t !== 'bool' && !info(t).isFloat;
+export const isSigned = (t: DType): boolean => t !== 'bool' && info(t).isSigned;
+export const arrayTypeOf = (t: DType) => info(t).arrayType;
+
+/** The dtype whose typed array `a` is, or undefined for other objects. */
+export function dtypeOfArray(a: unknown): DType | undefined {
+  for (const t of DTYPES) if (a instanceof INFO[t as Exclude<DType, 'bool'>].arrayType) return t;
+  return undefined;
+}
+
+/**
+ * Wraps or rounds the exact result `v` of an arithmetic operation on values of type `t` to `t`:
+ * f32 rounds to nearest (Math.fround), integers wrap to their width (two's complement), bool is 0/1.
+ */
+export function wrap(t: DType, v: number): number {
+  switch (t) {
+    case 'f32': return Math.fround(v);
+    case 'f64': return v;
+    case 'bool': return v ? 1 : 0;
+    case 'i32': return toInt32(v);
+    case 'u32': return toInt32(v) >>> 0;
+    case 'i16': return (toInt32(v) << 16) >> 16;
+    case 'u16': return toInt32(v) & 0xffff;
+    case 'i8': return (toInt32(v) << 24) >> 24;
+    case 'u8': return toInt32(v) & 0xff;
+  }
+}
+
+/** Exact modulo-2^32 wrap of an integral double (beyond 2^53 precision is already lost). */
+function toInt32(v: number): number {
+  if (Math.abs(v) < 2147483648) return v | 0;
+  const m = v - Math.floor(v / 4294967296) * 4294967296;
+  return m | 0;
+}
+
+/**
+ * Tessera's cast semantics, shared by every backend: float -> float rounds to nearest; float -> int
+ * truncates toward zero and saturates to the i32 range (u32: to [0, 2^32-1]), NaN -> 0 (WebAssembly's
+ * `trunc_sat`), then wraps to the target width; int -> int wraps; int -> float rounds to nearest.
+ */
+export function convert(from: DType, to: DType, v: number): number {
+  if (to === 'bool') return v !== 0 ? 1 : 0;
+  if (isFloat(from) && !isFloat(to)) {
+    let x = Number.isNaN(v) ? 0 : Math.trunc(v);
+    if (to === 'u32') return Math.min(Math.max(x, 0), 4294967295);
+    x = Math.min(Math.max(x, -2147483648), 2147483647);
+    return wrap(to, x);
+  }
+  return wrap(to, v);
+}
+
+/** Smallest and largest values of an integer dtype. */
+export function intRange(t: DType): [number, number] {
+  switch (t) {
+    case 'i32': return [-2147483648, 2147483647];
+    case 'u32': return [0, 4294967295];
+    case 'i16': return [-32768, 32767];
+    case 'u16': return [0, 65535];
+    case 'i8': return [-128, 127];
+    case 'u8': return [0, 255];
+    case 'bool': return [0, 1];
+    default: throw new TypeError(`${t} is not an integer type`);
+  }
+}

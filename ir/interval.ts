@@ -1,0 +1,114 @@
+/**
+ * Interval analysis over symbolic i32 expressions (Halide's Bounds.cpp, simplified): the range of
+ * values an expression takes when its variables range over given intervals. Bounds are expressions
+ * themselves (over the variables not in scope); `undefined` means unbounded on that side.
+ */
+import { type Expr, type Var, binary, constant, constValue } from './expr.js';
+import { simplify } from './simplify.js';
+import { intRange, isFloat } from './dtype.js';
+
+export interface Interval { readonly min?: Expr; readonly max?: Expr }
+
+export type Scope = ReadonlyMap<Var, Interval>;
+
+const point = (e: Expr): Interval => ({ min: e, max: e });
+const op2 = (op: 'add' | 'sub' | 'min' | 'max' | 'mul' | 'div', a?: Expr, b?: Expr): Expr | undefined =>
+  a && b ? simplify(binary(op, a, b)) : undefined;
+
+/** Smallest interval containing both. */
+export function union(a: Interval, b: Interval): Interval {
+  return { min: op2('min', a.min, b.min), max: op2('max', a.max, b.max) };
+}
+
+function isNonNegative(e: Expr, nonNegative: ReadonlySet<Var>): boolean {
+  const c = constValue(e);
+  if (c !== undefined) return c >= 0;
+  if (e.kind === 'var') return nonNegative.has(e.v);
+  if (e.kind === 'binary' && (e.op === 'add' || e.op === 'mul' || e.op === 'max' || e.op === 'min')) {
+    return isNonNegative(e.a, nonNegative) && isNonNegative(e.b, nonNegative);
+  }
+  return false;
+}
+
+/**
+ * The interval of values of the scalar `e` when each variable in `scope` ranges over its interval.
+ * `nonNegative` names variables known to be >= 0 (size parameters), which lets products with them be
+ * bounded. Non-index types (floats, loaded data) give their type's range or unbounded.
+ */
+export function boundsOf(e: Expr, scope: Scope, nonNegative: ReadonlySet<Var> = new Set()): Interval {
+  const go = (x: Expr): Interval => {
+    switch (x.kind) {
+      case 'const': return point(x);
+      case 'var': {
+        const i = scope.get(x.v);
+        return i ?? point(x);
+      }
+      case 'broadcast': return go(x.value);
+      case 'ramp': {
+        const b = go(x.base), s = go(x.stride);
+        const last = (v?: Expr) => op2('add', v, op2('mul', s.min === s.max ? s.min : undefined, constant(x.lanes - 1)));
+        const st = constValue(x.stride);
+        if (st === undefined) return {};
+        return st >= 0 ? { min: b.min, max: last(b.max) } : { min: last(b.min), max: b.max };
+      }
+      case 'binary': {
+        if (isFloat(x.dtype)) return {};
+        const a = go(x.a), b = go(x.b);
+        switch (x.op) {
+          case 'add': return { min: op2('add', a.min, b.min), max: op2('add', a.max, b.max) };
+          case 'sub': return { min: op2('sub', a.min, b.max), max: op2('sub', a.max, b.min) };
+          case 'min': return { min: op2('min', a.min, b.min), max: a.max && b.max ? op2('min', a.max, b.max) : a.max ?? b.max };
+          case 'max': return { min: a.min && b.min ? op2('max', a.min, b.min) : a.min ?? b.min, max: op2('max', a.max, b.max) };
+          case 'mul': {
+            const cb = constValue(x.b), ca = constValue(x.a);
+            const [v, c] = cb !== undefined ? [a, cb] : ca !== undefined ? [b, ca] : [undefined, undefined];
+            if (v && c !== undefined) {
+              const lo = op2('mul', v.min, constant(c)), hi = op2('mul', v.max, constant(c));
+              return c >= 0 ? { min: lo, max: hi } : { min: hi, max: lo };
+            }
+            // A product with a non-negative point (a size parameter) scales monotonically.
+            for (const [val, p] of [[a, x.b], [b, x.a]] as const) {
+              const pi = go(p);
+              if (pi.min && pi.min === pi.max && isNonNegative(p, nonNegative)) {
+                return { min: op2('mul', val.min, p), max: op2('mul', val.max, p) };
+              }
+            }
+            return rangeOf(x);
+          }
+          case 'div': {
+            const c = constValue(x.b);
+            if (c !== undefined && c > 0) return { min: op2('div', a.min, x.b), max: op2('div', a.max, x.b) };
+            return rangeOf(x);
+          }
+          case 'mod': {
+            const c = constValue(x.b);
+            if (c !== undefined && c > 0) return { min: constant(0), max: constant(c - 1) };
+            return rangeOf(x);
+          }
+          default: return rangeOf(x);
+        }
+      }
+      case 'select': {
+        return union(go(x.t), go(x.f));
+      }
+      case 'let': {
+        const inner = new Map(scope);
+        inner.set(x.v, go(x.value));
+        return boundsOf(x.body, inner, nonNegative);
+      }
+      case 'cast': {
+        if (x.dtype === 'i32' && !isFloat(x.value.dtype) && x.value.dtype !== 'u32') return go(x.value);
+        return rangeOf(x);
+      }
+      default: return rangeOf(x);
+    }
+  };
+  return go(e);
+}
+
+/** The full range of the type of `e`: finite for narrow integers, unbounded otherwise. */
+function rangeOf(e: Expr): Interval {
+  if (e.dtype === 'i32' || e.dtype === 'u32' || isFloat(e.dtype)) return {};
+  const [lo, hi] = intRange(e.dtype);
+  return { min: constant(lo), max: constant(hi) };
+}

@@ -1,0 +1,29 @@
+/** Unrolling (Halide's UnrollLoops): an unrolled loop of constant extent becomes copies of its body. */
+import * as ir from '../ir/expr.js';
+import { type Stmt, block, mapStmtChildren, type StmtMapper } from '../ir/stmt.js';
+import { simplify, substituteStmt } from '../ir/simplify.js';
+import { printExpr } from '../ir/printer.js';
+import { ScheduleError } from '../schedule/error.js';
+import { MAX_UNROLL } from '../schedule/for_kind.js';
+import { stageAndAxis } from './loop_names.js';
+
+/** @throws ScheduleError when an unrolled loop's extent is not a constant or exceeds 256 */
+export function unrollLoops(s: Stmt): Stmt {
+  const m: StmtMapper = {
+    expr: (e) => e,
+    stmt: (x) => {
+      const y = mapStmtChildren(x, m);
+      if (y.kind !== 'for' || y.forKind !== 'unrolled') return y;
+      const ext = ir.constValue(simplify(y.extent));
+      const [stage, axis] = stageAndAxis(y.v.name);
+      if (ext === undefined) {
+        throw new ScheduleError(stage, axis, `unroll: the extent ${printExpr(y.extent)} is not a constant; use unroll(${axis}, factor) to split by a constant first`);
+      }
+      if (ext > MAX_UNROLL) throw new ScheduleError(stage, axis, `unroll: extent ${ext} exceeds ${MAX_UNROLL}; split it first`);
+      const copies: Stmt[] = [];
+      for (let i = 0; i < ext; i++) copies.push(substituteStmt(y.body, new Map([[y.v, simplify(ir.add(y.min, ir.constant(i)))]])));
+      return block(copies);
+    },
+  };
+  return m.stmt(s);
+}

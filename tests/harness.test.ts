@@ -1,0 +1,67 @@
+import test from 'ava';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { formatTable, measure, runs, writeResults } from '../bench/harness.ts';
+
+test('measure warms up, then takes at least reps samples', (t) => {
+  let calls = 0;
+  const result = measure(() => calls++, { warmup: 3, reps: 5 });
+  t.is(calls, 8);
+  t.is(result.samples.length, 5);
+  t.true(result.minMs <= result.medianMs);
+  t.true(result.samples.every((ms) => ms >= 0));
+});
+
+test('measure keeps sampling until minTimeMs is reached', (t) => {
+  const result = measure(() => {
+    const end = performance.now() + 1;
+    while (performance.now() < end);
+  }, { warmup: 0, reps: 1, minTimeMs: 10 });
+  t.true(result.samples.length >= 5);
+  t.true(result.samples.reduce((a, b) => a + b, 0) >= 10);
+});
+
+test('measure rejects reps = 0', (t) => {
+  t.throws(() => measure(() => {}, { reps: 0 }));
+});
+
+test('runs repeats measurements and takes the median of medians', (t) => {
+  const result = runs(() => {}, { count: 3, warmup: 0, reps: 2 });
+  t.is(result.runs.length, 3);
+  const medians = result.runs.map((r) => r.medianMs).sort((a, b) => a - b);
+  t.is(result.medianMs, medians[1]);
+});
+
+test('formatTable aligns columns: text left, numbers right, missing cells blank', (t) => {
+  const table = formatTable([
+    { peer: 'plain JS', ms: 4.15, n: 7 },
+    { peer: 'Halide', ms: 0.36 },
+    { peer: 'native', ms: 1234.56, n: 12 },
+  ]);
+  t.is(
+    table,
+    [
+      '| peer     |     ms |   n |',
+      '|----------|-------:|----:|',
+      '| plain JS |   4.15 |   7 |',
+      '| Halide   |  0.360 |     |',
+      '| native   | 1234.6 |  12 |',
+    ].join('\n'),
+  );
+  t.is(formatTable([]), '');
+});
+
+test('writeResults writes JSON atomically into a created folder', (t) => {
+  const base = mkdtempSync(join(tmpdir(), 'tessera-harness-test-'));
+  try {
+    const dir = join(base, 'results');
+    const path = writeResults(dir, 'blur', { medianMs: 1.5 });
+    t.is(path, join(dir, 'blur.json'));
+    t.deepEqual(JSON.parse(readFileSync(path, 'utf8')), { medianMs: 1.5 });
+    t.deepEqual(readdirSync(dir), ['blur.json']);
+    t.throws(() => writeResults(dir, '../escape', {}));
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});
