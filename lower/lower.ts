@@ -15,6 +15,7 @@ import { substituteLets } from './substitute_lets.js';
 import { type FlatLayout, flattenStorage, tensorLayout } from './storage_flattening.js';
 import { unrollLoops } from './unroll.js';
 import { vectorizeLoops } from './vectorize.js';
+import { promoteRegisters } from './promote_registers.js';
 
 export interface LowerOptions {
   /** Called with each pass's name and its output as text; `true` prints to stderr. */
@@ -74,6 +75,7 @@ export function lower(p: Pipeline, sch: Schedule = new Schedule(p), options: Low
   s = run('unroll', () => unrollLoops(s));
   s = run('vectorize', () => vectorizeLoops(s, notes));
   s = run('simplify', () => simplifyStmt(block([s])));
+  s = run('promote registers', () => promoteRegisters(s));
   const func: LoweredFunc = { name: options.name ?? p.outputs.map((o) => o.name).join('_'), body: s, params: p.params, args };
   verify(func);
   return { func, notes };

@@ -52,3 +52,17 @@ const cref = evaluate(pm, { A: { data: a, shape: [m, kk] }, B: { data: b, shape:
 const cout = new Float32Array(m * n);
 interpretWithTensors(lm.func, { M: m, N: n, K: kk }, { A: a, B: b, C: cout });
 console.log('matmul', cout.every((v, i) => v === cref[i]) ? 'OK' : 'MISMATCH');
+
+import { compile } from '../tessera.js';
+{
+  const f = compile(p, sch);
+  const out = f({ input: { data, shape: [h, w] } }).blur_y!.data;
+  let bad = 0; for (let i = 0; i < out.length; i++) if (out[i] !== ref[i]) bad++;
+  console.log('wasm classic blur', bad === 0 ? 'OK' : `MISMATCH ${bad}`);
+  const g = compile(p);
+  const out2 = g({ input: { data, shape: [h, w] } }).blur_y!.data;
+  console.log('wasm default blur', out2.every((v, i) => v === ref[i]) ? 'OK' : 'MISMATCH');
+  const mm = compile(pm, s2);
+  const c2 = mm({ A: { data: a, shape: [m, kk] }, B: { data: b, shape: [kk, n] } }).C!.data;
+  console.log('wasm matmul', c2.every((v, i) => v === cref[i]) ? 'OK' : 'MISMATCH', Array.from(c2.slice(0, 5)), Array.from(cref.slice(0, 5)));
+}

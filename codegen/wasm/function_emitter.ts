@@ -1,0 +1,570 @@
+/**
+ * Emits one lowered function as a binaryen function. Expressions are emitted as scalars, as v128
+ * chunks, or lane by lane (values.ts); anything an expression must evaluate once and read several
+ * times goes to a local set in the current statement's prelude. Preludes are scoped: the arms of a
+ * select with a scalar condition get their own, so only the chosen arm's loads run (ir/expr.ts).
+ */
+import binaryen from 'binaryen';
+import * as ir from '../../ir/expr.js';
+import type { LoweredFunc, Stmt } from '../../ir/stmt.js';
+import { type DType, bits, bytes, isFloat } from '../../ir/dtype.js';
+import { printExpr } from '../../ir/printer.js';
+import {
+  type X, type Val, type VecVal, type SimdVal, type ScalarVal, wasmType, fitsSimd, shapeOf, lanesPerChunk, laneBitsOf,
+} from './values.js';
+import { type ScalarCtx, type HelperName, scalarBinary, scalarCmp, scalarCast, scalarLoad, scalarStore, scalarConst } from './scalar_ops.js';
+import { simdBinary, simdCmp, simdCall, simdCast, convertMask, splat, constChunk, extractLane, replaceLane } from './simd_ops.js';
+
+export class CodegenError extends Error {
+  override name = 'CodegenError';
+}
+
+type Binding =
+  | { readonly rep: 'scalar'; readonly local: number; readonly dtype: DType }
+  | { readonly rep: 'simd'; readonly locals: readonly number[]; readonly dtype: DType; readonly lanes: number; readonly laneBits: number }
+  | { readonly rep: 'lanes'; readonly locals: readonly number[]; readonly dtype: DType };
+
+type BufferBinding =
+  | { readonly kind: 'memory'; readonly base: number }
+  | { readonly kind: 'register'; readonly slotLanes: number; readonly slots: readonly (readonly number[])[] };
+
+/** Math functions WebAssembly lacks, imported from the host's Math (computed in f64). */
+export const IMPORTED_MATH: ReadonlySet<ir.MathFn> = new Set(['exp', 'log', 'sin', 'cos', 'tan', 'tanh', 'pow', 'atan2']);
+
+export interface EmittedFunction {
+  readonly helpers: ReadonlySet<HelperName>;
+  readonly mathImports: ReadonlySet<ir.MathFn>;
+  readonly messages: readonly string[];
+}
+
+const hasLoad = (e: ir.Expr): boolean => {
+  let found = false;
+  ir.walkExpr(e, (x) => { if (x.kind === 'load') found = true; });
+  return found;
+};
+
+export class FunctionEmitter implements ScalarCtx {
+  private readonly localTypes: binaryen.Type[] = [];
+  private prelude: X[] = [];
+  private readonly vars = new Map<ir.Var, Binding>();
+  private readonly buffers = new Map<ir.Buffer, BufferBinding>();
+  private labels = 0;
+  private readonly nParams: number;
+  private readonly spLocal = 0;
+  readonly helpers = new Set<HelperName>();
+  readonly mathImports = new Set<ir.MathFn>();
+  readonly messages: string[] = [];
+
+  constructor(readonly m: binaryen.Module, private readonly f: LoweredFunc) {
+    // Parameters: the scratch (stack) pointer, the size parameters, the buffers' byte addresses.
+    this.nParams = 1 + f.params.length + f.args.length;
+    f.params.forEach((p, i) => this.vars.set(p, { rep: 'scalar', local: 1 + i, dtype: 'i32' }));
+    f.args.forEach((a, i) => this.buffers.set(a.buffer, { kind: 'memory', base: 1 + f.params.length + i }));
+  }
+
+  /** Adds the function to the module under `name`. */
+  emit(name: string): EmittedFunction {
+    const body = this.stmt(this.f.body);
+    const params = binaryen.createType(new Array(this.nParams).fill(binaryen.i32));
+    this.m.addFunction(name, params, binaryen.none, this.localTypes, body);
+    return { helpers: this.helpers, mathImports: this.mathImports, messages: this.messages };
+  }
+
+  // --- locals and preludes ----------------------------------------------------------------------
+  private newLocal(type: binaryen.Type): number {
+    this.localTypes.push(type);
+    return this.nParams + this.localTypes.length - 1;
+  }
+  private get(local: number, type: binaryen.Type): X { return this.m.local.get(local, type); }
+  share(e: X, type: binaryen.Type): () => X {
+    const l = this.newLocal(type);
+    this.prelude.push(this.m.local.set(l, e));
+    return () => this.get(l, type);
+  }
+  private shareV128 = (e: X): (() => X) => this.share(e, binaryen.v128);
+  helper(name: HelperName): string { this.helpers.add(name); return name; }
+
+  /** Runs `f` with a fresh prelude; returns the prelude it produced and its value. */
+  private scoped<T>(f: () => T): [X[], T] {
+    const saved = this.prelude;
+    this.prelude = [];
+    try {
+      const v = f();
+      return [this.prelude, v];
+    } finally {
+      this.prelude = saved;
+    }
+  }
+  /** A statement preceded by what its expressions set up. */
+  private statement(f: () => X): X {
+    const [pre, s] = this.scoped(f);
+    return pre.length ? this.m.block(null, [...pre, s]) : s;
+  }
+
+  // --- bindings -----------------------------------------------------------------------------------
+  private bind(v: ir.Var, val: Val): void {
+    switch (val.rep) {
+      case 'scalar': {
+        const l = this.newLocal(wasmType(val.dtype));
+        this.prelude.push(this.m.local.set(l, val.e));
+        this.vars.set(v, { rep: 'scalar', local: l, dtype: val.dtype });
+        return;
+      }
+      case 'simd': {
+        const locals = val.chunks.map((c) => { const l = this.newLocal(binaryen.v128); this.prelude.push(this.m.local.set(l, c)); return l; });
+        this.vars.set(v, { rep: 'simd', locals, dtype: val.dtype, lanes: val.lanes, laneBits: val.laneBits });
+        return;
+      }
+      case 'lanes': {
+        const locals = val.lanes.map((x) => { const l = this.newLocal(wasmType(val.dtype)); this.prelude.push(this.m.local.set(l, x)); return l; });
+        this.vars.set(v, { rep: 'lanes', locals, dtype: val.dtype });
+      }
+    }
+  }
+  private read(v: ir.Var): Val {
+    const b = this.vars.get(v);
+    if (!b) throw new CodegenError(`internal: variable ${v.name} has no binding`);
+    switch (b.rep) {
+      case 'scalar': return { rep: 'scalar', dtype: b.dtype, e: this.get(b.local, wasmType(b.dtype)) };
+      case 'simd': return { rep: 'simd', dtype: b.dtype, lanes: b.lanes, laneBits: b.laneBits, chunks: b.locals.map((l) => this.get(l, binaryen.v128)) };
+      case 'lanes': return { rep: 'lanes', dtype: b.dtype, lanes: b.locals.map((l) => this.get(l, wasmType(b.dtype))) };
+    }
+  }
+
+  // --- expressions --------------------------------------------------------------------------------
+  private val(e: ir.Expr): Val {
+    return e.lanes === 1 ? { rep: 'scalar', dtype: e.dtype, e: this.scalar(e) } : this.vector(e);
+  }
+
+  scalar(e: ir.Expr): X {
+    const m = this.m;
+    switch (e.kind) {
+      case 'const': return scalarConst(m, e.dtype, e.value);
+      case 'var': return (this.read(e.v) as ScalarVal).e;
+      case 'binary': return scalarBinary(this, e.op, e.dtype, this.scalar(e.a), this.scalar(e.b), ir.constValue(e.b));
+      case 'cmp': return scalarCmp(m, e.op, e.a.dtype, this.scalar(e.a), this.scalar(e.b));
+      case 'not': return m.i32.eqz(this.scalar(e.a));
+      case 'select': {
+        const c = this.scalar(e.cond);
+        if (!hasLoad(e.t) && !hasLoad(e.f)) return m.select(c, this.scalar(e.t), this.scalar(e.f));
+        const [pt, t] = this.scoped(() => this.scalar(e.t));
+        const [pf, f] = this.scoped(() => this.scalar(e.f));
+        const type = wasmType(e.dtype);
+        return m.if(c, pt.length ? m.block(null, [...pt, t], type) : t, pf.length ? m.block(null, [...pf, f], type) : f);
+      }
+      case 'cast': return scalarCast(m, e.value.dtype, e.dtype, this.scalar(e.value));
+      case 'call': return this.scalarCall(e.fn, e.dtype, e.args.map((a) => this.scalar(a)));
+      case 'load': {
+        const b = this.bufferOf(e.buffer);
+        if (b.kind === 'register') return this.registerSlot(b, e.buffer, e.index, 1)[0]!;
+        const { ptr, offset } = this.address(b, e.buffer, e.index);
+        return scalarLoad(m, e.buffer.dtype, offset, ptr);
+      }
+      case 'let': {
+        this.bind(e.v, this.val(e.value));
+        return this.scalar(e.body);
+      }
+      default:
+        throw new CodegenError(`internal: ${e.kind} is not a scalar expression (${printExpr(e)})`);
+    }
+  }
+
+  private scalarCall(fn: ir.MathFn, t: DType, args: X[]): X {
+    const m = this.m;
+    const f = t === 'f64' ? m.f64 : m.f32;
+    if (!isFloat(t)) {
+      if (fn !== 'abs') throw new CodegenError(`${fn} of ${t}`);
+      if (t === 'u8' || t === 'u16' || t === 'u32') return args[0]!;
+      const a = this.share(args[0]!, binaryen.i32);
+      return scalarCast(m, 'i32', t, m.select(m.i32.lt_s(a(), m.i32.const(0)), m.i32.sub(m.i32.const(0), a()), a()));
+    }
+    switch (fn) {
+      case 'sqrt': return f.sqrt(args[0]!);
+      case 'abs': return f.abs(args[0]!);
+      case 'floor': return f.floor(args[0]!);
+      case 'ceil': return f.ceil(args[0]!);
+      case 'trunc': return f.trunc(args[0]!);
+      case 'round': return f.nearest(args[0]!);
+      case 'erf': throw new CodegenError('erf is not implemented by the WebAssembly backend yet');
+      default: {
+        this.mathImports.add(fn);
+        const wide = args.map((a) => (t === 'f64' ? a : m.f64.promote(a)));
+        const r = m.call(`Math.${fn}`, wide, binaryen.f64);
+        return t === 'f64' ? r : m.f32.demote(r);
+      }
+    }
+  }
+
+  private vector(e: ir.Expr): VecVal {
+    const m = this.m;
+    const L = e.lanes;
+    switch (e.kind) {
+      case 'var': return this.read(e.v) as VecVal;
+      case 'broadcast': {
+        const laneBits = e.dtype === 'bool' ? Math.max(8, Math.min(64, 128 / L)) : bits(e.dtype);
+        if (!fitsSimd(L, laneBits)) {
+          const s = this.share(this.scalar(e.value), wasmType(e.dtype));
+          return { rep: 'lanes', dtype: e.dtype, lanes: Array.from({ length: L }, () => s()) };
+        }
+        const n = (L * laneBits) / 128;
+        const sh = shapeOf(e.dtype, laneBits);
+        let one: X;
+        const v = e.value;
+        const b = v.kind === 'load' ? this.bufferOf(v.buffer) : undefined;
+        if (v.kind === 'load' && b?.kind === 'memory' && e.dtype !== 'bool') {
+          const { ptr, offset } = this.address(b, v.buffer, v.index);
+          const splatLoad = { 8: m.v128.load8_splat, 16: m.v128.load16_splat, 32: m.v128.load32_splat, 64: m.v128.load64_splat }[laneBits]!;
+          one = splatLoad.call(m.v128, offset, laneBits / 8, ptr);
+        } else {
+          const s = this.scalar(v);
+          one = splat(m, sh, e.dtype === 'bool' ? (laneBits === 64 ? m.i64.extend_s(m.i32.sub(m.i32.const(0), s)) : m.i32.sub(m.i32.const(0), s)) : s);
+        }
+        if (n === 1) return { rep: 'simd', dtype: e.dtype, lanes: L, laneBits, chunks: [one] };
+        const g = this.shareV128(one);
+        return { rep: 'simd', dtype: e.dtype, lanes: L, laneBits, chunks: Array.from({ length: n }, () => g()) };
+      }
+      case 'ramp': {
+        if (e.dtype !== 'i32' || !fitsSimd(L, 32)) return this.rampLanes(e);
+        const base = this.share(this.scalar(e.base), binaryen.i32);
+        const cs = ir.constValue(e.stride);
+        const stride = cs === undefined ? this.share(this.scalar(e.stride), binaryen.i32) : undefined;
+        const chunks: X[] = [];
+        for (let c = 0; c < L / 4; c++) {
+          const idx = [0, 1, 2, 3].map((j) => c * 4 + j);
+          const step = cs !== undefined ? constChunk(m, 'i32', 32, idx.map((j) => j * cs)) : m.i32x4.mul(splat(m, 'i32x4', stride!()), constChunk(m, 'i32', 32, idx));
+          chunks.push(m.i32x4.add(splat(m, 'i32x4', base()), step));
+        }
+        return { rep: 'simd', dtype: 'i32', lanes: L, laneBits: 32, chunks };
+      }
+      case 'binary': return this.vectorBinary(e);
+      case 'cmp': {
+        const a = this.vector(e.a), b = this.vector(e.b);
+        const t = e.a.dtype;
+        if (a.rep === 'simd' && b.rep === 'simd' && t !== 'bool') {
+          const chunks = a.chunks.map((x, i) => simdCmp(m, e.op, t, x, b.chunks[i]!));
+          if (chunks.every((c) => c !== undefined)) return { rep: 'simd', dtype: 'bool', lanes: L, laneBits: bits(t), chunks: chunks as X[] };
+        }
+        const la = this.lanesOf(a), lb = this.lanesOf(b);
+        return { rep: 'lanes', dtype: 'bool', lanes: la.map((x, i) => scalarCmp(m, e.op, t, x, lb[i]!)) };
+      }
+      case 'not': {
+        const a = this.vector(e.a);
+        if (a.rep === 'simd') return { ...a, chunks: a.chunks.map((c) => m.v128.not(c)) };
+        return { rep: 'lanes', dtype: 'bool', lanes: a.lanes.map((x) => m.i32.eqz(x)) };
+      }
+      case 'select': return this.vectorSelect(e);
+      case 'cast': {
+        const v = this.vector(e.value);
+        if (v.rep === 'simd' && fitsSimd(L, laneBitsOf(e.dtype))) {
+          const chunks = simdCast(m, e.value.dtype, e.dtype, v.chunks, this.shareV128);
+          if (chunks) return { rep: 'simd', dtype: e.dtype, lanes: L, laneBits: laneBitsOf(e.dtype), chunks };
+        }
+        return { rep: 'lanes', dtype: e.dtype, lanes: this.lanesOf(v).map((x) => scalarCast(m, e.value.dtype, e.dtype, x)) };
+      }
+      case 'call': {
+        if (e.args.length === 1) {
+          const a = this.vector(e.args[0]!);
+          if (a.rep === 'simd') {
+            const chunks = a.chunks.map((c) => simdCall(m, e.fn, e.dtype, c));
+            if (chunks.every((c) => c !== undefined)) return { ...a, chunks: chunks as X[] };
+          }
+          return { rep: 'lanes', dtype: e.dtype, lanes: this.lanesOf(a).map((x) => this.scalarCall(e.fn, e.dtype, [x])) };
+        }
+        const args = e.args.map((a) => this.lanesOf(this.vector(a)));
+        return { rep: 'lanes', dtype: e.dtype, lanes: args[0]!.map((_, i) => this.scalarCall(e.fn, e.dtype, args.map((a) => a[i]!))) };
+      }
+      case 'load': return this.vectorLoad(e);
+      case 'let': {
+        this.bind(e.v, this.val(e.value));
+        return this.vector(e.body);
+      }
+      default:
+        throw new CodegenError(`internal: ${e.kind} is not a vector expression (${printExpr(e)})`);
+    }
+  }
+
+  private rampLanes(e: ir.Ramp): VecVal {
+    const base = this.share(this.scalar(e.base), wasmType(e.dtype));
+    const stride = this.share(this.scalar(e.stride), wasmType(e.dtype));
+    const lanes = Array.from({ length: e.lanes }, (_, i) => scalarBinary(this, 'add', e.dtype, base(), scalarBinary(this, 'mul', e.dtype, stride(), scalarConst(this.m, e.dtype, i))));
+    return { rep: 'lanes', dtype: e.dtype, lanes };
+  }
+
+  private vectorBinary(e: ir.Binary): VecVal {
+    const m = this.m;
+    const L = e.lanes;
+    let a = this.vector(e.a);
+    const b = this.vector(e.b);
+    const cb = ir.constValue(e.b);
+    if (a.rep === 'simd' && b.rep === 'simd') {
+      let bChunks = b.chunks;
+      if (e.dtype === 'bool' && a.laneBits !== b.laneBits) bChunks = convertMask(m, b.chunks, b.laneBits, a.laneBits, this.shareV128);
+      const bScalar = e.b.kind === 'broadcast' ? () => this.scalar((e.b as ir.Broadcast).value) : undefined;
+      if (e.op === 'div' || e.op === 'mod') a = { ...a, chunks: a.chunks.map((c) => this.shareV128(c)()) };
+      const t = e.dtype === 'bool' ? (a.laneBits === 32 ? 'i32' : a.laneBits === 16 ? 'i16' : a.laneBits === 8 ? 'i8' : 'i32') : e.dtype;
+      const first = simdBinary(m, e.op, t, a.chunks[0]!, bChunks[0]!, cb, bScalar);
+      if (first !== undefined) {
+        const rest = a.chunks.slice(1).map((c, i) => simdBinary(m, e.op, t, c, bChunks[i + 1]!, cb, bScalar)!);
+        return { rep: 'simd', dtype: e.dtype, lanes: L, laneBits: a.laneBits, chunks: [first, ...rest] };
+      }
+    }
+    const la = this.lanesOf(a), lb = this.lanesOf(b);
+    return { rep: 'lanes', dtype: e.dtype, lanes: la.map((x, i) => scalarBinary(this, e.op, e.dtype, x, lb[i]!, cb)) };
+  }
+
+  private vectorSelect(e: ir.Select): VecVal {
+    const m = this.m;
+    if (e.cond.lanes === 1) {
+      // Lazy: only the chosen arm runs, its result left in locals.
+      const c = this.scalar(e.cond);
+      const [pt, t] = this.scoped(() => this.toSimdOrLanes(this.vector(e.t)));
+      const [pf, f] = this.scoped(() => this.toSimdOrLanes(this.vector(e.f)));
+      const parts = (v: VecVal) => (v.rep === 'simd' ? v.chunks : v.lanes);
+      const types = (v: VecVal) => (v.rep === 'simd' ? v.chunks.map(() => binaryen.v128) : v.lanes.map(() => wasmType(v.dtype)));
+      // Both arms must agree on representation; fall back to lanes if they do not.
+      let tv = t, fv = f;
+      if (tv.rep !== fv.rep || (tv.rep === 'simd' && fv.rep === 'simd' && tv.laneBits !== fv.laneBits)) {
+        tv = { rep: 'lanes', dtype: e.dtype, lanes: this.lanesOfIn(pt, tv) };
+        fv = { rep: 'lanes', dtype: e.dtype, lanes: this.lanesOfIn(pf, fv) };
+      }
+      const locals = types(tv).map((ty) => this.newLocal(ty));
+      const setAll = (pre: X[], v: VecVal) => m.block(null, [...pre, ...parts(v).map((x, i) => m.local.set(locals[i]!, x))]);
+      this.prelude.push(m.if(c, setAll(pt, tv), setAll(pf, fv)));
+      const ty = types(tv);
+      const reads = locals.map((l, i) => this.get(l, ty[i]!));
+      return tv.rep === 'simd' ? { ...tv, chunks: reads } : { rep: 'lanes', dtype: e.dtype, lanes: reads };
+    }
+    const c = this.vector(e.cond), t = this.vector(e.t), f = this.vector(e.f);
+    if (c.rep === 'simd' && t.rep === 'simd' && f.rep === 'simd') {
+      const mask = c.laneBits === t.laneBits ? c.chunks : convertMask(m, c.chunks, c.laneBits, t.laneBits, this.shareV128);
+      return { ...t, chunks: t.chunks.map((x, i) => m.v128.bitselect(x, f.chunks[i]!, mask[i]!)) };
+    }
+    const lc = this.lanesOf(c), lt = this.lanesOf(t), lf = this.lanesOf(f);
+    return { rep: 'lanes', dtype: e.dtype, lanes: lc.map((x, i) => m.select(x, lt[i]!, lf[i]!)) };
+  }
+
+  private toSimdOrLanes(v: VecVal): VecVal { return v; }
+  /** Lanes of `v`, sharing through the given prelude (used where the current prelude is another's). */
+  private lanesOfIn(pre: X[], v: VecVal): X[] {
+    const saved = this.prelude;
+    this.prelude = pre;
+    try { return this.lanesOf(v); } finally { this.prelude = saved; }
+  }
+
+  /** The lanes of a vector as scalar expressions (each usable once). */
+  private lanesOf(v: VecVal): X[] {
+    if (v.rep === 'lanes') return [...v.lanes];
+    const per = lanesPerChunk(v.laneBits);
+    const out: X[] = [];
+    for (const c of v.chunks) {
+      const g = this.shareV128(c);
+      for (let i = 0; i < per && out.length < v.lanes; i++) out.push(extractLane(this.m, v.dtype, v.laneBits, g(), i));
+    }
+    return out;
+  }
+
+  /** Packs scalar lanes into chunks. */
+  private packLanes(dtype: DType, lanes: readonly X[]): SimdVal {
+    const laneBits = laneBitsOf(dtype);
+    const per = lanesPerChunk(laneBits);
+    const sh = shapeOf(dtype, laneBits);
+    const chunks: X[] = [];
+    for (let c = 0; c < lanes.length / per; c++) {
+      let chunk = splat(this.m, sh, dtype === 'bool' ? this.m.i32.sub(this.m.i32.const(0), lanes[c * per]!) : lanes[c * per]!);
+      for (let i = 1; i < per; i++) chunk = replaceLane(this.m, dtype, laneBits, chunk, i, lanes[c * per + i]!);
+      chunks.push(chunk);
+    }
+    return { rep: 'simd', dtype, lanes: lanes.length, laneBits, chunks };
+  }
+
+  private vectorLoad(e: ir.Load): VecVal {
+    const m = this.m;
+    const b = this.bufferOf(e.buffer);
+    const t = e.dtype;
+    const L = e.lanes;
+    if (b.kind === 'register') {
+      const slots = this.registerSlot(b, e.buffer, e.index, L);
+      return fitsSimd(b.slotLanes, bits(t)) ? { rep: 'simd', dtype: t, lanes: L, laneBits: bits(t), chunks: slots } : { rep: 'lanes', dtype: t, lanes: slots };
+    }
+    if (e.index.kind === 'ramp' && ir.constValue(e.index.stride) === 1 && fitsSimd(L, bits(t))) {
+      const { ptr, offset } = this.address(b, e.buffer, e.index.base);
+      const n = (L * bits(t)) / 128;
+      const p = n > 1 ? this.share(ptr, binaryen.i32) : () => ptr;
+      const chunks = Array.from({ length: n }, (_, i) => m.v128.load(offset + i * 16, bytes(t), p()));
+      return { rep: 'simd', dtype: t, lanes: L, laneBits: bits(t), chunks };
+    }
+    // Gather: lane by lane.
+    const idx = this.lanesOf(this.vector(e.index));
+    const lanes = idx.map((i) => scalarLoad(m, t, 0, this.scaledAddress(b.base, i, bytes(t))));
+    return fitsSimd(L, bits(t)) ? this.packLanes(t, lanes) : { rep: 'lanes', dtype: t, lanes };
+  }
+
+  // --- memory ---------------------------------------------------------------------------------------
+  private bufferOf(buf: ir.Buffer): BufferBinding {
+    const b = this.buffers.get(buf);
+    if (!b) throw new CodegenError(`internal: buffer ${buf.name} is not allocated here`);
+    return b;
+  }
+  private scaledAddress(base: number, index: X, size: number): X {
+    const m = this.m;
+    const scaled = size === 1 ? index : m.i32.shl(index, m.i32.const(Math.log2(size)));
+    return m.i32.add(this.get(base, binaryen.i32), scaled);
+  }
+  /** Byte address of element `index` of `buf`: a pointer plus a constant offset folded from the index. */
+  private address(b: BufferBinding & { kind: 'memory' }, buf: ir.Buffer, index: ir.Expr): { ptr: X; offset: number } {
+    const size = bytes(buf.dtype);
+    let rest: ir.Expr | undefined = index;
+    let c = 0;
+    const ci = ir.constValue(index);
+    if (ci !== undefined && index.lanes === 1) { rest = undefined; c = ci; }
+    else if (index.kind === 'binary' && index.op === 'add') {
+      const k = ir.constValue(index.b);
+      if (k !== undefined) { rest = index.a; c = k; }
+    }
+    if (c < 0 || c * size > 0x7fffffff) { rest = index; c = 0; }
+    const ptr = rest ? this.scaledAddress(b.base, this.scalar(rest), size) : this.get(b.base, binaryen.i32);
+    return { ptr, offset: c * size };
+  }
+  /** The locals of a register-promoted buffer read or written at a constant index. */
+  private registerSlot(b: BufferBinding & { kind: 'register' }, buf: ir.Buffer, index: ir.Expr, lanes: number): X[] {
+    const start = ir.constValue(index.kind === 'ramp' ? index.base : index);
+    if (start === undefined || lanes !== b.slotLanes || start % lanes !== 0) {
+      throw new CodegenError(`internal: register buffer ${buf.name} accessed at ${printExpr(index)}`);
+    }
+    const type = fitsSimd(lanes, bits(buf.dtype)) ? binaryen.v128 : wasmType(buf.dtype);
+    return b.slots[start / lanes]!.map((l) => this.get(l, type));
+  }
+
+  // --- statements -----------------------------------------------------------------------------------
+  private stmt(s: Stmt): X {
+    const m = this.m;
+    switch (s.kind) {
+      case 'block': return m.block(null, s.stmts.map((x) => this.stmt(x)));
+      case 'produce': return this.stmt(s.body);
+      case 'letStmt': return this.statement(() => { this.bind(s.v, this.val(s.value)); return this.stmt(s.body); });
+      case 'if': return this.statement(() => m.if(this.scalar(s.cond), this.stmt(s.then), s.else ? this.stmt(s.else) : undefined));
+      case 'assert': return this.statement(() => {
+        this.messages.push(s.message);
+        return m.if(m.i32.eqz(this.scalar(s.cond)), m.block(null, [m.call('abort', [m.i32.const(this.messages.length - 1)], binaryen.none), m.unreachable()]));
+      });
+      case 'for': return this.forLoop(s);
+      case 'store': return this.statement(() => this.store(s));
+      case 'allocate': return this.allocate(s);
+      case 'provide': case 'realize':
+        throw new CodegenError(`internal: ${s.kind} of ${s.func.name} reached code generation`);
+    }
+  }
+
+  private forLoop(s: Stmt & { kind: 'for' }): X {
+    const m = this.m;
+    if (s.forKind === 'gpu_block' || s.forKind === 'gpu_thread') {
+      throw new CodegenError(`loop ${s.v.name} is bound to the GPU grid (${s.forKind}); compile with the webgpu target, or remove the binding for wasm`);
+    }
+    return this.statement(() => {
+      const i = this.newLocal(binaryen.i32), end = this.newLocal(binaryen.i32);
+      this.vars.set(s.v, { rep: 'scalar', local: i, dtype: 'i32' });
+      const label = `l${this.labels++}`;
+      const get = (l: number) => this.get(l, binaryen.i32);
+      const init = [m.local.set(i, this.scalar(s.min)), m.local.set(end, m.i32.add(get(i), this.scalar(s.extent)))];
+      const body = this.stmt(s.body);
+      return m.block(`${label}_exit`, [
+        ...init,
+        m.br(`${label}_exit`, m.i32.ge_s(get(i), get(end))),
+        m.loop(label, m.block(null, [
+          body,
+          m.local.set(i, m.i32.add(get(i), m.i32.const(1))),
+          m.br(label, m.i32.lt_s(get(i), get(end))),
+        ])),
+      ]);
+    });
+  }
+
+  private store(s: Stmt & { kind: 'store' }): X {
+    const m = this.m;
+    const b = this.bufferOf(s.buffer);
+    const t = s.buffer.dtype;
+    const L = s.value.lanes;
+    if (b.kind === 'register') {
+      const v = this.val(s.value);
+      const parts = v.rep === 'scalar' ? [v.e] : v.rep === 'simd' ? v.chunks : v.lanes;
+      const slot = this.registerSlotLocals(b, s.buffer, s.index, L);
+      return m.block(null, parts.map((x, i) => m.local.set(slot[i]!, x)));
+    }
+    if (L === 1) {
+      const value = this.scalar(s.value);
+      const { ptr, offset } = this.address(b, s.buffer, s.index);
+      return scalarStore(m, t, offset, ptr, value);
+    }
+    let v = this.vector(s.value);
+    if (s.index.kind === 'ramp' && ir.constValue(s.index.stride) === 1 && fitsSimd(L, bits(t))) {
+      if (v.rep === 'lanes') v = this.packLanes(t, v.lanes);
+      const chunks = (v as SimdVal).chunks;
+      const { ptr, offset } = this.address(b, s.buffer, s.index.base);
+      const p = chunks.length > 1 ? this.share(ptr, binaryen.i32) : () => ptr;
+      return m.block(null, chunks.map((c, i) => m.v128.store(offset + i * 16, bytes(t), p(), c)));
+    }
+    const idx = this.lanesOf(this.vector(s.index));
+    const lanes = this.lanesOf(v);
+    return m.block(null, idx.map((i, k) => scalarStore(m, t, 0, this.scaledAddress(b.base, i, bytes(t)), lanes[k]!)));
+  }
+  private registerSlotLocals(b: BufferBinding & { kind: 'register' }, buf: ir.Buffer, index: ir.Expr, lanes: number): readonly number[] {
+    const start = ir.constValue(index.kind === 'ramp' ? index.base : index);
+    if (start === undefined || lanes !== b.slotLanes || start % lanes !== 0) throw new CodegenError(`internal: register buffer ${buf.name} written at ${printExpr(index)}`);
+    return b.slots[start / lanes]!;
+  }
+
+  private allocate(s: Stmt & { kind: 'allocate' }): X {
+    const m = this.m;
+    const t = s.buffer.dtype;
+    if (s.scope === 'register') {
+      const size = ir.constValue(s.size)!;
+      const slotLanes = registerSlotLanes(s.body, s.buffer) ?? 1;
+      const simd = fitsSimd(slotLanes, bits(t));
+      const perSlot = simd ? (slotLanes * bits(t)) / 128 : slotLanes;
+      const slots = Array.from({ length: size / slotLanes }, () => Array.from({ length: perSlot }, () => this.newLocal(simd ? binaryen.v128 : wasmType(t))));
+      this.buffers.set(s.buffer, { kind: 'register', slotLanes, slots });
+      const body = this.stmt(s.body);
+      this.buffers.delete(s.buffer);
+      return body;
+    }
+    return this.statement(() => {
+      const base = this.newLocal(binaryen.i32);
+      const sp = () => this.get(this.spLocal, binaryen.i32);
+      const sizeBytes = m.i32.and(m.i32.add(m.i32.mul(this.scalar(s.size), m.i32.const(bytes(t))), m.i32.const(15)), m.i32.const(~15));
+      this.messages.push(`out of memory allocating ${s.buffer.name}`);
+      const oom = this.messages.length - 1;
+      const needed = m.i32.sub(m.i32.shr_u(m.i32.add(sp(), m.i32.const(65535)), m.i32.const(16)), m.memory.size());
+      this.prelude.push(
+        m.local.set(base, sp()),
+        m.local.set(this.spLocal, m.i32.add(sp(), sizeBytes)),
+        m.if(m.i32.gt_s(needed, m.i32.const(0)),
+          m.if(m.i32.eq(m.memory.grow(m.i32.sub(m.i32.shr_u(m.i32.add(sp(), m.i32.const(65535)), m.i32.const(16)), m.memory.size())), m.i32.const(-1)),
+            m.block(null, [m.call('abort', [m.i32.const(oom)], binaryen.none), m.unreachable()]))),
+      );
+      this.buffers.set(s.buffer, { kind: 'memory', base });
+      const body = this.stmt(s.body);
+      this.buffers.delete(s.buffer);
+      return m.block(null, [body, m.local.set(this.spLocal, this.get(base, binaryen.i32))]);
+    });
+  }
+}
+
+/** The lane count every access of a register buffer uses (register promotion guarantees one). */
+function registerSlotLanes(s: Stmt, buf: ir.Buffer): number | undefined {
+  let lanes: number | undefined;
+  const see = (e: ir.Expr) => ir.walkExpr(e, (x) => { if (x.kind === 'load' && x.buffer === buf) lanes = x.lanes; });
+  const visit = (x: Stmt): void => {
+    switch (x.kind) {
+      case 'store': if (x.buffer === buf) lanes = x.value.lanes; see(x.index); see(x.value); return;
+      case 'for': see(x.min); see(x.extent); visit(x.body); return;
+      case 'letStmt': see(x.value); visit(x.body); return;
+      case 'if': see(x.cond); visit(x.then); if (x.else) visit(x.else); return;
+      case 'block': x.stmts.forEach(visit); return;
+      case 'allocate': case 'produce': visit(x.body); return;
+      case 'assert': see(x.cond); return;
+      default: return;
+    }
+  };
+  visit(s);
+  return lanes;
+}

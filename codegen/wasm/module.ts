@@ -1,0 +1,78 @@
+/**
+ * Builds the WebAssembly module of a lowered function through binaryen: features SIMD128,
+ * non-trapping float-to-int and sign extension; memory imported from the runtime (env.memory);
+ * env.abort(messageIndex) for failed asserts; host Math for transcendental functions. Every module is
+ * validated by binaryen, then optimized with its passes.
+ */
+import binaryen from 'binaryen';
+import * as ir from '../../ir/expr.js';
+import type { LoweredFunc } from '../../ir/stmt.js';
+import type { ArgSpec, KernelSignature, ShapeExpr } from '../../runtime/signature.js';
+import { printExpr } from '../../ir/printer.js';
+import { FunctionEmitter, CodegenError } from './function_emitter.js';
+import { addHelper } from './scalar_ops.js';
+
+export interface WasmArtifact {
+  readonly binary: Uint8Array;
+  readonly signature: KernelSignature;
+  /** binaryen's text form of the optimized module. */
+  readonly text: string;
+}
+
+export interface WasmOptions {
+  /** binaryen optimization level 0-4 (default 3). */
+  readonly optimizeLevel?: number;
+}
+
+function shapeExpr(e: ir.Expr): ShapeExpr {
+  switch (e.kind) {
+    case 'const': return e.value;
+    case 'var': return e.v.name;
+    case 'binary':
+      if (e.op === 'add' || e.op === 'sub' || e.op === 'mul' || e.op === 'div' || e.op === 'min' || e.op === 'max') {
+        return { op: e.op, a: shapeExpr(e.a), b: shapeExpr(e.b) };
+      }
+  }
+  throw new CodegenError(`the shape extent ${printExpr(e)} is not arithmetic on size variables`);
+}
+
+/**
+ * @param f a lowered function (lower/lower.ts)
+ * @returns the module's bytes, its calling convention and its text
+ * @throws CodegenError when the function uses something this backend does not implement, or when
+ *   binaryen's validation fails (a compiler bug: the message includes the module text)
+ */
+export function compileToWasm(f: LoweredFunc, options: WasmOptions = {}): WasmArtifact {
+  const m = new binaryen.Module();
+  try {
+    m.setFeatures(binaryen.Features.MVP | binaryen.Features.SIMD128 | binaryen.Features.NontrappingFPToInt
+      | binaryen.Features.SignExt | binaryen.Features.BulkMemory | binaryen.Features.MutableGlobals);
+    m.setMemory(1, 65536, null, [], false, false, 'memory');
+    m.addMemoryImport('memory', 'env', 'memory');
+    m.addFunctionImport('abort', 'env', 'abort', binaryen.i32, binaryen.none);
+    const emitter = new FunctionEmitter(m, f);
+    const out = emitter.emit('main');
+    for (const h of out.helpers) addHelper(m, h);
+    for (const fn of out.mathImports) {
+      const params = binaryen.createType(fn === 'pow' || fn === 'atan2' ? [binaryen.f64, binaryen.f64] : [binaryen.f64]);
+      m.addFunctionImport(`Math.${fn}`, 'Math', fn, params, binaryen.f64);
+    }
+    m.addFunctionExport('main', 'main');
+    if (!m.validate()) {
+      throw new CodegenError(`binaryen rejected the module generated for ${f.name} (a compiler bug):\n${m.emitText().slice(0, 20000)}`);
+    }
+    binaryen.setOptimizeLevel(options.optimizeLevel ?? 3);
+    binaryen.setShrinkLevel(0);
+    if ((options.optimizeLevel ?? 3) > 0) m.optimize();
+    const args: ArgSpec[] = f.args.map((a) => ({
+      name: a.buffer.name, dtype: a.buffer.dtype as ArgSpec['dtype'], role: a.role, shape: a.shape.map(shapeExpr),
+    }));
+    const signature: KernelSignature = {
+      name: f.name, entry: 'main', params: f.params.map((p) => p.name), args,
+      messages: out.messages, mathImports: [...out.mathImports],
+    };
+    return { binary: m.emitBinary(), signature, text: m.emitText() };
+  } finally {
+    m.dispose();
+  }
+}

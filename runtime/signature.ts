@@ -1,0 +1,50 @@
+/**
+ * The calling convention of a compiled kernel, as plain JSON: what the runtime needs to call the
+ * WebAssembly function without the compiler. Shapes are small expressions over the size parameters.
+ */
+import type { DType } from '../ir/dtype.js';
+
+/** A shape extent: a constant, a size parameter, or arithmetic on them (floor division). */
+export type ShapeExpr =
+  | number
+  | string
+  | { readonly op: 'add' | 'sub' | 'mul' | 'div' | 'min' | 'max'; readonly a: ShapeExpr; readonly b: ShapeExpr };
+
+export interface ArgSpec {
+  readonly name: string;
+  readonly dtype: Exclude<DType, 'bool'>;
+  readonly role: 'input' | 'output';
+  /** Outermost first; row-major with the last dimension contiguous. */
+  readonly shape: readonly ShapeExpr[];
+}
+
+export interface KernelSignature {
+  readonly name: string;
+  /** Exported function: (scratchAddress, ...params, ...argAddresses) -> void, all i32. */
+  readonly entry: string;
+  readonly params: readonly string[];
+  readonly args: readonly ArgSpec[];
+  /** Messages of asserts and runtime failures, by the index the kernel passes to env.abort. */
+  readonly messages: readonly string[];
+  /** Host Math functions the module imports (module "Math"). */
+  readonly mathImports: readonly string[];
+}
+
+/** Evaluates a shape expression with bound parameters. @throws Error for an unbound parameter */
+export function evalShape(e: ShapeExpr, params: ReadonlyMap<string, number>): number {
+  if (typeof e === 'number') return e;
+  if (typeof e === 'string') {
+    const v = params.get(e);
+    if (v === undefined) throw new Error(`size ${e} is not bound`);
+    return v;
+  }
+  const a = evalShape(e.a, params), b = evalShape(e.b, params);
+  switch (e.op) {
+    case 'add': return a + b;
+    case 'sub': return a - b;
+    case 'mul': return a * b;
+    case 'div': return Math.floor(a / b);
+    case 'min': return Math.min(a, b);
+    case 'max': return Math.max(a, b);
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * Runs a compiled WebAssembly kernel: instantiates it over a WebAssembly.Memory, places the tensors in
+ * linear memory (tensors allocated with `alloc` already live there and are not copied), calls it,
+ * and hands outputs back. Needs only the module bytes and its signature, never the compiler.
+ */
+import type { TypedArray, DType } from '../ir/dtype.js';
+import { arrayTypeOf, bytes } from '../ir/dtype.js';
+import type { KernelSignature } from './signature.js';
+import { type Tensor, ArgumentError, numel } from './tensor.js';
+import { bindArguments } from './bind.js';
+
+export class KernelError extends Error {
+  override name = 'KernelError';
+}
+
+const PAGE = 65536;
+const RESERVED = 1024;
+const align16 = (n: number) => (n + 15) & ~15;
+
+/** A tensor whose data lives in a kernel's linear memory; its view follows memory growth. */
+export class ResidentTensor implements Tensor {
+  private view: TypedArray | undefined;
+  constructor(private readonly memory: WebAssembly.Memory, readonly dtype: Exclude<DType, 'bool'>, readonly address: number, readonly shape: readonly number[]) {}
+  get data(): TypedArray {
+    if (!this.view || this.view.buffer !== this.memory.buffer) {
+      const T = arrayTypeOf(this.dtype);
+      this.view = new T(this.memory.buffer, this.address, numel(this.shape));
+    }
+    return this.view;
+  }
+}
+
+export class WasmKernel {
+  readonly memory: WebAssembly.Memory;
+  private readonly main: (...args: number[]) => void;
+  private residentTop = RESERVED;
+
+  private constructor(readonly signature: KernelSignature, instance: WebAssembly.Instance, memory: WebAssembly.Memory) {
+    this.memory = memory;
+    this.main = instance.exports[signature.entry] as (...args: number[]) => void;
+  }
+
+  /** Imports a kernel module needs, with env.abort raising the signature's messages. */
+  static imports(sig: KernelSignature, memory: WebAssembly.Memory): WebAssembly.Imports {
+    const math: Record<string, WebAssembly.ImportValue> = {};
+    for (const fn of sig.mathImports) math[fn] = (Math as unknown as Record<string, WebAssembly.ImportValue>)[fn]!;
+    return {
+      env: {
+        memory,
+        abort: (i: number) => { throw new KernelError(`${sig.name}: ${sig.messages[i] ?? `abort ${i}`}`); },
+      },
+      Math: math,
+    };
+  }
+
+  /** Compiles and instantiates synchronously (Node; browsers limit synchronous compiles to 4 KB). */
+  static instantiate(binary: Uint8Array, sig: KernelSignature, memory = new WebAssembly.Memory({ initial: 16, maximum: 65536 })): WasmKernel {
+    const module = new WebAssembly.Module(binary as BufferSource);
+    return new WasmKernel(sig, new WebAssembly.Instance(module, WasmKernel.imports(sig, memory)), memory);
+  }
+
+  static async instantiateAsync(binary: Uint8Array, sig: KernelSignature, memory = new WebAssembly.Memory({ initial: 16, maximum: 65536 })): Promise<WasmKernel> {
+    const { instance } = await WebAssembly.instantiate(binary as BufferSource, WasmKernel.imports(sig, memory));
+    return new WasmKernel(sig, instance, memory);
+  }
+
+  private ensure(bytesNeeded: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (bytesNeeded > have) this.memory.grow(Math.ceil((bytesNeeded - have) / PAGE));
+  }
+
+  /**
+   * A tensor in this kernel's memory: passing it to `run` copies nothing. Lives as long as the kernel.
+   * @throws ArgumentError for a bad shape
+   */
+  alloc(dtype: Exclude<DType, 'bool'>, shape: readonly number[]): ResidentTensor {
+    if (!shape.every((d) => Number.isInteger(d) && d >= 0)) throw new ArgumentError(`alloc: bad shape [${shape.join(', ')}]`);
+    const address = this.residentTop;
+    this.residentTop = align16(address + numel(shape) * bytes(dtype));
+    this.ensure(this.residentTop);
+    return new ResidentTensor(this.memory, dtype, address, shape);
+  }
+
+  /**
+   * Runs the kernel.
+   * @param inputs a tensor per input, by name
+   * @param outputs optional output tensors by name; allocated (shape from the size parameters) if absent
+   * @returns the output tensors by name
+   * @throws ArgumentError for bad arguments (named); KernelError for a failed runtime check or a trap
+   */
+  run(inputs: Readonly<Record<string, Tensor>>, outputs: Readonly<Record<string, Tensor>> = {}): Record<string, Tensor> {
+    const sig = this.signature;
+    const { params, tensors } = bindArguments(sig, inputs, outputs);
+    let top = this.residentTop;
+    const addresses: number[] = [];
+    const copies: [Tensor, number][] = [];
+    const inputsToCopy: [Tensor, number][] = [];
+    tensors.forEach((t, i) => {
+      if (t instanceof ResidentTensor && (t as ResidentTensor).address >= RESERVED) {
+        addresses.push(t.address);
+        return;
+      }
+      addresses.push(top);
+      copies.push([t, top]);
+      if (sig.args[i]!.role === 'input') inputsToCopy.push([t, top]);
+      top = align16(top + t.data.byteLength);
+    });
+    this.ensure(top + PAGE);
+    const buf = this.memory.buffer;
+    for (const [t, at] of inputsToCopy) {
+      new Uint8Array(buf, at, t.data.byteLength).set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+    }
+    try {
+      this.main(top, ...sig.params.map((p) => params.get(p)!), ...addresses);
+    } catch (e) {
+      if (e instanceof KernelError) throw e;
+      throw new KernelError(`${sig.name}: the kernel trapped: ${(e as Error).message}`);
+    }
+    const out: Record<string, Tensor> = {};
+    const after = this.memory.buffer;
+    sig.args.forEach((a, i) => {
+      if (a.role !== 'output') return;
+      const t = tensors[i]!;
+      const copy = copies.find(([c]) => c === t);
+      if (copy) {
+        new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength).set(new Uint8Array(after, copy[1], t.data.byteLength));
+      }
+      out[a.name] = t;
+    });
+    return out;
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Tessera's public API: define with dsl/, schedule with schedule/, then `compile` to a function.
+ *
+ *   const f = compile(pipeline(out), sch, { target: 'wasm-simd' });
+ *   const { out: result } = f({ input: { data, shape } });
+ */
+import { Pipeline } from './dsl/pipeline.js';
+import { Stage } from './dsl/func.js';
+import { Schedule } from './schedule/schedule.js';
+import { lower, type LowerOptions } from './lower/lower.js';
+import { printFunc } from './ir/printer.js';
+import type { LoweredFunc } from './ir/stmt.js';
+import { compileToWasm, type WasmOptions } from './codegen/wasm/module.js';
+import { interpret } from './codegen/interpreter.js';
+import { WasmKernel } from './runtime/wasm_kernel.js';
+import type { KernelSignature, ShapeExpr } from './runtime/signature.js';
+import { bindArguments } from './runtime/bind.js';
+import type { Tensor } from './runtime/tensor.js';
+import type { DType } from './ir/dtype.js';
+import * as ir from './ir/expr.js';
+
+export type Target = 'wasm-simd' | 'interp';
+
+export interface CompileOptions extends LowerOptions, WasmOptions {
+  /** `wasm-simd` (default): WebAssembly with 128-bit SIMD. `interp`: the IR interpreter (reference). */
+  readonly target?: Target;
+}
+
+/** A compiled pipeline: call it with input tensors (and optionally output tensors) by name. */
+export interface CompiledPipeline {
+  (inputs: Readonly<Record<string, Tensor>>, outputs?: Readonly<Record<string, Tensor>>): Record<string, Tensor>;
+  readonly target: Target;
+  readonly lowered: LoweredFunc;
+  /** The lowered loop nest as text. */
+  readonly loweredText: string;
+  readonly signature: KernelSignature;
+  /** WebAssembly bytes (wasm-simd only). */
+  readonly binary?: Uint8Array;
+  /** binaryen's text of the module (wasm-simd only). */
+  readonly wasmText?: string;
+  /** What the schedule asked for that lowering could not do as asked. */
+  readonly notes: readonly string[];
+  /** The kernel, for resident tensors (`kernel.alloc`) that avoid copies (wasm-simd only). */
+  readonly kernel?: WasmKernel;
+}
+
+function signatureOf(f: LoweredFunc): KernelSignature {
+  const shapeExpr = (e: ir.Expr): ShapeExpr => {
+    if (e.kind === 'const') return e.value;
+    if (e.kind === 'var') return e.v.name;
+    if (e.kind === 'binary' && ['add', 'sub', 'mul', 'div', 'min', 'max'].includes(e.op)) return { op: e.op as 'add', a: shapeExpr(e.a), b: shapeExpr(e.b) };
+    throw new Error(`shape extent is not arithmetic on sizes`);
+  };
+  return {
+    name: f.name, entry: 'main', params: f.params.map((p) => p.name), messages: [], mathImports: [],
+    args: f.args.map((a) => ({ name: a.buffer.name, dtype: a.buffer.dtype as Exclude<DType, 'bool'>, role: a.role, shape: a.shape.map(shapeExpr) })),
+  };
+}
+
+/**
+ * Compiles a pipeline with a schedule.
+ * @param what a pipeline, or its output stage(s)
+ * @param schedule a schedule of that pipeline (default: the default schedule)
+ * @returns a function taking input tensors by name and returning output tensors by name
+ * @throws ScheduleError for schedules that cannot be lowered; CodegenError for unsupported code
+ */
+export function compile(what: Pipeline | Stage | readonly Stage[], schedule?: Schedule, options: CompileOptions = {}): CompiledPipeline {
+  const p = what instanceof Pipeline ? what : new Pipeline(what instanceof Stage ? [what] : what);
+  const sch = schedule ?? new Schedule(p);
+  if (sch.pipeline !== p) throw new Error('compile: the schedule belongs to another pipeline; build it with new Schedule(pipeline)');
+  const { func, notes } = lower(p, sch, options);
+  const target = options.target ?? 'wasm-simd';
+  const base = { target, lowered: func, loweredText: printFunc(func), notes };
+  if (target === 'interp') {
+    const signature = signatureOf(func);
+    const run = (inputs: Readonly<Record<string, Tensor>>, outputs?: Readonly<Record<string, Tensor>>) => {
+      const { params, tensors } = bindArguments(signature, inputs, outputs);
+      interpret(func, new Map(func.params.map((v) => [v, params.get(v.name)!])), new Map(func.args.map((a, i) => [a.buffer, tensors[i]!.data])));
+      const out: Record<string, Tensor> = {};
+      func.args.forEach((a, i) => { if (a.role === 'output') out[a.buffer.name] = tensors[i]!; });
+      return out;
+    };
+    return Object.assign(run, base, { signature });
+  }
+  const art = compileToWasm(func, options);
+  const kernel = WasmKernel.instantiate(art.binary, art.signature);
+  const run = (inputs: Readonly<Record<string, Tensor>>, outputs?: Readonly<Record<string, Tensor>>) => kernel.run(inputs, outputs);
+  return Object.assign(run, base, { signature: art.signature, binary: art.binary, wasmText: art.text, kernel });
+}
+
+export * from './dsl/index.js';
+export { Schedule } from './schedule/schedule.js';
+export { ScheduleError } from './schedule/error.js';
+export { lower } from './lower/lower.js';
+export type { Tensor } from './runtime/tensor.js';
+export { ArgumentError } from './runtime/tensor.js';
+export { KernelError } from './runtime/wasm_kernel.js';
