@@ -16,6 +16,8 @@ import { type FlatLayout, flattenStorage, tensorLayout } from './storage_flatten
 import { unrollLoops } from './unroll.js';
 import { vectorizeLoops } from './vectorize.js';
 import { promoteRegisters } from './promote_registers.js';
+import { hoistLoopInvariants } from './hoist_invariants.js';
+import { partitionLoops } from './partition_loops.js';
 
 export interface LowerOptions {
   /** Called with each pass's name and its output as text; `true` prints to stderr. */
@@ -75,7 +77,9 @@ export function lower(p: Pipeline, sch: Schedule = new Schedule(p), options: Low
   s = run('unroll', () => unrollLoops(s));
   s = run('vectorize', () => vectorizeLoops(s, notes));
   s = run('simplify', () => simplifyStmt(block([s])));
+  s = run('partition loops', () => partitionLoops(s));
   s = run('promote registers', () => promoteRegisters(s));
+  s = run('hoist loop invariants', () => simplifyStmt(hoistLoopInvariants(s)));
   const func: LoweredFunc = { name: options.name ?? p.outputs.map((o) => o.name).join('_'), body: s, params: p.params, args };
   verify(func);
   return { func, notes };
