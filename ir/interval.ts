@@ -112,3 +112,36 @@ function rangeOf(e: Expr): Interval {
   const [lo, hi] = intRange(e.dtype);
   return { min: constant(lo), max: constant(hi) };
 }
+
+/** Terms of a sum: e = sum(sign * term). */
+function sumTerms(e: Expr, sign: number, out: [number, Expr][]): void {
+  if (e.kind === 'binary' && (e.op === 'add' || e.op === 'sub')) {
+    sumTerms(e.a, sign, out);
+    sumTerms(e.b, e.op === 'add' ? sign : -sign, out);
+    return;
+  }
+  out.push([sign, e]);
+}
+
+/**
+ * A constant upper bound of the i32 expression `e` whatever its variables, found by pushing sums into
+ * min/max (Halide's find_constant_bound): min(x + 3, M - 1) - x + 1 <= 4. Undefined if none is found.
+ */
+export function constantUpperBound(e: Expr, depth = 0): number | undefined {
+  const s = simplify(e);
+  const c = constValue(s);
+  if (c !== undefined) return c;
+  if (depth > 8 || s.dtype !== 'i32' || s.lanes !== 1) return undefined;
+  const terms: [number, Expr][] = [];
+  sumTerms(s, 1, terms);
+  const idx = terms.findIndex(([sign, t]) => t.kind === 'binary' && ((t.op === 'min' && sign > 0) || (t.op === 'max' && sign < 0)));
+  if (idx < 0) return undefined;
+  const [sign, t] = terms[idx]! as [number, Expr & { kind: 'binary' }];
+  const rest = terms.filter((_, i) => i !== idx).reduce<Expr>((acc, [sg, x]) => (sg > 0 ? binary('add', acc, x) : binary('sub', acc, x)), constant(0));
+  const arm = (x: Expr) => constantUpperBound(sign > 0 ? binary('add', rest, x) : binary('sub', rest, x), depth + 1);
+  const a = arm(t.a), b = arm(t.b);
+  // rest + min(a, b) <= rest + a and <= rest + b; rest - max(a, b) likewise.
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Math.min(a, b);
+}

@@ -149,6 +149,44 @@ function simplifyDivMod(e: Expr & { kind: 'binary' }): Expr {
   return binary('add', binary('div', r.build(), e.b), q.build());
 }
 
+/**
+ * rest + min(a, b) = min(rest + a, rest + b) (and rest - min(a, b) = max(rest - a, rest - b)) when
+ * rest has variables: the arms become affine, so their differences cancel in bounds and extents.
+ */
+function distributeIntoMinMax(l: Linear): Expr | undefined {
+  const entries = [...l.terms].filter(([, t]) => t.atom.kind === 'binary' && (t.atom.op === 'min' || t.atom.op === 'max'));
+  if (entries.length !== 1) return undefined;
+  const [key, t] = entries[0]!;
+  if (Math.abs(t.coeff) !== 1 || l.terms.size < 2) return undefined;
+  const atom = t.atom as Expr & { kind: 'binary' };
+  const rest = new Linear(new Map([...l.terms].filter(([k]) => k !== key)), l.c);
+  const op = (atom.op === 'min') === (t.coeff > 0) ? 'min' : 'max';
+  const arm = (x: Expr) => rest.addScaled(Linear.of(x), t.coeff).build();
+  return binary(op, arm(atom.a), arm(atom.b));
+}
+
+/**
+ * rest + min(a, b) > 0 holds iff rest + a > 0 and rest + b > 0 (and with max, or): comparisons on
+ * index expressions are split so that each side is affine, which loop partitioning can solve.
+ */
+function splitComparison(e: Expr & { kind: 'cmp' }): Expr | undefined {
+  if (!isIndex(e.a) || e.op === 'eq' || e.op === 'ne') return undefined;
+  // Normalize to d >= 0 (ge) or d > 0 (gt) with d = b - a for lt/le and a - b for gt/ge.
+  const strict = e.op === 'lt' || e.op === 'gt';
+  const d = e.op === 'lt' || e.op === 'le' ? Linear.of(e.b).addScaled(Linear.of(e.a), -1) : Linear.of(e.a).addScaled(Linear.of(e.b), -1);
+  const entry = [...d.terms].find(([, t]) => t.atom.kind === 'binary' && (t.atom.op === 'min' || t.atom.op === 'max') && Math.abs(t.coeff) === 1);
+  if (!entry) return undefined;
+  const [key, t] = entry;
+  const atom = t.atom as Expr & { kind: 'binary' };
+  const rest = new Linear(new Map([...d.terms].filter(([k]) => k !== key)), d.c);
+  const isMin = (atom.op === 'min') === (t.coeff > 0);
+  const side = (x: Expr) => {
+    const lin = rest.addScaled(Linear.of(x), t.coeff).build();
+    return cmp(strict ? 'gt' : 'ge', lin, constant(0));
+  };
+  return binary(isMin ? 'and' : 'or', side(atom.a), side(atom.b));
+}
+
 function simplifyNode(e: Expr): Expr {
   const folded = foldConstants(e);
   if (folded) return folded;
@@ -156,7 +194,10 @@ function simplifyNode(e: Expr): Expr {
     case 'binary': {
       const { op, a, b } = e;
       if (isIndex(e) && (op === 'add' || op === 'sub' || op === 'mul')) {
-        const built = Linear.of(e).build();
+        const lin = Linear.of(e);
+        const distributed = distributeIntoMinMax(lin);
+        if (distributed) return distributed;
+        const built = lin.build();
         return exprKey(built) === exprKey(e) ? e : built;
       }
       if (op === 'min' || op === 'max') return simplifyMinMax(e);
@@ -195,6 +236,8 @@ function simplifyNode(e: Expr): Expr {
     case 'cmp': {
       const d = constDiff(e.a, e.b);
       if (d !== undefined) return constant(evalCmp(e.op, d, 0), 'bool');
+      const split = splitComparison(e);
+      if (split) return split;
       if (e.a.kind === 'broadcast' && e.b.kind === 'broadcast') return broadcast(simplifyNode(cmp(e.op, e.a.value, e.b.value)), e.lanes);
       return e;
     }

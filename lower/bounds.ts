@@ -6,7 +6,7 @@
  */
 import * as ir from '../ir/expr.js';
 import type { Stmt } from '../ir/stmt.js';
-import { type Interval, type Scope, boundsOf, union } from '../ir/interval.js';
+import { type Interval, boundsOf, union } from '../ir/interval.js';
 import { simplify } from '../ir/simplify.js';
 
 export type Box = Interval[];
@@ -23,96 +23,124 @@ function unionBox(a: Box | undefined, b: Box): Box {
   return a ? a.map((x, i) => union(x, b[i]!)) : b;
 }
 
-function tighten(scope: Map<ir.Var, Interval>, cond: ir.Expr, nonNeg: ReadonlySet<ir.Var>): void {
-  if (cond.kind === 'binary' && cond.op === 'and') {
-    tighten(scope, cond.a, nonNeg);
-    tighten(scope, cond.b, nonNeg);
-    return;
-  }
-  if (cond.kind !== 'cmp' || cond.lanes !== 1) return;
+/**
+ * Inside `if (cond)`, a variable compared with a bound equals its clamp to that bound, so the clamp
+ * can be substituted into the box exactly (v < B: v = min(v, B - 1)).
+ */
+function assumeCondition(box: Box, cond: ir.Expr, params: ReadonlySet<ir.Var>): Box {
+  if (cond.kind === 'binary' && cond.op === 'and') return assumeCondition(assumeCondition(box, cond.a, params), cond.b, params);
+  if (cond.kind !== 'cmp' || cond.lanes !== 1 || cond.a.dtype !== 'i32') return box;
   const one = ir.constant(1);
-  const bound = (v: ir.Expr, other: ir.Expr, op: ir.CmpOp) => {
-    if (v.kind !== 'var' || !scope.has(v.v)) return;
-    const cur = scope.get(v.v)!;
-    const o = boundsOf(other, scope, nonNeg);
-    if ((op === 'lt' || op === 'le') && o.max) {
-      const hi = op === 'lt' ? simplify(ir.sub(o.max, one)) : o.max;
-      scope.set(v.v, { min: cur.min, max: cur.max ? simplify(ir.min(cur.max, hi)) : hi });
-    } else if ((op === 'gt' || op === 'ge') && o.min) {
-      const lo = op === 'gt' ? simplify(ir.add(o.min, one)) : o.min;
-      scope.set(v.v, { min: cur.min ? simplify(ir.max(cur.min, lo)) : lo, max: cur.max });
-    }
-  };
   const flip: Record<ir.CmpOp, ir.CmpOp> = { lt: 'gt', le: 'ge', gt: 'lt', ge: 'le', eq: 'eq', ne: 'ne' };
-  bound(cond.a, cond.b, cond.op);
-  bound(cond.b, cond.a, flip[cond.op]);
+  // Solve for a loop-derived variable (never a size parameter): first on the left, then the right.
+  const solved = solveForVar(cond.a, cond.b, params);
+  const op = solved ? cond.op : flip[cond.op];
+  const s = solved ?? solveForVar(cond.b, cond.a, params);
+  if (!s || op === 'eq' || op === 'ne') return box;
+  const v = ir.varRef(s.v);
+  const clamped = op === 'lt' ? ir.min(v, ir.sub(s.rhs, one)) : op === 'le' ? ir.min(v, s.rhs)
+    : op === 'gt' ? ir.max(v, ir.add(s.rhs, one)) : ir.max(v, s.rhs);
+  // Both forms are equal inside the branch; clamping only the side the condition bounds keeps the
+  // other side simple (so extents like min(x + 3, M - 1) - x + 1 show their constant bound).
+  const upper = op === 'lt' || op === 'le';
+  const map = new Map([[s.v, clamped]]);
+  const f = (e?: ir.Expr) => (e ? simplify(ir.substitute(e, map)) : undefined);
+  return box.map((iv) => (upper ? { min: iv.min, max: f(iv.max) } : { min: f(iv.min), max: iv.max }));
+}
+
+/** For a comparison lhs ? rhs, a variable v (not a parameter) with lhs = v + rest: v and rhs - rest. */
+function solveForVar(lhs: ir.Expr, rhs: ir.Expr, params: ReadonlySet<ir.Var>): { v: ir.Var; rhs: ir.Expr } | undefined {
+  const terms: ir.Expr[] = [];
+  const collect = (e: ir.Expr) => {
+    if (e.kind === 'binary' && e.op === 'add') { collect(e.a); collect(e.b); } else terms.push(e);
+  };
+  collect(lhs);
+  for (let i = terms.length - 1; i >= 0; i--) {
+    const t = terms[i]!;
+    if (t.kind !== 'var' || params.has(t.v)) continue;
+    const rest = terms.filter((_, j) => j !== i).reduce<ir.Expr>((a, b) => ir.add(a, b), ir.constant(0));
+    if (ir.usesVar(rest, (x) => x === t.v) || ir.usesVar(rhs, (x) => x === t.v)) continue;
+    return { v: t.v, rhs: simplify(ir.sub(rhs, rest)) };
+  }
+  return undefined;
+}
+
+function substituteBox(box: Box, map: ReadonlyMap<ir.Var, ir.Expr>): Box {
+  const f = (e?: ir.Expr) => (e ? simplify(ir.substitute(e, map)) : undefined);
+  return box.map((iv) => ({ min: f(iv.min), max: f(iv.max) }));
+}
+
+/** Widens every bound of `box` over v in [lo, hi] (bounds without v are unchanged). */
+function relax(box: Box, v: ir.Var, range: Interval, nonNegative: ReadonlySet<ir.Var>): Box {
+  const scope = new Map([[v, range]]);
+  return box.map((iv) => ({
+    min: iv.min && (ir.usesVar(iv.min, (x) => x === v) ? boundsOf(iv.min, scope, nonNegative).min : iv.min),
+    max: iv.max && (ir.usesVar(iv.max, (x) => x === v) ? boundsOf(iv.max, scope, nonNegative).max : iv.max),
+  }));
 }
 
 /**
  * The box of `q.func`'s coordinates that `s` reads (and/or writes), or undefined when it touches
- * none. Bounds use only variables defined outside `s`; an unbounded side is `undefined`.
+ * none, computed bottom-up as Halide does: each loop widens the box of its body over its own
+ * variable, lets are substituted, conditions clamp the variables they bound. Bounds use only
+ * variables defined outside `s`; an unbounded side is `undefined`.
  */
-export function boxTouched(s: Stmt, q: RegionQuery, outer: Scope = new Map()): Box | undefined {
-  let box: Box | undefined;
-  const visitExpr = (e: ir.Expr, scope: Scope) => {
-    if (e.kind === 'let') {
-      visitExpr(e.value, scope);
-      const inner = new Map(scope);
-      inner.set(e.v, boundsOf(e.value, scope, q.nonNegative));
-      visitExpr(e.body, inner);
-      return;
-    }
-    if (e.kind === 'access' && e.func === q.func && q.reads) {
-      box = unionBox(box, e.args.map((a) => boundsOf(a, scope, q.nonNegative)));
-    }
-    for (const c of ir.children(e)) visitExpr(c, scope);
+export function boxTouched(s: Stmt, q: RegionQuery): Box | undefined {
+  const merge = (a: Box | undefined, b: Box | undefined): Box | undefined => (a && b ? unionBox(a, b) : a ?? b);
+  const exprBox = (e: ir.Expr): Box | undefined => {
+    let box: Box | undefined;
+    const visit = (x: ir.Expr) => {
+      if (x.kind === 'let') {
+        const inner = exprBox(x.body);
+        box = merge(box, inner && substituteBox(inner, new Map([[x.v, x.value]])));
+        visit(x.value);
+        return;
+      }
+      if (x.kind === 'select' && x.cond.lanes === 1) {
+        // Reads in the chosen-when-true side happen only when the condition holds.
+        visit(x.cond);
+        const t = exprBox(x.t);
+        box = merge(merge(box, t && assumeCondition(t, x.cond, q.nonNegative)), exprBox(x.f));
+        return;
+      }
+      if (x.kind === 'access' && x.func === q.func && q.reads) box = merge(box, x.args.map((a) => ({ min: simplify(a), max: simplify(a) })));
+      ir.children(x).forEach(visit);
+    };
+    visit(e);
+    return box;
   };
-  const visit = (st: Stmt, scope: Scope) => {
+  const exprsBox = (es: readonly ir.Expr[]) => es.reduce<Box | undefined>((b, e) => merge(b, exprBox(e)), undefined);
+  const visit = (st: Stmt): Box | undefined => {
     switch (st.kind) {
       case 'for': {
-        visitExpr(st.min, scope);
-        visitExpr(st.extent, scope);
-        const lo = boundsOf(st.min, scope, q.nonNegative);
-        const hi = boundsOf(simplify(ir.sub(ir.add(st.min, st.extent), ir.constant(1))), scope, q.nonNegative);
-        const inner = new Map(scope);
-        inner.set(st.v, { min: lo.min, max: hi.max });
-        visit(st.body, inner);
-        return;
+        const inner = visit(st.body);
+        const own = exprsBox([st.min, st.extent]);
+        if (!inner) return own;
+        const range = { min: st.min, max: simplify(ir.sub(ir.add(st.min, st.extent), ir.constant(1))) };
+        return merge(own, relax(inner, st.v, range, q.nonNegative));
       }
       case 'letStmt': {
-        visitExpr(st.value, scope);
-        const inner = new Map(scope);
-        inner.set(st.v, boundsOf(st.value, scope, q.nonNegative));
-        visit(st.body, inner);
-        return;
+        const inner = visit(st.body);
+        return merge(exprBox(st.value), inner && substituteBox(inner, new Map([[st.v, st.value]])));
       }
       case 'if': {
-        visitExpr(st.cond, scope);
-        const inner = new Map(scope);
-        tighten(inner, st.cond, q.nonNegative);
-        visit(st.then, inner);
-        if (st.else) visit(st.else, scope);
-        return;
+        const t = visit(st.then);
+        return merge(merge(exprBox(st.cond), t && assumeCondition(t, st.cond, q.nonNegative)), st.else && visit(st.else));
       }
       case 'provide': {
-        st.args.forEach((a) => visitExpr(a, scope));
-        visitExpr(st.value, scope);
-        if (st.func === q.func && q.writes) box = unionBox(box, st.args.map((a) => boundsOf(a, scope, q.nonNegative)));
-        return;
+        const own = exprsBox([...st.args, st.value]);
+        if (st.func === q.func && q.writes) return merge(own, st.args.map((a) => ({ min: simplify(a), max: simplify(a) })));
+        return own;
       }
-      case 'realize':
-        st.bounds.forEach((r) => { visitExpr(r.min, scope); visitExpr(r.extent, scope); });
-        visit(st.body, scope);
-        return;
-      case 'allocate': visitExpr(st.size, scope); visit(st.body, scope); return;
-      case 'block': st.stmts.forEach((x) => visit(x, scope)); return;
-      case 'produce': visit(st.body, scope); return;
-      case 'store': visitExpr(st.index, scope); visitExpr(st.value, scope); return;
-      case 'assert': visitExpr(st.cond, scope); return;
+      case 'realize': return merge(exprsBox(st.bounds.flatMap((r) => [r.min, r.extent])), visit(st.body));
+      case 'allocate': return merge(exprBox(st.size), visit(st.body));
+      case 'block': return st.stmts.reduce<Box | undefined>((b, x) => merge(b, visit(x)), undefined);
+      case 'produce': return visit(st.body);
+      case 'store': return exprsBox([st.index, st.value]);
+      case 'assert': return exprBox(st.cond);
     }
   };
-  visit(s, outer);
-  return box;
+  return visit(s);
 }
 
 /** Whether `s` reads `f` anywhere. */

@@ -18,6 +18,7 @@ import { vectorizeLoops } from './vectorize.js';
 import { promoteRegisters } from './promote_registers.js';
 import { hoistLoopInvariants } from './hoist_invariants.js';
 import { partitionLoops } from './partition_loops.js';
+import { eliminateCommonSubexpressions } from './cse.js';
 
 export interface LowerOptions {
   /** Called with each pass's name and its output as text; `true` prints to stderr. */
@@ -78,6 +79,7 @@ export function lower(p: Pipeline, sch: Schedule = new Schedule(p), options: Low
   s = run('vectorize', () => vectorizeLoops(s, notes));
   s = run('simplify', () => simplifyStmt(block([s])));
   s = run('partition loops', () => partitionLoops(s));
+  s = run('common subexpressions', () => eliminateCommonSubexpressions(s));
   s = run('promote registers', () => promoteRegisters(s));
   s = run('hoist loop invariants', () => simplifyStmt(hoistLoopInvariants(s)));
   const func: LoweredFunc = { name: options.name ?? p.outputs.map((o) => o.name).join('_'), body: s, params: p.params, args };

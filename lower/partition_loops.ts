@@ -119,8 +119,9 @@ function partition(loop: Stmt & { kind: 'for' }): Stmt {
   const end = simplify(ir.add(loop.min, loop.extent));
   const lo = new ir.Var(`${loop.v.name}.steady_min${n}`), hi = new ir.Var(`${loop.v.name}.steady_end${n}`);
   const clamp = (e: ir.Expr, a: ir.Expr, b: ir.Expr) => simplify(ir.min(ir.max(e, a), b));
-  const lower = bounds.lower.reduce((a, b) => ir.max(a, b), loop.min);
-  const upperPlusOne = bounds.upper.reduce((a, b) => ir.min(a, b), ir.sub(end, c(1)));
+  const distinct = (es: ir.Expr[]) => [...new Map(es.map((e) => [exprKey(e), e])).values()];
+  const lower = distinct(bounds.lower).reduce((a, b) => ir.max(a, b), loop.min);
+  const upperPlusOne = distinct(bounds.upper).reduce((a, b) => ir.min(a, b), ir.sub(end, c(1)));
   const loRef = ir.varRef(lo), hiRef = ir.varRef(hi);
   // Fresh loop variables for the copies keep every variable defined once.
   const copy = (min: ir.Expr, max: ir.Expr, body: Stmt) => {
@@ -129,11 +130,18 @@ function partition(loop: Stmt & { kind: 'for' }): Stmt {
     const m: StmtMapper = { stmt: (x) => mapStmtChildren(x, m), expr: (e) => ir.substitute(e, sub) };
     return forLoop(v, min, simplify(ir.sub(max, min)), loop.forKind, m.stmt(body));
   };
-  return letStmt(lo, clamp(lower, loop.min, end), letStmt(hi, clamp(ir.add(upperPlusOne, c(1)), loRef, end), block([
-    copy(loop.min, loRef, loop.body),
-    copy(loRef, hiRef, assumeTrue(loop.body, keys)),
-    copy(hiRef, end, loop.body),
-  ])));
+  // Only conditions that bound the variable from below need a prologue, from above an epilogue.
+  const hasLower = bounds.lower.length > 0, hasUpper = bounds.upper.length > 0;
+  const steadyMin = hasLower ? loRef : loop.min;
+  const steadyEnd = hasUpper ? hiRef : end;
+  let out: Stmt = block([
+    hasLower ? copy(loop.min, loRef, loop.body) : undefined,
+    copy(steadyMin, steadyEnd, assumeTrue(loop.body, keys)),
+    hasUpper ? copy(hiRef, end, loop.body) : undefined,
+  ]);
+  if (hasUpper) out = letStmt(hi, clamp(ir.add(upperPlusOne, c(1)), steadyMin, end), out);
+  if (hasLower) out = letStmt(lo, clamp(lower, loop.min, end), out);
+  return out;
 }
 
 /** Partitions every serial loop with partitionable conditions, innermost first. */

@@ -6,6 +6,7 @@
 import * as ir from '../ir/expr.js';
 import { type Stmt, allocate, letStmt, mapStmtChildren, store, type StmtMapper } from '../ir/stmt.js';
 import { simplify } from '../ir/simplify.js';
+import { constantUpperBound } from '../ir/interval.js';
 
 export interface FlatLayout {
   readonly buffer: ir.Buffer;
@@ -70,7 +71,13 @@ export function flattenStorage(s: Stmt, tensors: ReadonlyMap<ir.FuncRef, FlatLay
       }
       if (x.kind === 'realize') {
         const lets: [ir.Var, ir.Expr][] = [];
-        const extents = x.bounds.map((r) => simplify(expr(r.extent)));
+        // A constant upper bound of an extent, when there is one, sizes the storage: allocations of
+        // constant size can live in registers, and strides stay constant.
+        const extents = x.bounds.map((r) => {
+          const e = simplify(expr(r.extent));
+          const ub = e.kind === 'const' ? undefined : constantUpperBound(e);
+          return ub !== undefined && ub > 0 ? ir.constant(ub) : e;
+        });
         const buffer = new ir.Buffer(x.func.name, x.func.dtype);
         const layout: FlatLayout = { buffer, mins: x.bounds.map((r) => simplify(expr(r.min))), strides: stridesOf(x.func.name, extents, (v, e) => lets.push([v, e])) };
         const size = simplify(ir.mul(layout.strides[0]!, extents[0]!));

@@ -11,6 +11,7 @@
 import * as ir from '../ir/expr.js';
 import { type Stmt, block, forLoop, ifThen, letStmt, mapStmtChildren, store, type StmtMapper, walkStmt, stmtExprs } from '../ir/stmt.js';
 import { simplify, substituteStmt } from '../ir/simplify.js';
+import { constantUpperBound } from '../ir/interval.js';
 import { printExpr } from '../ir/printer.js';
 import { ScheduleError } from '../schedule/error.js';
 import { stageAndAxis } from './loop_names.js';
@@ -159,13 +160,22 @@ function definedIn(s: Stmt): Set<ir.Var> {
   return out;
 }
 
-function vectorizeLoop(loop: Stmt & { kind: 'for' }, notes: string[]): Stmt {
+function vectorizeLoop(loop: Stmt & { kind: 'for' }, notes: string[], original: Stmt & { kind: 'for' } = loop): Stmt {
   const [stage, axis] = stageAndAxis(loop.v.name);
-  const lanes = ir.constValue(simplify(loop.extent));
+  const exact = ir.constValue(simplify(loop.extent));
+  if (exact === undefined) {
+    // A bounded extent vectorizes to its constant bound with a lane guard (versioned below).
+    const ub = constantUpperBound(loop.extent);
+    if (ub !== undefined && ub > 1) {
+      const guarded = forLoop(loop.v, loop.min, ir.constant(ub), 'vectorized', ifThen(ir.lt(ir.varRef(loop.v), simplify(ir.add(loop.min, loop.extent))), loop.body));
+      return vectorizeLoop(guarded as Stmt & { kind: 'for' }, notes, loop);
+    }
+  }
+  const lanes = exact;
   if (lanes === undefined) {
     throw new ScheduleError(stage, axis, `vectorize: the extent ${printExpr(loop.extent)} is not a constant; use vectorize(${axis}, factor) to split by a constant first`);
   }
-  const serial = forLoop(loop.v, loop.min, loop.extent, 'serial', loop.body);
+  const serial = forLoop(original.v, original.min, original.extent, 'serial', original.body);
   if (lanes === 1) return serial;
   try {
     const { body, conds } = hoistLaneGuards(loop.body, loop.v, definedIn(loop.body));

@@ -1,0 +1,3 @@
+const t0 = performance.now();
+await import('binaryen');
+console.log('binaryen', performance.now() - t0);
