@@ -10,9 +10,18 @@
 import { compute, constantExterior, placeholder, pipeline, reduceAxis, sizeVar, sum, type Pipeline } from '../dsl/index.js';
 import { Schedule } from '../schedule/schedule.js';
 
-/** Builds the layer as a pipeline with inputs `input`, `weights`, `bias` and output `out`. */
-export function conv2dPipeline(): Pipeline {
-  const N = sizeVar('N'), C = sizeVar('C'), K = sizeVar('K'), H = sizeVar('H'), W = sizeVar('W');
+/** Batch N, input channels C, output channels K, height H, width W. */
+export interface Conv2dSizes { N: number; C: number; K: number; H: number; W: number }
+
+/**
+ * Builds the layer as a pipeline with inputs `input`, `weights`, `bias` and output `out`.
+ * @param sizes extents to fix at compile time; the others are size variables bound from the tensors
+ *   at call time. Fixed extents let the compiler fold the padding's bounds tests away, so the code is
+ *   much smaller and faster to compile.
+ */
+export function conv2dPipeline(sizes: Partial<Conv2dSizes> = {}): Pipeline {
+  const extent = (name: keyof Conv2dSizes) => sizes[name] ?? sizeVar(name);
+  const N = extent('N'), C = extent('C'), K = extent('K'), H = extent('H'), W = extent('W');
   const input = placeholder('input', [N, C, H, W], 'f32');
   const weights = placeholder('weights', [K, C, 3, 3], 'f32');
   const bias = placeholder('bias', [K], 'f32');
@@ -28,19 +37,19 @@ export function conv2dPipeline(): Pipeline {
 export const CONV_LANES = 8;
 
 /**
- * A register-blocked schedule: `out` walks x in strips of CONV_LANES (the last strip guarded when the
- * width is not a multiple); for each strip, `conv` is computed into an accumulator of CONV_LANES
- * values that lives in SIMD registers, reducing over c with the 3x3 window unrolled.
+ * A register-accumulator schedule, as Halide writes it: `out` walks x in strips of CONV_LANES (the
+ * last strip guarded when the width is not a multiple); for each strip, `conv` is computed at that
+ * strip into an accumulator of CONV_LANES values, which lowering keeps in SIMD registers, reducing
+ * over c with the 3x3 window unrolled.
  */
 export function conv2dSchedule(p: Pipeline): Schedule {
   const sch = new Schedule(p);
   const out = sch.stage('out');
   out.vectorize('x', CONV_LANES, { tail: 'guard' });   // loops: n, k, y, xo, xi (SIMD)
   const conv = sch.stage('conv');
-  conv.computeAt('out', 'xo');                         // one strip of conv per strip of out
-  conv.split('x', CONV_LANES, { tail: 'guard' });      // loops: n, k, y, xo, xi, c, ry, rx
-  conv.reorder('c', 'ry', 'rx', 'xi');                 // loops: n, k, y, xo, c, ry, rx, xi
-  conv.vectorize('xi');
+  conv.computeAt('out', 'xo');                         // conv over one strip: x has CONV_LANES points
+  conv.reorder('c', 'ry', 'rx', 'x');                  // loops: n, k, y, c, ry, rx, x
+  conv.vectorize('x');
   conv.unroll('ry');
   conv.unroll('rx');
   return sch;

@@ -125,23 +125,33 @@ function sumTerms(e: Expr, sign: number, out: [number, Expr][]): void {
 
 /**
  * A constant upper bound of the i32 expression `e` whatever its variables, found by pushing sums into
- * min/max (Halide's find_constant_bound): min(x + 3, M - 1) - x + 1 <= 4. Undefined if none is found.
+ * min/max (Halide's find_constant_bound): rest + min(a, b) <= min(ub(rest + a), ub(rest + b)), and
+ * rest - min(a, b) = max(rest - a, rest - b) <= max(ub(rest - a), ub(rest - b)). So
+ * min(x + 3, M - 1) - min(x, M - 4) + 1 <= 4. Undefined if none is found.
  */
 export function constantUpperBound(e: Expr, depth = 0): number | undefined {
   const s = simplify(e);
   const c = constValue(s);
   if (c !== undefined) return c;
-  if (depth > 8 || s.dtype !== 'i32' || s.lanes !== 1) return undefined;
+  if (depth > 6 || s.dtype !== 'i32' || s.lanes !== 1) return undefined;
   const terms: [number, Expr][] = [];
   sumTerms(s, 1, terms);
-  const idx = terms.findIndex(([sign, t]) => t.kind === 'binary' && ((t.op === 'min' && sign > 0) || (t.op === 'max' && sign < 0)));
+  const isMinMax = (t: Expr): t is Expr & { kind: 'binary' } => t.kind === 'binary' && (t.op === 'min' || t.op === 'max');
+  // Branch first on terms that need both arms (rest - min, rest + max), so that each branch can pair
+  // the remaining min's arms with it.
+  const needsBoth = ([sg, t]: [number, Expr]) => isMinMax(t) && (t.op === 'min') !== (sg > 0);
+  let idx = terms.findIndex(needsBoth);
+  if (idx < 0) idx = terms.findIndex(([, t]) => isMinMax(t));
   if (idx < 0) return undefined;
   const [sign, t] = terms[idx]! as [number, Expr & { kind: 'binary' }];
   const rest = terms.filter((_, i) => i !== idx).reduce<Expr>((acc, [sg, x]) => (sg > 0 ? binary('add', acc, x) : binary('sub', acc, x)), constant(0));
   const arm = (x: Expr) => constantUpperBound(sign > 0 ? binary('add', rest, x) : binary('sub', rest, x), depth + 1);
   const a = arm(t.a), b = arm(t.b);
-  // rest + min(a, b) <= rest + a and <= rest + b; rest - max(a, b) likewise.
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  return Math.min(a, b);
+  const eitherArm = (t.op === 'min') === (sign > 0);
+  if (eitherArm) {
+    if (a === undefined) return b;
+    if (b === undefined) return a;
+    return Math.min(a, b);
+  }
+  return a !== undefined && b !== undefined ? Math.max(a, b) : undefined;
 }

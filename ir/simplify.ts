@@ -154,6 +154,7 @@ function simplifyDivMod(e: Expr & { kind: 'binary' }): Expr {
  * rest has variables: the arms become affine, so their differences cancel in bounds and extents.
  */
 function distributeIntoMinMax(l: Linear): Expr | undefined {
+  if (l.terms.size < 2) return undefined;
   const entries = [...l.terms].filter(([, t]) => t.atom.kind === 'binary' && (t.atom.op === 'min' || t.atom.op === 'max'));
   if (entries.length !== 1) return undefined;
   const [key, t] = entries[0]!;
@@ -194,10 +195,7 @@ function simplifyNode(e: Expr): Expr {
     case 'binary': {
       const { op, a, b } = e;
       if (isIndex(e) && (op === 'add' || op === 'sub' || op === 'mul')) {
-        const lin = Linear.of(e);
-        const distributed = distributeIntoMinMax(lin);
-        if (distributed) return distributed;
-        const built = lin.build();
+        const built = Linear.of(e).build();
         return exprKey(built) === exprKey(e) ? e : built;
       }
       if (op === 'min' || op === 'max') return simplifyMinMax(e);
@@ -271,6 +269,17 @@ function simplifyNode(e: Expr): Expr {
 }
 
 const memo = new WeakMap<Expr, Expr>();
+
+/**
+ * Pushes the affine rest of an index sum into its one min/max term (rest + min(a, b) =
+ * min(rest + a, rest + b)), so a clamp introduced for a guarded variable keeps its correlation with
+ * the loop variables; `e` itself when it has no such form.
+ */
+export function distributeSum(e: Expr): Expr {
+  if (!isIndex(e)) return e;
+  const d = distributeIntoMinMax(Linear.of(e));
+  return d ? simplify(d) : e;
+}
 
 /** Simplifies `e` bottom-up. Pure: returns `e` itself when no rule applies. */
 export function simplify(e: Expr): Expr {

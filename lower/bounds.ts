@@ -7,7 +7,7 @@
 import * as ir from '../ir/expr.js';
 import type { Stmt } from '../ir/stmt.js';
 import { type Interval, boundsOf, union } from '../ir/interval.js';
-import { simplify } from '../ir/simplify.js';
+import { simplify, distributeSum } from '../ir/simplify.js';
 
 export type Box = Interval[];
 
@@ -44,7 +44,7 @@ function assumeCondition(box: Box, cond: ir.Expr, params: ReadonlySet<ir.Var>): 
   // other side simple (so extents like min(x + 3, M - 1) - x + 1 show their constant bound).
   const upper = op === 'lt' || op === 'le';
   const map = new Map([[s.v, clamped]]);
-  const f = (e?: ir.Expr) => (e ? simplify(ir.substitute(e, map)) : undefined);
+  const f = (e?: ir.Expr) => (e ? distributeSum(simplify(ir.substitute(e, map))) : undefined);
   return box.map((iv) => (upper ? { min: iv.min, max: f(iv.max) } : { min: f(iv.min), max: iv.max }));
 }
 

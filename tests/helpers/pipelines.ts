@@ -29,6 +29,11 @@ export interface TestPipeline {
   readonly intermediates: readonly string[];
   /** Whether outputs are floats (compared with a tolerance) rather than integers (bit-exact). */
   readonly float: boolean;
+  /**
+   * Stages (by name, including those rfactor derives from them) whose definitions read an input
+   * without a boundary condition: over-computing their points reads outside the input.
+   */
+  readonly directReaders?: RegExp;
   /** A builder of the same pipeline (same sizes), for replaying traces on a fresh pipeline. */
   readonly rebuild: () => TestPipeline;
 }
@@ -100,6 +105,7 @@ export function matmul(m = 13, n = 37, k = 11): TestPipeline {
     outputs: ['C'],
     intermediates: [],
     float: true,
+    directReaders: /^C(_|$)/,
     rebuild: () => matmul(m, n, k),
   };
 }
@@ -129,6 +135,7 @@ export function conv2d(batch = 1, c = 3, kOut = 4, h = 7, w = 11): TestPipeline 
     outputs: ['out'],
     intermediates: ['conv'],
     float: true,
+    directReaders: /^conv(_|$)/,
     rebuild: () => conv2d(batch, c, kOut, h, w),
   };
 }
@@ -190,6 +197,7 @@ export function rowSum(h = 5, w = 37): TestPipeline {
     outputs: ['rsum'],
     intermediates: [],
     float: true,
+    directReaders: /^rsum(_|$)/,
     rebuild: () => rowSum(h, w),
   };
 }
