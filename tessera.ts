@@ -12,7 +12,7 @@ import { printFunc } from './ir/printer.js';
 import type { LoweredFunc } from './ir/stmt.js';
 import { compileToWasm, type WasmOptions } from './codegen/wasm/module.js';
 import { interpret } from './codegen/interpreter.js';
-import { WasmKernel } from './runtime/wasm_kernel.js';
+import { WasmKernel, KernelError } from './runtime/wasm_kernel.js';
 import type { KernelSignature, ShapeExpr } from './runtime/signature.js';
 import { bindArguments } from './runtime/bind.js';
 import type { Tensor } from './runtime/tensor.js';
@@ -75,7 +75,13 @@ export function compile(what: Pipeline | Stage | readonly Stage[], schedule?: Sc
     const signature = signatureOf(func);
     const run = (inputs: Readonly<Record<string, Tensor>>, outputs?: Readonly<Record<string, Tensor>>) => {
       const { params, tensors } = bindArguments(signature, inputs, outputs);
-      interpret(func, new Map(func.params.map((v) => [v, params.get(v.name)!])), new Map(func.args.map((a, i) => [a.buffer, tensors[i]!.data])));
+      try {
+        interpret(func, new Map(func.params.map((v) => [v, params.get(v.name)!])), new Map(func.args.map((a, i) => [a.buffer, tensors[i]!.data])));
+      } catch (e) {
+        // A failed assert is a run-time check of the kernel, as on wasm.
+        if (e instanceof Error && e.constructor === Error) throw new KernelError(`${func.name}: ${e.message}`);
+        throw e;
+      }
       const out: Record<string, Tensor> = {};
       func.args.forEach((a, i) => { if (a.role === 'output') out[a.buffer.name] = tensors[i]!; });
       return out;

@@ -5,6 +5,7 @@
  */
 import { type Expr, type Var, binary, constant, constValue } from './expr.js';
 import { simplify } from './simplify.js';
+import { exprKey } from './key.js';
 import { intRange, isFloat } from './dtype.js';
 
 export interface Interval { readonly min?: Expr; readonly max?: Expr }
@@ -12,6 +13,7 @@ export interface Interval { readonly min?: Expr; readonly max?: Expr }
 export type Scope = ReadonlyMap<Var, Interval>;
 
 const point = (e: Expr): Interval => ({ min: e, max: e });
+const pointOf = (i: Interval): boolean => i.min !== undefined && i.max !== undefined && (i.min === i.max || exprKey(i.min) === exprKey(i.max));
 const op2 = (op: 'add' | 'sub' | 'min' | 'max' | 'mul' | 'div', a?: Expr, b?: Expr): Expr | undefined =>
   a && b ? simplify(binary(op, a, b)) : undefined;
 
@@ -77,12 +79,16 @@ export function boundsOf(e: Expr, scope: Scope, nonNegative: ReadonlySet<Var> = 
           }
           case 'div': {
             const c = constValue(x.b);
-            if (c !== undefined && c > 0) return { min: op2('div', a.min, x.b), max: op2('div', a.max, x.b) };
+            // Size parameters are at least 1, so dividing by one is monotone too.
+            if ((c !== undefined && c > 0) || (c === undefined && isNonNegative(x.b, nonNegative) && pointOf(b))) {
+              return { min: op2('div', a.min, x.b), max: op2('div', a.max, x.b) };
+            }
             return rangeOf(x);
           }
           case 'mod': {
             const c = constValue(x.b);
             if (c !== undefined && c > 0) return { min: constant(0), max: constant(c - 1) };
+            if (c === undefined && isNonNegative(x.b, nonNegative) && pointOf(b)) return { min: constant(0), max: op2('sub', x.b, constant(1)) };
             return rangeOf(x);
           }
           default: return rangeOf(x);

@@ -122,7 +122,27 @@ function simplifyMinMax(e: Expr & { kind: 'binary' }): Expr {
   return a === e.a && b === e.b ? e : binary(e.op, a, b);
 }
 
+/** (X*w + R) / w = X + R / w and (X*w + R) % w = R % w for a variable w (floor division). */
+function divModByVar(e: Expr & { kind: 'binary' }): Expr {
+  const w = e.b as Expr & { kind: 'var' };
+  const l = Linear.of(e.a);
+  const q = new Linear(), r = new Linear(new Map(), l.c);
+  for (const [key, t] of l.terms) {
+    const a = t.atom;
+    const other = a.kind === 'binary' && a.op === 'mul'
+      ? (a.b.kind === 'var' && a.b.v === w.v ? a.a : a.a.kind === 'var' && a.a.v === w.v ? a.b : undefined)
+      : a.kind === 'var' && a.v === w.v ? constant(1) : undefined;
+    if (other) q.terms.set(exprKey(other), { atom: other, coeff: t.coeff });
+    else r.terms.set(key, { atom: a, coeff: t.coeff });
+  }
+  if (q.terms.size === 0) return e;
+  const rest = r.build();
+  if (e.op === 'mod') return binary('mod', rest, e.b);
+  return binary('add', q.build(), binary('div', rest, e.b));
+}
+
 function simplifyDivMod(e: Expr & { kind: 'binary' }): Expr {
+  if (isIndex(e) && e.b.kind === 'var') return divModByVar(e);
   const c = constValue(e.b);
   if (c === undefined || c <= 0 || !isIndex(e)) return e;
   if (c === 1) return e.op === 'div' ? e.a : constant(0);

@@ -13,7 +13,7 @@ import { boxTouched } from './bounds.js';
 export interface CheckedBuffer {
   readonly func: ir.FuncRef;
   readonly shape: readonly ir.Expr[];
-  readonly role: 'input' | 'output';
+  readonly role: 'input' | 'output' | 'output read';
 }
 
 /**
@@ -24,19 +24,22 @@ export function addBoundsChecks(s: Stmt, buffers: readonly CheckedBuffer[], para
   const checks: Stmt[] = [];
   const nonNegative = new Set(params);
   for (const b of buffers) {
-    const isIn = b.role === 'input';
+    const isIn = b.role !== 'output';
     const box = boxTouched(s, { func: b.func, reads: isIn, writes: !isIn, nonNegative });
     if (!box) continue;
     const verb = isIn ? 'read' : 'written';
+    const role = b.role === 'output read' ? 'output' : b.role;
     box.forEach((iv, d) => {
       if (!iv.min || !iv.max) {
         throw new ScheduleError(b.func.name, undefined, `${b.role} ${b.func.name} is ${verb} at an unbounded index in dimension ${d} (it depends on loaded data); clamp the index in the definition`);
       }
       const extent = b.shape[d]!;
-      const hint = isIn
+      const hint = b.role === 'input'
         ? 'the definition reads outside the input; add a boundary condition (repeatEdge, constantExterior)'
-        : `a split with tail round_up or shift_inwards writes outside the output; use tail 'guard' (or a size that is a multiple of / at least the split factor)`;
-      const msg = `${b.role} ${b.func.name} is ${verb} over [${printExpr(iv.min)}, ${printExpr(iv.max)}] in dimension ${d}, outside its extent ${printExpr(extent)}: ${hint}`;
+        : b.role === 'output read'
+          ? 'outputs are computed over their shape only; read it through a boundary condition (repeatEdge(...)) or from a non-output stage with the same definition'
+          : `a split with tail round_up or shift_inwards writes outside the output; use tail 'guard' (or a size that is a multiple of / at least the split factor)`;
+      const msg = `${role} ${b.func.name} is ${verb} over [${printExpr(iv.min)}, ${printExpr(iv.max)}] in dimension ${d}, outside its extent ${printExpr(extent)}: ${hint}`;
       const cond = simplify(ir.and(ir.le(ir.constant(0), iv.min), ir.lt(iv.max, extent)));
       const known = ir.constValue(cond);
       if (known === 1) return;

@@ -52,16 +52,19 @@ export function buildNest(s: StageState, def: Stage, pure: readonly Range[], sel
   }
   const axisVars = new Set<ir.Var>();
 
-  /** Lets and guards that rebuild every axis from the given loop variables, around `inner`. */
+  /**
+   * Lets that rebuild every axis from the given loop variables around `inner`, each guard placed
+   * right after the let of the axis it tests, so bound inference sees the guard clamp that axis.
+   */
   const innermost = (loopVar: ReadonlyMap<string, ir.Var>, withReduction: boolean, inner: (root: ReadonlyMap<string, ir.Expr>) => Stmt): Stmt => {
     const value = new Map<string, ir.Expr>();
     for (const [n, v] of loopVar) value.set(n, ir.varRef(v));
-    const lets: [ir.Var, ir.Expr][] = [];
-    const guards: ir.Expr[] = [];
-    const bind = (axis: string, e: ir.Expr): void => {
+    const wrappers: ({ let: [ir.Var, ir.Expr] } | { guard: ir.Expr })[] = [];
+    const bind = (axis: string, rel: ir.Expr): void => {
       const v = new ir.Var(`${name}.${axis}`);
       axisVars.add(v);
-      lets.push([v, simplify(e)]);
+      const min = rootMin.get(axis);
+      wrappers.push({ let: [v, simplify(min ? ir.add(min, rel) : rel)] });
       value.set(axis, ir.varRef(v));
     };
     for (const r of [...s.relations].reverse()) {
@@ -72,10 +75,10 @@ export function buildNest(s: StageState, def: Stage, pure: readonly Range[], sel
         const base = r.tail === 'shift_inwards' && !exact.has(r)
           ? ir.min(ir.mul(o, c(r.factor)), ir.sub(e, c(r.factor)))
           : ir.mul(o, c(r.factor));
-        const min = rootMin.get(r.parent);
-        bind(r.parent, min ? ir.add(min, ir.add(base, i)) : ir.add(base, i));
+        bind(r.parent, ir.add(base, i));
         if (r.tail === 'guard' && !exact.has(r)) {
-          guards.push(ir.lt(value.get(r.parent)!, min ? simplify(ir.add(min, e)) : e));
+          const min = rootMin.get(r.parent);
+          wrappers.push({ guard: ir.lt(value.get(r.parent)!, min ? simplify(ir.add(min, e)) : e) });
         }
       } else {
         const f = value.get(r.fused)!, ie = extent.get(r.inner)!;
@@ -84,13 +87,12 @@ export function buildNest(s: StageState, def: Stage, pure: readonly Range[], sel
       }
     }
     // Root axes that no relation derived are offset loops.
-    for (const [axis, min] of rootMin) {
+    for (const [axis] of rootMin) {
       if (!withReduction && isReductionAxis.has(axis)) continue;
-      if (loopVar.has(axis)) bind(axis, ir.add(min, value.get(axis)!));
+      if (loopVar.has(axis)) bind(axis, value.get(axis)!);
     }
     let body = inner(value);
-    if (guards.length) body = ifThen(guards.reduce((a, b) => ir.and(a, b)), body);
-    for (const [v, e] of lets.reverse()) body = letStmt(v, e, body);
+    for (const w of wrappers.reverse()) body = 'let' in w ? letStmt(w.let[0], w.let[1], body) : ifThen(w.guard, body);
     return body;
   };
 

@@ -56,6 +56,8 @@ export function lower(p: Pipeline, sch: Schedule = new Schedule(p), options: Low
   s = run('bounds checks', () => addBoundsChecks(s, [
     ...p.inputs.map((f) => ({ func: f as ir.FuncRef, shape: f.shape, role: 'input' as const })),
     ...p.outputs.map((o, i) => ({ func: outputs[i]!, shape: o.shape, role: 'output' as const })),
+    // An output is computed over its shape only; a stage that reads it must stay inside.
+    ...p.outputs.map((o, i) => ({ func: outputs[i]!, shape: o.shape, role: 'output read' as const })),
   ], p.params));
   s = run('substitute axis lets', () => substituteLets(s, scheduled.axisVars));
 

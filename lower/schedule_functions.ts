@@ -60,7 +60,7 @@ function toRanges(stage: string, box: Box, what: string): Range[] {
 export function scheduleFunctions(p: Pipeline, sch: Schedule): ScheduledStmt {
   const states = sch.stagesInOrder();
   const funcs = new Map<string, ir.FuncRef>();
-  for (const s of states) funcs.set(s.name, p.func(s.name) ?? s.stage);
+  for (const s of states) funcs.set(s.name, sch.funcRef(s.name));
   const inlined = new Map<ir.FuncRef, Stage>();
   for (const s of states) if (s.computeAt.kind === 'inline') inlined.set(funcs.get(s.name)!, s.stage);
   const nonNegative = new Set(p.params);
@@ -117,7 +117,12 @@ export function scheduleFunctions(p: Pipeline, sch: Schedule): ScheduledStmt {
       return box ? realize(f, toRanges(s.name, box, where), body) : body;
     };
     if (store.kind === 'at') {
-      stmt = mapLoopBody(stmt, site(s, store, 'store_at'), (body) => wrap(body, `${store.stage}.${store.axis}`))!;
+      const v = site(s, store, 'store_at');
+      const outside = mapLoopBody(stmt, v, () => NOOP)!;
+      if (reads(outside, f) || boxTouched(outside, touched)) {
+        throw new ScheduleError(s.name, store.axis, `store_at(${store.stage}, ${store.axis}): the storage site must enclose the compute site, but ${store.stage}.${store.axis} is now inside it (were the loops reordered?)`, sch.legalComputeSites(s.name));
+      }
+      stmt = mapLoopBody(stmt, v, (body) => wrap(body, `${store.stage}.${store.axis}`))!;
     } else {
       stmt = wrap(stmt, 'the pipeline');
     }

@@ -136,16 +136,36 @@ function linearInLane(cond: ir.Expr, v: ir.Var): boolean {
   return diff.kind === 'ramp' || diff.kind === 'broadcast' || diff.lanes === 1;
 }
 
-/** Removes the lane-varying ifs of a loop body (keeping their then-branches), collecting conditions. */
+const hasLoad = (e: ir.Expr): boolean => {
+  let found = false;
+  ir.walkExpr(e, (x) => { if (x.kind === 'load') found = true; });
+  return found;
+};
+
+/**
+ * Removes the lane-varying ifs of a loop body, and the lane-varying selects whose sides load (a
+ * vector select evaluates both sides in every lane, and a load may be out of bounds where its
+ * condition is false), keeping their true sides and collecting their conditions.
+ */
 function hoistLaneGuards(body: Stmt, v: ir.Var, definedInside: ReadonlySet<ir.Var>): { body: Stmt; conds: ir.Expr[] } {
   const conds: ir.Expr[] = [];
+  const guard = (cond: ir.Expr) => {
+    if (ir.usesVar(cond, (y) => definedInside.has(y))) throw new CannotVectorize(`the condition ${printExpr(cond)} depends on variables defined inside the loop`);
+    if (!linearInLane(cond, v)) throw new CannotVectorize(`the condition ${printExpr(cond)} is not linear in the lane`);
+    conds.push(cond);
+  };
+  const expr = (e: ir.Expr): ir.Expr => {
+    if (e.kind === 'select' && ir.usesVar(e.cond, (y) => y === v) && (hasLoad(e.t) || hasLoad(e.f))) {
+      guard(e.cond);
+      return expr(e.t);
+    }
+    return ir.mapChildren(e, expr);
+  };
   const m: StmtMapper = {
-    expr: (e) => e,
+    expr,
     stmt: (x) => {
       if (x.kind === 'if' && ir.usesVar(x.cond, (y) => y === v)) {
-        if (ir.usesVar(x.cond, (y) => definedInside.has(y))) throw new CannotVectorize(`the guard ${printExpr(x.cond)} depends on variables defined inside the loop`);
-        if (!linearInLane(x.cond, v)) throw new CannotVectorize(`the guard ${printExpr(x.cond)} is not linear in the lane`);
-        conds.push(x.cond);
+        guard(x.cond);
         return m.stmt(x.then);
       }
       return mapStmtChildren(x, m);

@@ -31,6 +31,10 @@ export function split(s: StageState, axis: string, factor: number, outer: string
   s.freshName(outer, 'split');
   s.freshName(inner, 'split');
   const t = resolveTail(s, axis, loop.isReduction, tail);
+  const derived = s.relations.some((r) => (r.kind === 'split' ? r.outer === axis || r.inner === axis : r.fused === axis));
+  if (t === 'round_up' && s.isReduction && derived) {
+    throw new ScheduleError(s.name, axis, `tail round_up on ${axis}, which an earlier split or fuse made, would update points of neighbouring iterations twice in the reduction ${s.name}`, ['guard']);
+  }
   if (loop.kind !== 'serial') throw new ScheduleError(s.name, axis, `split: ${axis} is already marked ${loop.kind}; split before marking it`);
   s.relations.push({ kind: 'split', parent: axis, outer, inner, factor, tail: t });
   s.loops.splice(idx, 1, { name: outer, kind: 'serial', isReduction: loop.isReduction }, { name: inner, kind: 'serial', isReduction: loop.isReduction });

@@ -58,6 +58,8 @@ export class Schedule implements ScheduleView {
   /** Stage names in topological order (producers first); rfactor inserts new stages. */
   private order: string[];
   private readonly instructions: Instruction[] = [];
+  /** The object reads of each stage refer to: the pipeline's, or the one rfactor first created. */
+  private readonly canonical = new Map<string, Stage>();
 
   /** A default schedule: every stage computed at root with serial loops, boundary conditions inlined. */
   constructor(readonly pipeline: Pipeline) {
@@ -69,6 +71,14 @@ export class Schedule implements ScheduleView {
       this.states.set(st.name, s);
     }
     this.order = pipeline.stages.map((s) => s.name);
+    for (const st of pipeline.stages) this.canonical.set(st.name, st);
+  }
+
+  /** What reads of stage `name` refer to (rfactor replaces definitions but keeps this object). */
+  funcRef(name: string): Stage {
+    const f = this.canonical.get(name);
+    if (!f) this.state(name);
+    return f!;
   }
 
   /** Rebuilds a schedule on `pipeline` from a trace (as returned by `trace` or stored as JSON). */
@@ -146,6 +156,7 @@ export class Schedule implements ScheduleView {
     }
     const { rf, replaced } = rfactor(s, axis, name);
     this.states.set(name, new StageState(rf, false));
+    this.canonical.set(name, rf);
     const fresh = new StageState(replaced, false);
     fresh.computeAt = s.computeAt;
     this.states.set(stage, fresh);
@@ -153,13 +164,15 @@ export class Schedule implements ScheduleView {
     this.order.splice(at, 0, name);
   }
 
-  private snapshot(): { states: Map<string, StageState>; order: string[] } {
-    return { states: new Map([...this.states].map(([k, v]) => [k, v.clone()])), order: [...this.order] };
+  private snapshot(): { states: Map<string, StageState>; order: string[]; canonical: Map<string, Stage> } {
+    return { states: new Map([...this.states].map(([k, v]) => [k, v.clone()])), order: [...this.order], canonical: new Map(this.canonical) };
   }
-  private restore(s: { states: Map<string, StageState>; order: string[] }): void {
+  private restore(s: { states: Map<string, StageState>; order: string[]; canonical: Map<string, Stage> }): void {
     this.states.clear();
     for (const [k, v] of s.states) this.states.set(k, v);
     this.order = s.order;
+    this.canonical.clear();
+    for (const [k, v] of s.canonical) this.canonical.set(k, v);
   }
 }
 

@@ -9,6 +9,7 @@
 import test, { type ExecutionContext } from 'ava';
 import { type Term, placeholder, compute, sizeVar, pipeline, reduceAxis, sum, repeatEdge } from '../dsl/index.js';
 import { Schedule } from '../schedule/schedule.js';
+import { ScheduleError } from '../schedule/error.js';
 import type { TailStrategy } from '../schedule/state.js';
 import type { Instruction } from '../schedule/instruction.js';
 import { compile } from '../tessera.js';
@@ -96,7 +97,7 @@ test('split: a reduction axis (guard) and a pure axis of a reduction (guard, rou
 // inference ignores the guard and the output assert says out is "written over [min(W - 8, 0),
 // min((W + 7) / 8 * 8, W)]" (one past the end), so the kernel throws KernelError "... use tail
 // 'guard'" for every W >= 8, even W = 40.
-test.failing('BUG split: guard split of the inner half of a shift_inwards split', (t) => {
+test('regression: split: guard split of the inner half of a shift_inwards split', (t) => {
   check(t, pointwise('i32', 5, 40), (sch) => { sch.stage('out').split('x', 8); sch.stage('out').split('xi', 3, { tail: 'guard' }); });
 });
 
@@ -147,7 +148,7 @@ test('fuse: reduction axes with constant extents', (t) => {
 // the minimum of the region the stage is computed over, so a stage whose region does not start at 0
 // (bx is needed over rows -1 .. 13 by by(y) = bx(y-1) - bx(y+1)) computes and stores the wrong points.
 // lower/loop_nest.ts `innermost` adds rootMin only to split-derived and plain loops, never to fused axes.
-test.failing('BUG fuse: an intermediate computed over a region starting below 0 (constant shape)', (t) => {
+test('regression: fuse: an intermediate computed over a region starting below 0 (constant shape)', (t) => {
   const input = placeholder('input', [13, 37], 'i32');
   const e = repeatEdge(input);
   const bx = compute('bx', [13, 37], (y, x) => e.at(y, x.sub(1)).add(e.at(y, x.add(1))));
@@ -158,7 +159,7 @@ test.failing('BUG fuse: an intermediate computed over a region starting below 0 
 
 // BUG (same root cause, shows with symbolic sizes too): the boundary stage computed at f.x covers
 // the single point (y, x); with its two loops fused, it is computed at (0, 0) instead.
-test.failing('BUG fuse: a boundary stage with fused loops computed at a consumer loop', (t) => {
+test('regression: fuse: a boundary stage with fused loops computed at a consumer loop', (t) => {
   check(t, threeStage(), (sch) => {
     sch.stage('input_edge').computeAt('f', 'x');
     sch.stage('input_edge').fuse('d0', 'd1');
@@ -170,17 +171,17 @@ test.failing('BUG fuse: a boundary stage with fused loops computed at a consumer
 // or a fused intermediate's own storage, "cannot be bounded": ScheduleError "cannot infer the region
 // of blur_x ... an index is unbounded (it depends on loaded data or on a product of unknowns); clamp
 // the index in the definition". Halide's standard `fuse(y, x).parallel()` idiom fails this way.
-test.failing('BUG fuse: output loops with symbolic sizes, producer at root', (t) => {
+test('regression: fuse: output loops with symbolic sizes, producer at root', (t) => {
   check(t, blurU16(), (sch) => { sch.stage('blur_y').fuse('y', 'x'); });
 });
 
 // Same bug, smallest form: a single pointwise stage, out(y, x) over symbolic [H, W], fused, is refused
 // with "output out is written at an unbounded index in dimension 0 (it depends on loaded data)".
-test.failing('BUG fuse: the loops of a single pointwise stage with symbolic sizes', (t) => {
+test('regression: fuse: the loops of a single pointwise stage with symbolic sizes', (t) => {
   check(t, pointwise('i32'), (sch) => { sch.stage('out').fuse('y', 'x'); });
 });
 
-test.failing('BUG fuse: an intermediate with symbolic sizes', (t) => {
+test('regression: fuse: an intermediate with symbolic sizes', (t) => {
   check(t, threeStage(), (sch) => { sch.stage('f').fuse('y', 'x'); });
 });
 
@@ -246,11 +247,11 @@ test('vectorize: u8 at 16 lanes without a multiplication', (t) => {
 // childOriginalRequests > 0, at: .../binaryen/src/passes/LocalCSE.cpp,334,visitExpression)" (v * v:
 // "Assertion failed: int(_id) == int(T::SpecificId), at: .../wasm.h,827,cast"), which suggests an
 // expression node used twice in the tree. 8 lanes work.
-test.failing('BUG vectorize: u8 multiplication at 16 lanes', (t) => {
+test('regression: vectorize: u8 multiplication at 16 lanes', (t) => {
   check(t, bytes('u8', (v) => v.mul(3)), (sch) => { sch.stage('out').vectorize('x', 16); });
 });
 
-test.failing('BUG vectorize: i8 square at 16 lanes', (t) => {
+test('regression: vectorize: i8 square at 16 lanes', (t) => {
   check(t, bytes('i8', (v) => v.mul(v)), (sch) => { sch.stage('out').vectorize('x', 16); });
 });
 
@@ -394,7 +395,7 @@ test('store_root: storage at root, computed inside a loop', (t) => {
 // BUG (internal error instead of a ScheduleError): after store_at(blur_y, y) with compute_at(blur_y,
 // x), reordering blur_y puts the store site inside the compute site; lowering then fails with a plain
 // Error "internal: blur_x is accessed outside its storage" (lower/storage_flattening.ts).
-test.failing('BUG store_at: reordering the host so the store site is inside the compute site gives a ScheduleError', (t) => {
+test('regression: store_at: reordering the host so the store site is inside the compute site gives a ScheduleError', (t) => {
   const tp = blurU16();
   const s = new Schedule(tp.pipeline);
   s.stage('blur_x').computeAt('blur_y', 'x');
@@ -457,14 +458,14 @@ test('rfactor: either half of a split that does not divide the extent', (t) => {
 // interpreter, which bounds-checks every access, throws RangeError "interpret(rsum): load from
 // input[185] is out of bounds: input has 185 elements"; the wasm kernel silently reads past the
 // buffer (and discards the lanes).
-test.failing('BUG rfactor: vectorizing the new axis of a non-dividing split reads past the input', (t) => {
+test('regression: rfactor: vectorizing the new axis of a non-dividing split reads past the input', (t) => {
   check(t, rowSum(5, 37), (s) => { s.stage('rsum').split('r', 4); const rf = s.stage('rsum').rfactor('ri'); s.stage(rf).vectorize('ri'); });
 });
 
 // BUG (internal error): rfactor of a stage that rfactor created (it still has reduction axes) gives
 // "internal: s_rf is accessed outside its storage" at compile: the consumer keeps reading the first
 // s_rf object while the schedule now holds a new definition of that name.
-test.failing('BUG rfactor: rfactor of the intermediate stage of a previous rfactor', (t) => {
+test('regression: rfactor: rfactor of the intermediate stage of a previous rfactor', (t) => {
   check(t, conv2d(), (s) => { const rf = s.stage('conv').rfactor('rx'); s.stage(rf).rfactor('rc'); });
 });
 
@@ -474,11 +475,62 @@ test.failing('BUG rfactor: rfactor of the intermediate stage of a previous rfact
 // next outer iteration. For a reduction whose reduction loop is outside the pure loops, those points
 // get their update applied twice (rsum(3) is doubled). resolveTail refuses shift_inwards on
 // reductions for this very reason but lets round_up of a derived loop through.
-test.failing('BUG split: round_up on a nested split of a reduction with the reduction loop outermost', (t) => {
-  check(t, rowSum(5, 7), (s) => {
-    s.stage('rsum').reorder('r', 'y');
-    s.stage('rsum').split('y', 3, { tail: 'guard' });
-    s.stage('rsum').split('yi', 2, { tail: 'round_up' });
+test('regression: split: round_up on a nested split of a reduction is refused', (t) => {
+  const s = new Schedule(rowSum(5, 7).pipeline);
+  s.stage('rsum').reorder('r', 'y');
+  s.stage('rsum').split('y', 3, { tail: 'guard' });
+  t.throws(() => s.stage('rsum').split('yi', 2, { tail: 'round_up' }), {
+    instanceOf: ScheduleError,
+    message: /tail round_up on yi, which an earlier split or fuse made, would update points of neighbouring iterations twice in the reduction rsum[\s\S]*legal alternatives: guard/,
+  });
+});
+
+// --- pipelines with two outputs ----------------------------------------------------------------------
+
+/** a(x) = 2 * e(x) (e = repeatEdge(in)), b(x) = a(x + lo) + a(x + hi); both are outputs. */
+function twoOutputs(lo: number, hi: number): TestPipeline {
+  const W = sizeVar('W');
+  const input = placeholder('input', [W], 'i32');
+  const e = repeatEdge(input);
+  const a = compute('a', [W], (x) => e.at(x).mul(2));
+  const b = compute('b', [W], (x) => a.at(x.add(lo)).add(a.at(x.add(hi))));
+  const base = rowMax(37);
+  return { ...base, name: `two_outputs_${lo}_${hi}`, pipeline: pipeline(a, b), outputs: ['a', 'b'], rebuild: () => twoOutputs(lo, hi) };
+}
+
+test('two outputs, the second reading the first inside its shape', (t) => {
+  check(t, twoOutputs(0, 0), () => {});
+  check(t, twoOutputs(0, 0), (s) => { s.stage('a').vectorize('x', 8); s.stage('b').vectorize('x', 4, { tail: 'guard' }); });
+});
+
+// BUG (wrong results, out-of-bounds reads): b(x) = a(x - 1) + a(x + 1) where a is also an output.
+// `a` is computed only into its output tensor, over [0, W), and b then reads a[-1] and a[W]: the
+// interpreter throws RangeError "interpret(a_b): load from a[-1] is out of bounds", the wasm kernel
+// silently reads the memory around the tensor (b(0) and b(W-1) are wrong). The reference defines
+// a(-1) by a's definition (as for any stage); the compiler should compute a over the region b
+// needs, or refuse the pipeline with a clear error.
+test('regression: two outputs, the second reading the first outside its shape, is refused', (t) => {
+  const tp = twoOutputs(-1, 1);
+  t.throws(() => compile(tp.pipeline, new Schedule(tp.pipeline)), {
+    instanceOf: ScheduleError,
+    message: /output a is read over \[-1, W\] in dimension 0, outside its extent W: outputs are computed over their shape only/,
+  });
+});
+
+// --- regressions found by tests/property.test.ts -----------------------------------------------------
+
+// At 43d43bd the constant upper bound of input_ext's allocation was unsound (rest - min(a, b) bounded
+// by the smaller arm): the interpreter saw "allocate input_ext: size -9" and wasm computed garbage.
+// Fixed in da89db2.
+test('regression: conv2d with the boundary stage inside a tiled, reordered conv', (t) => {
+  check(t, conv2d(), (sch) => {
+    sch.stage('conv').reorder('x', 'n', 'y', 'ry', 'rx', 'rc', 'k');
+    sch.stage('conv').computeAt('out', 'n');
+    sch.stage('conv').tile('x', 'n', 8, 4, { names: ['xo3', 'no3', 'xi3', 'ni3'] });
+    sch.stage('input_ext').computeAt('conv', 'no3');
+    sch.stage('conv').vectorize('k', 8, { outer: 'ko6', inner: 'kv6' });
+    sch.stage('out').vectorize('x', 4, { outer: 'xo7', inner: 'xv7' });
+    sch.stage('input_ext').computeAt('conv', 'y');
   });
 });
 

@@ -29,12 +29,12 @@ const SEED = process.env.TESSERA_FC_SEED === undefined ? undefined : Number(proc
 
 const CASES: readonly { key: string; runs: number; rfactor: boolean }[] = [
   { key: 'blur_u16', runs: 60, rfactor: false },
-  { key: 'blur_f32', runs: 40, rfactor: false },
+  { key: 'blur_f32', runs: 50, rfactor: false },
   { key: 'matmul', runs: 60, rfactor: true },
   { key: 'conv2d', runs: 40, rfactor: true },
-  { key: 'sliding_max', runs: 60, rfactor: true },
-  { key: 'three_stage', runs: 60, rfactor: false },
-  { key: 'cast_u8_i16', runs: 60, rfactor: false },
+  { key: 'sliding_max', runs: 80, rfactor: true },
+  { key: 'three_stage', runs: 80, rfactor: false },
+  { key: 'cast_u8_i16', runs: 80, rfactor: false },
 ];
 
 for (const [index, c] of CASES.entries()) {

@@ -294,18 +294,24 @@ export class FunctionEmitter implements ScalarCtx {
     const m = this.m;
     const L = e.lanes;
     let a = this.vector(e.a);
-    const b = this.vector(e.b);
+    let b = this.vector(e.b);
     const cb = ir.constValue(e.b);
     if (a.rep === 'simd' && b.rep === 'simd') {
-      let bChunks = b.chunks;
-      if (e.dtype === 'bool' && a.laneBits !== b.laneBits) bChunks = convertMask(m, b.chunks, b.laneBits, a.laneBits, this.shareV128);
+      // Every rewrite of an operand's chunks replaces the operand, so a fallback never reuses a node.
+      if (e.dtype === 'bool' && a.laneBits !== b.laneBits) b = { ...b, laneBits: a.laneBits, chunks: convertMask(m, b.chunks, b.laneBits, a.laneBits, this.shareV128) };
+      // These lowerings read an operand twice: evaluate it into a local first.
+      if (e.op === 'div' || e.op === 'mod' || (e.op === 'mul' && bits(e.dtype) === 8)) {
+        a = { ...a, chunks: a.chunks.map((c) => this.shareV128(c)()) };
+        b = { ...(b as SimdVal), chunks: (b as SimdVal).chunks.map((c) => this.shareV128(c)()) };
+      }
+      const sa = a, sb = b as SimdVal;
       const bScalar = e.b.kind === 'broadcast' ? () => this.scalar((e.b as ir.Broadcast).value) : undefined;
-      if (e.op === 'div' || e.op === 'mod') a = { ...a, chunks: a.chunks.map((c) => this.shareV128(c)()) };
-      const t = e.dtype === 'bool' ? (a.laneBits === 32 ? 'i32' : a.laneBits === 16 ? 'i16' : a.laneBits === 8 ? 'i8' : 'i32') : e.dtype;
-      const first = simdBinary(m, e.op, t, a.chunks[0]!, bChunks[0]!, cb, bScalar);
-      if (first !== undefined) {
-        const rest = a.chunks.slice(1).map((c, i) => simdBinary(m, e.op, t, c, bChunks[i + 1]!, cb, bScalar)!);
-        return { rep: 'simd', dtype: e.dtype, lanes: L, laneBits: a.laneBits, chunks: [first, ...rest] };
+      const t = e.dtype === 'bool' ? (sa.laneBits === 32 ? 'i32' : sa.laneBits === 16 ? 'i16' : sa.laneBits === 8 ? 'i8' : 'i32') : e.dtype;
+      // Probe on copies, so that an unsupported operation consumes nothing.
+      const supported = simdBinary(m, e.op, t, m.copyExpression(sa.chunks[0]!), m.copyExpression(sb.chunks[0]!), cb, bScalar) !== undefined;
+      if (supported) {
+        const chunks = sa.chunks.map((c, i) => simdBinary(m, e.op, t, c, sb.chunks[i]!, cb, bScalar)!);
+        return { rep: 'simd', dtype: e.dtype, lanes: L, laneBits: sa.laneBits, chunks };
       }
     }
     const la = this.lanesOf(a), lb = this.lanesOf(b);

@@ -11,6 +11,7 @@ import type { ArgSpec, KernelSignature, ShapeExpr } from '../../runtime/signatur
 import { printExpr } from '../../ir/printer.js';
 import { FunctionEmitter, CodegenError } from './function_emitter.js';
 import { addHelper } from './scalar_ops.js';
+import { checkedModule } from './tree_check.js';
 
 export interface WasmArtifact {
   readonly binary: Uint8Array;
@@ -50,7 +51,8 @@ export function compileToWasm(f: LoweredFunc, options: WasmOptions = {}): WasmAr
     m.setMemory(1, 65536, null, [], false, false, 'memory');
     m.addMemoryImport('memory', 'env', 'memory');
     m.addFunctionImport('abort', 'env', 'abort', binaryen.i32, binaryen.none);
-    const emitter = new FunctionEmitter(m, f);
+    const checking = typeof process !== 'undefined' && process.env?.TESSERA_CHECK_WASM_TREE;
+    const emitter = new FunctionEmitter(checking ? checkedModule(m) : m, f);
     const out = emitter.emit('main');
     for (const h of out.helpers) addHelper(m, h);
     for (const fn of out.mathImports) {

@@ -46,13 +46,17 @@ export function simdBinary(m: M, op: BinOp, t: DType, a: X, b: X, cb?: number, b
     case 'mul':
       if (sh === 'i8x16') {
         // No i8x16.mul: multiply the halves in 16 bits and keep the low bytes.
-        const lo = m.i16x8.extmul_low_i8x16_u(a, b), hi = m.i16x8.extmul_high_i8x16_u(a, b);
+        const lo = m.i16x8.extmul_low_i8x16_u(a, b), hi = m.i16x8.extmul_high_i8x16_u(m.copyExpression(a), m.copyExpression(b));
         const mask = splat(m, 'i16x8', m.i32.const(0xff));
         return m.i8x16.narrow_i16x8_u(m.v128.and(lo, mask), m.v128.and(hi, splat(m, 'i16x8', m.i32.const(0xff))));
       }
       return sh === 'i64x2' ? undefined : v.mul!(a, b);
     case 'div':
       if (isFloat(t)) return v.div!(a, b);
+      // Floor division by 2^k is an arithmetic shift for signed lanes too.
+      if (cb !== undefined && cb > 1 && (cb & (cb - 1)) === 0 && isSigned(t) && sh !== 'i64x2') {
+        return (m[sh] as unknown as { shr_s(x: X, s: X): X }).shr_s(a, m.i32.const(Math.log2(cb)));
+      }
       return cb !== undefined ? unsignedDivByConst(m, t, a, cb) : undefined;
     case 'mod':
       if (!isFloat(t) && cb !== undefined && cb > 0 && (cb & (cb - 1)) === 0) return m.v128.and(a, splat(m, sh, m.i32.const(cb - 1)));

@@ -1,3 +1,0 @@
-const t0 = performance.now();
-await import('binaryen');
-console.log('binaryen', performance.now() - t0);
