@@ -12,9 +12,9 @@ import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { compile } from '../tessera.js';
-import { measure } from '../bench/harness.ts';
-import { fromPlanar, readImage, toPlanar, writePng, type PlanarImage, type RgbImage } from './image.ts';
-import { blurPipeline, blurSchedule, type BlurDtype } from './blur_pipeline.ts';
+import { measure } from '../bench/harness.js';
+import { fromPlanar, readImage, toPlanar, writePng, type PlanarImage, type RgbImage } from './image.js';
+import { blurPipeline, blurSchedule, type BlurDtype } from './blur_pipeline.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DEFAULT_INPUT = resolve(PROJECT_ROOT, '../shared/data/images/mate_LadyBird.jpg');

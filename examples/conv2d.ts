@@ -6,8 +6,8 @@
  */
 import { parseArgs } from 'node:util';
 import { compile } from '../tessera.js';
-import { measure } from '../bench/harness.ts';
-import { conv2dPipeline, conv2dSchedule, type Conv2dSizes } from './conv2d_pipeline.ts';
+import { measure } from '../bench/harness.js';
+import { conv2dPipeline, conv2dSchedule, type Conv2dSizes } from './conv2d_pipeline.js';
 
 const SIZES: Conv2dSizes = { N: 1, C: 16, K: 16, H: 56, W: 56 };
 const TIMED_RUNS = 21;
