@@ -190,7 +190,7 @@ function distributeIntoMinMax(l: Linear): Expr | undefined {
  * rest + min(a, b) > 0 holds iff rest + a > 0 and rest + b > 0 (and with max, or): comparisons on
  * index expressions are split so that each side is affine, which loop partitioning can solve.
  */
-function splitComparison(e: Expr & { kind: 'cmp' }): Expr | undefined {
+export function splitComparison(e: Expr & { kind: 'cmp' }): Expr | undefined {
   if (!isIndex(e.a) || e.op === 'eq' || e.op === 'ne') return undefined;
   // Normalize to d >= 0 (ge) or d > 0 (gt) with d = b - a for lt/le and a - b for gt/ge.
   const strict = e.op === 'lt' || e.op === 'gt';
@@ -254,8 +254,6 @@ function simplifyNode(e: Expr): Expr {
     case 'cmp': {
       const d = constDiff(e.a, e.b);
       if (d !== undefined) return constant(evalCmp(e.op, d, 0), 'bool');
-      const split = splitComparison(e);
-      if (split) return split;
       if (e.a.kind === 'broadcast' && e.b.kind === 'broadcast') return broadcast(simplifyNode(cmp(e.op, e.a.value, e.b.value)), e.lanes);
       return e;
     }

@@ -6,7 +6,7 @@
  */
 import * as ir from '../ir/expr.js';
 import { type Stmt, block, forLoop, ifThen, letStmt, mapStmtChildren, type StmtMapper, walkStmt, stmtExprs } from '../ir/stmt.js';
-import { simplify, constDiff } from '../ir/simplify.js';
+import { simplify, constDiff, splitComparison } from '../ir/simplify.js';
 import { exprKey } from '../ir/key.js';
 
 interface Bounds { lower: ir.Expr[]; upper: ir.Expr[] }
@@ -47,7 +47,11 @@ function constrain(cond: ir.Expr, v: ir.Var, inside: ReadonlySet<ir.Var>, b: Bou
     default: return undefined;
   }
   const aff = affineIn(simplify(d), v);
-  if (!aff) return undefined;
+  if (!aff) {
+    // v inside a min/max (an extent's clamp): rest + min(a, b) > 0 is rest + a > 0 && rest + b > 0.
+    const split = splitComparison(cond);
+    return split && split.kind === 'binary' && split.op === 'and' ? constrain(simplify(split), v, inside, b) : undefined;
+  }
   const k = aff.coeff;
   // k*v + rest >= 0
   if (k > 0) b.lower.push(simplify(ir.div(ir.add(ir.sub(c(0), aff.rest), c(k - 1)), c(k))));
