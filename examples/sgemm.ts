@@ -10,7 +10,7 @@ import { measure } from '../bench/harness.js';
 import { sgemmIKJ } from '../bench/peers/js.js';
 
 const { values } = parseArgs({ options: {
-  n: { type: 'string', default: '512' }, rows: { type: 'string', default: '4' }, cols: { type: 'string', default: '8' },
+  n: { type: 'string', default: '512' }, rows: { type: 'string', default: '2' }, cols: { type: 'string', default: '16' },
   'show-ir': { type: 'boolean', default: false },
 } });
 const n = Number(values.n), rows = Number(values.rows), cols = Number(values.cols);
