@@ -3,7 +3,7 @@
  * flattening a nest uses `provide`/`realize` on multi-dimensional stages (Halide's Provide/Realize);
  * after it, only flat `store`/`allocate` on buffers remain.
  */
-import { type Buffer, type Expr, type FuncRef, type Var, mapChildren, mapList, IRTypeError, typeStr, checkBinding } from './expr.js';
+import { type Buffer, type Expr, type FuncRef, type Var, mapChildren, mapList, IRTypeError, typeStr, checkBinding, children as exprChildren } from './expr.js';
 
 /** How a loop runs: Halide's ForType plus GPU bindings (TVM's thread_binding). */
 export type ForKind = 'serial' | 'parallel' | 'vectorized' | 'unrolled' | 'gpu_block' | 'gpu_thread';
@@ -180,3 +180,29 @@ export interface BufferArg {
 }
 
 export { mapChildren };
+
+/** Rewrites every node of kind `kind` bottom-up (children first): innermost loops first for 'for'. */
+export function mapBottomUp<K extends Stmt['kind']>(s: Stmt, kind: K, f: (x: Extract<Stmt, { kind: K }>) => Stmt): Stmt {
+  const m: StmtMapper = {
+    expr: (e) => e,
+    stmt: (x) => {
+      const y = mapStmtChildren(x, m);
+      return y.kind === kind ? f(y as Extract<Stmt, { kind: K }>) : y;
+    },
+  };
+  return m.stmt(s);
+}
+
+/** Variables bound inside `s`: loop variables, statement lets and expression lets. */
+export function varsDefinedIn(s: Stmt): Set<Var> {
+  const out = new Set<Var>();
+  walkStmt(s, (x) => {
+    if (x.kind === 'for' || x.kind === 'letStmt') out.add(x.v);
+    for (const e of stmtExprs(x)) walkExprLets(e, out);
+  });
+  return out;
+}
+function walkExprLets(e: Expr, out: Set<Var>): void {
+  if (e.kind === 'let') out.add(e.v);
+  for (const c of exprChildren(e)) walkExprLets(c, out);
+}

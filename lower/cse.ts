@@ -5,7 +5,7 @@
  * block. Unrolled register tiles then load each shared vector once.
  */
 import * as ir from '../ir/expr.js';
-import { type Stmt, block, letStmt, mapStmtChildren, type StmtMapper, walkStmt, stmtExprs } from '../ir/stmt.js';
+import { type Stmt, block, letStmt, mapStmtChildren, type StmtMapper, walkStmt, stmtExprs, mapBottomUp } from '../ir/stmt.js';
 import { exprKey } from '../ir/key.js';
 
 const trivial = (e: ir.Expr) =>
@@ -66,12 +66,5 @@ function cseBlock(b: Stmt & { kind: 'block' }): Stmt {
 
 /** Applies block-level CSE everywhere. */
 export function eliminateCommonSubexpressions(s: Stmt): Stmt {
-  const m: StmtMapper = {
-    expr: (e) => e,
-    stmt: (x) => {
-      const y = mapStmtChildren(x, m);
-      return y.kind === 'block' ? cseBlock(y) : y;
-    },
-  };
-  return m.stmt(s);
+  return mapBottomUp(s, 'block', cseBlock);
 }

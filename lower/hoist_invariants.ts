@@ -5,17 +5,8 @@
  * condition, or read what the loop writes); ramps stay so dense vector accesses remain visible.
  */
 import * as ir from '../ir/expr.js';
-import { type Stmt, letStmt, mapStmtChildren, type StmtMapper, walkStmt, stmtExprs, forLoop } from '../ir/stmt.js';
+import { type Stmt, letStmt, mapStmtChildren, type StmtMapper, forLoop, mapBottomUp, varsDefinedIn } from '../ir/stmt.js';
 import { exprKey } from '../ir/key.js';
-
-function definedInside(s: Stmt): Set<ir.Var> {
-  const out = new Set<ir.Var>();
-  walkStmt(s, (x) => {
-    if (x.kind === 'for' || x.kind === 'letStmt') out.add(x.v);
-    for (const e of stmtExprs(x)) ir.walkExpr(e, (y) => { if (y.kind === 'let') out.add(y.v); });
-  });
-  return out;
-}
 
 const trivial = (e: ir.Expr): boolean =>
   e.kind === 'const' || e.kind === 'var' || (e.kind === 'broadcast' && (e.value.kind === 'const' || e.value.kind === 'var'));
@@ -28,7 +19,7 @@ function hasLoad(e: ir.Expr): boolean {
 
 /** Hoists the invariants of one loop; returns the lets to wrap it in and its new body. */
 function hoistFrom(loop: Stmt & { kind: 'for' }): Stmt {
-  const inside = definedInside(loop.body);
+  const inside = varsDefinedIn(loop.body);
   inside.add(loop.v);
   const hoisted = new Map<string, { v: ir.Var; e: ir.Expr }>();
   const rewrite = (e: ir.Expr): ir.Expr => {
@@ -54,12 +45,5 @@ function hoistFrom(loop: Stmt & { kind: 'for' }): Stmt {
 
 /** Applies loop-invariant code motion to every loop, innermost first. */
 export function hoistLoopInvariants(s: Stmt): Stmt {
-  const m: StmtMapper = {
-    expr: (e) => e,
-    stmt: (x) => {
-      const y = mapStmtChildren(x, m);
-      return y.kind === 'for' ? hoistFrom(y) : y;
-    },
-  };
-  return m.stmt(s);
+  return mapBottomUp(s, 'for', hoistFrom);
 }

@@ -5,7 +5,7 @@
  * tests and the slow paths disappear), and an epilogue.
  */
 import * as ir from '../ir/expr.js';
-import { type Stmt, block, forLoop, ifThen, letStmt, mapStmtChildren, type StmtMapper, walkStmt, stmtExprs } from '../ir/stmt.js';
+import { type Stmt, block, forLoop, ifThen, letStmt, mapStmtChildren, type StmtMapper, walkStmt, stmtExprs, mapBottomUp, varsDefinedIn } from '../ir/stmt.js';
 import { simplify, constDiff, splitComparison } from '../ir/simplify.js';
 import { exprKey } from '../ir/key.js';
 
@@ -60,18 +60,9 @@ function constrain(cond: ir.Expr, v: ir.Var, inside: ReadonlySet<ir.Var>, b: Bou
   return ir.TRUE;
 }
 
-function definedInside(s: Stmt): Set<ir.Var> {
-  const out = new Set<ir.Var>();
-  walkStmt(s, (x) => {
-    if (x.kind === 'for' || x.kind === 'letStmt') out.add(x.v);
-    for (const e of stmtExprs(x)) ir.walkExpr(e, (y) => { if (y.kind === 'let') out.add(y.v); });
-  });
-  return out;
-}
-
 /** Conditions of the loop body that partitioning can simplify: key -> residual in the steady state. */
 function partitionableConditions(loop: Stmt & { kind: 'for' }): { keys: Map<string, ir.Expr>; bounds: Bounds } {
-  const inside = definedInside(loop.body);
+  const inside = varsDefinedIn(loop.body);
   const bounds: Bounds = { lower: [], upper: [] };
   const keys = new Map<string, ir.Expr>();
   const consider = (cond: ir.Expr) => {
@@ -150,12 +141,5 @@ function partition(loop: Stmt & { kind: 'for' }): Stmt {
 
 /** Partitions every serial loop with partitionable conditions, innermost first. */
 export function partitionLoops(s: Stmt): Stmt {
-  const m: StmtMapper = {
-    expr: (e) => e,
-    stmt: (x) => {
-      const y = mapStmtChildren(x, m);
-      return y.kind === 'for' ? partition(y) : y;
-    },
-  };
-  return m.stmt(s);
+  return mapBottomUp(s, 'for', partition);
 }

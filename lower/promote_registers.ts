@@ -5,7 +5,7 @@
  * accumulators.
  */
 import * as ir from '../ir/expr.js';
-import { type Stmt, allocate, mapStmtChildren, type StmtMapper, walkStmt, stmtExprs } from '../ir/stmt.js';
+import { type Stmt, allocate, walkStmt, stmtExprs, mapBottomUp } from '../ir/stmt.js';
 
 /** Largest promoted allocation, in elements (64 f32 = 16 v128 registers). */
 export const MAX_REGISTER_ELEMENTS = 128;
@@ -28,15 +28,10 @@ function promotable(body: Stmt, buf: ir.Buffer, size: number): boolean {
 
 /** Marks promotable stack allocations `register`. */
 export function promoteRegisters(s: Stmt): Stmt {
-  const m: StmtMapper = {
-    expr: (e) => e,
-    stmt: (x) => {
-      const y = mapStmtChildren(x, m);
-      if (y.kind !== 'allocate' || y.scope !== 'stack') return y;
+  return mapBottomUp(s, 'allocate', (y) => {
+      if (y.scope !== 'stack') return y;
       const size = ir.constValue(y.size);
       if (size === undefined || size > MAX_REGISTER_ELEMENTS || !promotable(y.body, y.buffer, size)) return y;
       return allocate(y.buffer, y.size, 'register', y.body);
-    },
-  };
-  return m.stmt(s);
+  });
 }

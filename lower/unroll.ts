@@ -1,6 +1,6 @@
 /** Unrolling (Halide's UnrollLoops): an unrolled loop of constant extent becomes copies of its body. */
 import * as ir from '../ir/expr.js';
-import { type Stmt, block, ifThen, mapStmtChildren, type StmtMapper } from '../ir/stmt.js';
+import { type Stmt, block, ifThen, mapBottomUp } from '../ir/stmt.js';
 import { constantUpperBound } from '../ir/interval.js';
 import { simplify, substituteStmt } from '../ir/simplify.js';
 import { printExpr } from '../ir/printer.js';
@@ -10,11 +10,8 @@ import { stageAndAxis } from './loop_names.js';
 
 /** @throws ScheduleError when an unrolled loop's extent is not a constant or exceeds 256 */
 export function unrollLoops(s: Stmt): Stmt {
-  const m: StmtMapper = {
-    expr: (e) => e,
-    stmt: (x) => {
-      const y = mapStmtChildren(x, m);
-      if (y.kind !== 'for' || y.forKind !== 'unrolled') return y;
+  return mapBottomUp(s, 'for', (y) => {
+      if (y.forKind !== 'unrolled') return y;
       const exact = ir.constValue(simplify(y.extent));
       // A bounded extent unrolls to its constant bound, each copy guarded (Halide does the same).
       const ext = exact ?? constantUpperBound(y.extent);
@@ -29,7 +26,5 @@ export function unrollLoops(s: Stmt): Stmt {
         copies.push(exact === undefined ? ifThen(simplify(ir.lt(ir.constant(i), y.extent)), copy) : copy);
       }
       return block(copies);
-    },
-  };
-  return m.stmt(s);
+  });
 }

@@ -9,8 +9,8 @@
  * Anything else that cannot be vectorized leaves the loop serial, with a note saying why.
  */
 import * as ir from '../ir/expr.js';
-import { type Stmt, block, forLoop, ifThen, letStmt, mapStmtChildren, store, type StmtMapper, walkStmt, stmtExprs } from '../ir/stmt.js';
-import { simplify, substituteStmt } from '../ir/simplify.js';
+import { type Stmt, block, forLoop, ifThen, letStmt, mapStmtChildren, store, type StmtMapper, mapBottomUp, varsDefinedIn } from '../ir/stmt.js';
+import { simplify } from '../ir/simplify.js';
 import { constantUpperBound } from '../ir/interval.js';
 import { printExpr } from '../ir/printer.js';
 import { ScheduleError } from '../schedule/error.js';
@@ -174,12 +174,6 @@ function hoistLaneGuards(body: Stmt, v: ir.Var, definedInside: ReadonlySet<ir.Va
   return { body: m.stmt(body), conds };
 }
 
-function definedIn(s: Stmt): Set<ir.Var> {
-  const out = new Set<ir.Var>();
-  walkStmt(s, (x) => { if (x.kind === 'for' || x.kind === 'letStmt') out.add(x.v); });
-  return out;
-}
-
 function vectorizeLoop(loop: Stmt & { kind: 'for' }, notes: string[], original: Stmt & { kind: 'for' } = loop): Stmt {
   const [stage, axis] = stageAndAxis(loop.v.name);
   const exact = ir.constValue(simplify(loop.extent));
@@ -198,7 +192,7 @@ function vectorizeLoop(loop: Stmt & { kind: 'for' }, notes: string[], original: 
   const serial = forLoop(original.v, original.min, original.extent, 'serial', original.body);
   if (lanes === 1) return serial;
   try {
-    const { body, conds } = hoistLaneGuards(loop.body, loop.v, definedIn(loop.body));
+    const { body, conds } = hoistLaneGuards(loop.body, loop.v, varsDefinedIn(loop.body));
     const vectorBody = new Vectorizer(loop.v, lanes, loop.min).stmt(body);
     if (conds.length === 0) return vectorBody;
     const at = (e: ir.Expr, lane: number) => ir.substitute(e, new Map([[loop.v, simplify(ir.add(loop.min, ir.constant(lane)))]]));
@@ -217,14 +211,6 @@ function vectorizeLoop(loop: Stmt & { kind: 'for' }, notes: string[], original: 
  * @throws ScheduleError when a vectorized loop's extent is not a constant
  */
 export function vectorizeLoops(s: Stmt, notes: string[]): Stmt {
-  const m: StmtMapper = {
-    expr: (e) => e,
-    stmt: (x) => {
-      const y = mapStmtChildren(x, m);
-      return y.kind === 'for' && y.forKind === 'vectorized' ? vectorizeLoop(y, notes) : y;
-    },
-  };
-  return m.stmt(s);
+  return mapBottomUp(s, 'for', (y) => (y.forKind === 'vectorized' ? vectorizeLoop(y, notes) : y));
 }
 
-export { stmtExprs, substituteStmt };
