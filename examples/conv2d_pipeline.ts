@@ -39,8 +39,8 @@ export const CONV_LANES = 8;
 /**
  * A register-accumulator schedule, as Halide writes it: `out` walks x in strips of CONV_LANES (the
  * last strip guarded when the width is not a multiple); for each strip, `conv` is computed at that
- * strip into an accumulator of CONV_LANES values, which lowering keeps in SIMD registers, reducing
- * over c with the 3x3 window unrolled.
+ * strip into an accumulator of CONV_LANES values (which lowering keeps in SIMD registers when every
+ * access to it is a whole vector), reducing over c with the 3x3 window unrolled.
  */
 export function conv2dSchedule(p: Pipeline): Schedule {
   const sch = new Schedule(p);

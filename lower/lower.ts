@@ -79,6 +79,7 @@ export function lower(p: Pipeline, sch: Schedule = new Schedule(p), options: Low
   s = run('simplify', () => simplifyStmt(s));
   s = run('unroll', () => unrollLoops(s));
   s = run('vectorize', () => vectorizeLoops(s, notes));
+  s = run('unroll the lane-by-lane fallbacks', () => unrollLoops(s));
   s = run('simplify', () => simplifyStmt(block([s])));
   s = run('partition loops', () => partitionLoops(s));
   s = run('common subexpressions', () => eliminateCommonSubexpressions(s));

@@ -114,6 +114,9 @@ function partition(loop: Stmt & { kind: 'for' }): Stmt {
   const end = simplify(ir.add(loop.min, loop.extent));
   const lo = new ir.Var(`${loop.v.name}.steady_min${n}`), hi = new ir.Var(`${loop.v.name}.steady_end${n}`);
   const clamp = (e: ir.Expr, a: ir.Expr, b: ir.Expr) => simplify(ir.min(ir.max(e, a), b));
+  // Bounds the loop's own range already implies need no prologue or epilogue.
+  bounds.lower = bounds.lower.filter((e) => !((constDiff(e, loop.min) ?? 1) <= 0));
+  bounds.upper = bounds.upper.filter((e) => !((constDiff(e, simplify(ir.sub(end, c(1)))) ?? -1) >= 0));
   const distinct = (es: ir.Expr[]) => [...new Map(es.map((e) => [exprKey(e), e])).values()];
   const lower = distinct(bounds.lower).reduce((a, b) => ir.max(a, b), loop.min);
   const upperPlusOne = distinct(bounds.upper).reduce((a, b) => ir.min(a, b), ir.sub(end, c(1)));

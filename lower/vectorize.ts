@@ -189,7 +189,9 @@ function vectorizeLoop(loop: Stmt & { kind: 'for' }, notes: string[], original: 
   if (lanes === undefined) {
     throw new ScheduleError(stage, axis, `vectorize: the extent ${printExpr(loop.extent)} is not a constant; use vectorize(${axis}, factor) to split by a constant first`);
   }
-  const serial = forLoop(original.v, original.min, original.extent, 'serial', original.body);
+  // The fallback for vectors a guard splits: lane by lane, unrolled when the extent is small, so that
+  // the constant indices of register-promoted buffers stay constant.
+  const serial = forLoop(original.v, original.min, original.extent, ir.constValue(original.extent) !== undefined && ir.constValue(original.extent)! <= 16 ? 'unrolled' : 'serial', original.body);
   if (lanes === 1) return serial;
   try {
     const { body, conds } = hoistLaneGuards(loop.body, loop.v, varsDefinedIn(loop.body));

@@ -30,7 +30,7 @@ export function markLoop(s: StageState, axis: string, kind: ForKind, primitive: 
   }
   if (kind === 'vectorized' || kind === 'unrolled') {
     const inner = s.loops.slice(s.indexOf(axis) + 1).find((l) => l.kind === 'parallel' || l.kind.startsWith('gpu'));
-    if (inner) throw new ScheduleError(s.name, axis, `${primitive}: the ${inner.kind} loop ${inner.name} is inside it; a ${kind} loop cannot contain it`);
+    if (inner) throw new ScheduleError(s.name, axis, `${primitive}: the ${inner.kind} loop ${inner.name} is inside it; ${kind === 'unrolled' ? 'an unrolled' : 'a vectorized'} loop cannot contain it`);
   }
   if (kind === 'parallel') {
     const outer = s.loops.slice(0, s.indexOf(axis)).find((l) => l.kind === 'vectorized');

@@ -87,12 +87,11 @@ function intDiv(c: ScalarCtx, t: DType, a: X, b: X, cb: number | undefined): X {
     if (!isSigned(t) || t === 'bool') return m.i32.div_u(a, b);
     if (cb === 1) return a;
     if (cb === -1) return norm(m.i32.sub(m.i32.const(0), a));
-    // floor(a/b) = trunc((a - (a<0 ? b-1 : 0)) / b) for b > 0, and symmetrically for b < 0.
+    // Truncating quotient, minus one when the remainder's sign differs from b's (no overflow at INT_MIN).
     const A = c.share(a, binaryen.i32);
-    const adjust = cb > 0
-      ? m.select(m.i32.lt_s(A(), m.i32.const(0)), m.i32.const(cb - 1), m.i32.const(0))
-      : m.select(m.i32.gt_s(A(), m.i32.const(0)), m.i32.const(-cb - 1), m.i32.const(0));
-    return norm(m.i32.div_s(cb > 0 ? m.i32.sub(A(), adjust) : m.i32.add(A(), adjust), b));
+    const q = m.i32.div_s(A(), m.i32.const(cb));
+    const r = m.i32.rem_s(A(), m.i32.const(cb));
+    return norm(m.i32.sub(q, cb > 0 ? m.i32.lt_s(r, m.i32.const(0)) : m.i32.gt_s(r, m.i32.const(0))));
   }
   if (t === 'u32' || !isSigned(t)) return m.call(c.helper('div_u32'), [a, b], binaryen.i32);
   return norm(m.call(c.helper('floordiv_i32'), [a, b], binaryen.i32));
