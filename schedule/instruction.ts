@@ -19,7 +19,9 @@ export type Instruction =
   | { op: 'compute_inline'; stage: string }
   | { op: 'store_at'; stage: string; at: string; axis: string }
   | { op: 'store_root'; stage: string }
-  | { op: 'rfactor'; stage: string; axis: string; name: string };
+  | { op: 'rfactor'; stage: string; axis: string; name: string }
+  | { op: 'cache_read'; stage: string; readers: string[]; name: string }
+  | { op: 'cache_write'; stage: string; name: string };
 
 export type Op = Instruction['op'];
 
@@ -28,6 +30,7 @@ const METHOD: Record<Op, string> = {
   split: 'split', tile: 'tile', fuse: 'fuse', reorder: 'reorder', vectorize: 'vectorize', unroll: 'unroll',
   parallel: 'parallel', serial: 'serial', compute_at: 'computeAt', compute_root: 'computeRoot',
   compute_inline: 'computeInline', store_at: 'storeAt', store_root: 'storeRoot', rfactor: 'rfactor',
+  cache_read: 'cacheRead', cache_write: 'cacheWrite',
 };
 
 const q = (s: string) => JSON.stringify(s);
@@ -44,10 +47,14 @@ function args(i: Instruction): string {
     case 'compute_at': case 'store_at': return `${q(i.at)}, ${q(i.axis)}`;
     case 'compute_root': case 'compute_inline': case 'store_root': return '';
     case 'rfactor': return `${q(i.axis)}, { name: ${q(i.name)} }`;
+    case 'cache_read': return `[${i.readers.map(q).join(', ')}], { name: ${q(i.name)} }`;
+    case 'cache_write': return `{ name: ${q(i.name)} }`;
   }
 }
 
 /** One line of TypeScript that applies `i` to a schedule named `sch`. */
 export function instructionToCode(i: Instruction, sch = 'sch'): string {
+  // cache_read applies to inputs too, which have no stage handle.
+  if (i.op === 'cache_read') return `${sch}.cacheRead(${q(i.stage)}, ${args(i)});`;
   return `${sch}.stage(${q(i.stage)}).${METHOD[i.op]}(${args(i)});`;
 }

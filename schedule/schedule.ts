@@ -14,6 +14,7 @@ import { split, fuse, reorder } from './loop_transformation.js';
 import { markLoop } from './for_kind.js';
 import { computeAt, computeRoot, computeInline, storeAt, storeRoot, type ScheduleView, legalComputeSites, siteName } from './compute_location.js';
 import { rfactor } from './rfactor.js';
+import { copyStage, redirectReads, splitWrite } from './cache.js';
 
 export interface SplitOptions { outer?: string; inner?: string; tail?: TailStrategy }
 
@@ -43,6 +44,8 @@ const APPLY: { [K in Instruction['op']]: (sch: Schedule, i: Extract<Instruction,
   store_at: (sch, i) => { sch.state(i.at); storeAt(sch, i.stage, i.at, i.axis); return []; },
   store_root: (sch, i) => { storeRoot(sch, i.stage); return []; },
   rfactor: (sch, i) => { sch.rfactorStage(i.stage, i.axis, i.name); return [i.name]; },
+  cache_read: (sch, i) => { sch.cacheReadStage(i.stage, i.readers, i.name); return [i.name]; },
+  cache_write: (sch, i) => { sch.cacheWriteStage(i.stage, i.name); return [i.name]; },
 };
 
 function markWithOptionalSplit(sch: Schedule, i: Extract<Instruction, { op: 'vectorize' | 'unroll' }>, kind: 'vectorized' | 'unrolled'): string[] {
@@ -164,6 +167,60 @@ export class Schedule implements ScheduleView {
     this.order.splice(at, 0, name);
   }
 
+  /**
+   * cache_read: the stages `readers` read a copy `name` of the input or stage `tensor` instead; the
+   * copy is computed at root until scheduled (compute it per tile for a packed panel).
+   * @returns the copy stage's name
+   * @throws ScheduleError for an unknown tensor, a reader that does not read it, or a taken name
+   */
+  cacheRead(tensor: string, readers: readonly string[], o: { name?: string } = {}): string {
+    const name = o.name ?? `${tensor}_cache`;
+    return this.apply({ op: 'cache_read', stage: tensor, readers: [...readers], name })[0]!;
+  }
+
+  cacheReadStage(tensor: string, readers: readonly string[], name: string): void {
+    const f: Func | undefined = this.pipeline.inputs.find((p) => p.name === tensor) ?? (this.states.has(tensor) ? this.funcRef(tensor) : undefined);
+    if (!f) throw new ScheduleError(tensor, undefined, 'cache_read: no input or stage of this name', [...this.pipeline.inputs.map((p) => p.name), ...this.order]);
+    this.checkFreeName(tensor, name, 'cache_read');
+    if (readers.length === 0) throw new ScheduleError(tensor, undefined, 'cache_read needs at least one reader', this.order.filter((n) => this.state(n).stage.producers().includes(f)));
+    const axisNames = f instanceof Stage ? f.axes.map((v) => v.name) : f.shape.map((_, d) => `ax${d}`);
+    const copy = copyStage(f, name, axisNames);
+    for (const r of readers) {
+      const st = this.state(r);
+      if (!st.stage.producers().includes(f)) {
+        throw new ScheduleError(r, undefined, `cache_read(${tensor}): ${r} does not read ${tensor}`, this.order.filter((n) => this.state(n).stage.producers().includes(f)));
+      }
+    }
+    for (const r of readers) {
+      const st = this.state(r);
+      this.states.set(r, st.clone(redirectReads(st.stage, f, copy)));
+    }
+    this.states.set(name, new StageState(copy, false));
+    this.canonical.set(name, copy);
+    const first = Math.min(...readers.map((r) => this.order.indexOf(r)));
+    this.order.splice(first, 0, name);
+  }
+
+  cacheWriteStage(stage: string, name: string): void {
+    const s = this.state(stage);
+    this.checkFreeName(stage, name, 'cache_write');
+    if (s.computeAt.kind === 'inline') throw new ScheduleError(stage, undefined, 'cache_write: the stage is computed inline; it has no storage to cache');
+    const { cache, copy } = splitWrite(s.stage, name, this.funcRef(stage));
+    this.states.set(name, new StageState(cache, false));
+    this.canonical.set(name, cache);
+    const fresh = new StageState(copy, false);
+    fresh.computeAt = s.computeAt;
+    if (this.isOutput(stage)) copy.axes.forEach((v, d) => { const c = constValue(copy.shape[d]!); if (c !== undefined) fresh.knownExtents.set(v.name, c); });
+    this.states.set(stage, fresh);
+    this.order.splice(this.order.indexOf(stage), 0, name);
+  }
+
+  private checkFreeName(stage: string, name: string, what: string): void {
+    if (this.states.has(name) || this.pipeline.inputs.some((p) => p.name === name)) {
+      throw new ScheduleError(stage, undefined, `${what}: the name ${name} is taken; pass another name`);
+    }
+  }
+
   private snapshot(): { states: Map<string, StageState>; order: string[]; canonical: Map<string, Stage> } {
     return { states: new Map([...this.states].map(([k, v]) => [k, v.clone()])), order: [...this.order], canonical: new Map(this.canonical) };
   }
@@ -242,5 +299,14 @@ export class StageHandle {
    */
   rfactor(axis: string, o: { name?: string } = {}): string {
     return this.sch.apply({ op: 'rfactor', stage: this.name, axis, name: o.name ?? `${this.name}_rf` })[0]!;
+  }
+  /**
+   * Computes this stage into a new stage (default name `<stage>_local`, with this stage's definition
+   * and reduction) that this stage then copies: compute the new stage at a loop of this one for a
+   * tile of accumulators (registers). Resets this stage's loops to those of the copy.
+   * @returns the new stage's name
+   */
+  cacheWrite(o: { name?: string } = {}): string {
+    return this.sch.apply({ op: 'cache_write', stage: this.name, name: o.name ?? `${this.name}_local` })[0]!;
   }
 }
