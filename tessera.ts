@@ -13,11 +13,10 @@ import type { LoweredFunc } from './ir/stmt.js';
 import { compileToWasm, type WasmOptions } from './codegen/wasm/module.js';
 import { interpret } from './codegen/interpreter.js';
 import { WasmKernel, KernelError } from './runtime/wasm_kernel.js';
-import type { KernelSignature, ShapeExpr } from './runtime/signature.js';
+import type { KernelSignature } from './runtime/signature.js';
+import { kernelSignature } from './codegen/signature.js';
 import { bindArguments } from './runtime/bind.js';
 import type { Tensor } from './runtime/tensor.js';
-import type { DType } from './ir/dtype.js';
-import * as ir from './ir/expr.js';
 
 export type Target = 'wasm-simd' | 'interp';
 
@@ -44,19 +43,6 @@ export interface CompiledPipeline {
   readonly kernel?: WasmKernel;
 }
 
-function signatureOf(f: LoweredFunc): KernelSignature {
-  const shapeExpr = (e: ir.Expr): ShapeExpr => {
-    if (e.kind === 'const') return e.value;
-    if (e.kind === 'var') return e.v.name;
-    if (e.kind === 'binary' && ['add', 'sub', 'mul', 'div', 'min', 'max'].includes(e.op)) return { op: e.op as 'add', a: shapeExpr(e.a), b: shapeExpr(e.b) };
-    throw new Error(`shape extent is not arithmetic on sizes`);
-  };
-  return {
-    name: f.name, entry: 'main', params: f.params.map((p) => p.name), messages: [], mathImports: [],
-    args: f.args.map((a) => ({ name: a.buffer.name, dtype: a.buffer.dtype as Exclude<DType, 'bool'>, role: a.role, shape: a.shape.map(shapeExpr) })),
-  };
-}
-
 /**
  * Compiles a pipeline with a schedule.
  * @param what a pipeline, or its output stage(s)
@@ -72,7 +58,7 @@ export function compile(what: Pipeline | Stage | readonly Stage[], schedule?: Sc
   const target = options.target ?? 'wasm-simd';
   const base = { target, lowered: func, loweredText: printFunc(func), notes };
   if (target === 'interp') {
-    const signature = signatureOf(func);
+    const signature = kernelSignature(func);
     const run = (inputs: Readonly<Record<string, Tensor>>, outputs?: Readonly<Record<string, Tensor>>) => {
       const { params, tensors } = bindArguments(signature, inputs, outputs);
       try {

@@ -5,10 +5,9 @@
  * validated by binaryen, then optimized with its passes.
  */
 import binaryen from 'binaryen';
-import * as ir from '../../ir/expr.js';
 import type { LoweredFunc } from '../../ir/stmt.js';
-import type { ArgSpec, KernelSignature, ShapeExpr } from '../../runtime/signature.js';
-import { printExpr } from '../../ir/printer.js';
+import type { KernelSignature } from '../../runtime/signature.js';
+import { kernelSignature } from '../signature.js';
 import { FunctionEmitter, CodegenError } from './function_emitter.js';
 import { addHelper } from './scalar_ops.js';
 import { checkedModule } from './tree_check.js';
@@ -23,18 +22,6 @@ export interface WasmArtifact {
 export interface WasmOptions {
   /** binaryen optimization level 0-4 (default 3). */
   readonly optimizeLevel?: number;
-}
-
-function shapeExpr(e: ir.Expr): ShapeExpr {
-  switch (e.kind) {
-    case 'const': return e.value;
-    case 'var': return e.v.name;
-    case 'binary':
-      if (e.op === 'add' || e.op === 'sub' || e.op === 'mul' || e.op === 'div' || e.op === 'min' || e.op === 'max') {
-        return { op: e.op, a: shapeExpr(e.a), b: shapeExpr(e.b) };
-      }
-  }
-  throw new CodegenError(`the shape extent ${printExpr(e)} is not arithmetic on size variables`);
 }
 
 /**
@@ -66,13 +53,7 @@ export function compileToWasm(f: LoweredFunc, options: WasmOptions = {}): WasmAr
     binaryen.setOptimizeLevel(options.optimizeLevel ?? 3);
     binaryen.setShrinkLevel(0);
     if ((options.optimizeLevel ?? 3) > 0) m.optimize();
-    const args: ArgSpec[] = f.args.map((a) => ({
-      name: a.buffer.name, dtype: a.buffer.dtype as ArgSpec['dtype'], role: a.role, shape: a.shape.map(shapeExpr),
-    }));
-    const signature: KernelSignature = {
-      name: f.name, entry: 'main', params: f.params.map((p) => p.name), args,
-      messages: out.messages, mathImports: [...out.mathImports],
-    };
+    const signature = kernelSignature(f, out.messages, [...out.mathImports]);
     return { binary: m.emitBinary(), signature, text: m.emitText() };
   } finally {
     m.dispose();
