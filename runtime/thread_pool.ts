@@ -1,0 +1,242 @@
+/**
+ * A thread pool for parallel loops: workers (Node worker_threads; Web Workers in a cross-origin-
+ * isolated page) each instantiate the same WebAssembly module over one shared WebAssembly.Memory,
+ * then sleep in Atomics.wait on a shared control block. `parallelFor` publishes a job, wakes them
+ * (Atomics.notify), takes part itself, and blocks until every participant is done: the caller sees a
+ * synchronous loop. Chunks are handed out by an atomic counter (dynamic) or by participant (static).
+ * Idle workers wait, never spin.
+ *
+ * The task a module exports for a parallel loop has the signature
+ *   (scratch: i32, closure: i32, start: i32, end: i32) -> void
+ * and runs iterations [start, end); `scratch` is the participant's own stack region.
+ */
+
+/** Control block layout (Int32 slots). */
+const GEN = 0, NEXT = 1, CHUNKS = 2, DONE = 3, ERROR = 4, SLOT = 5, TASK = 6, CLOSURE = 7, START = 8, END = 9, CHUNK = 10,
+  SP_BASE = 11, SP_STRIDE = 12, STATIC = 13, QUIT = 14, READY = 15;
+const HEADER = 16;
+const TEXT_BYTES = 1024;
+const MAX_TASKS = 256;
+
+export class ThreadPoolError extends Error {
+  override name = 'ThreadPoolError';
+}
+
+/** The code each worker runs (plain JS, so it needs no loader): instantiate, then wait for jobs. */
+const WORKER_SOURCE = String.raw`
+const { parentPort, workerData } = require('node:worker_threads');
+const { control, text, index } = workerData;
+const ctrl = new Int32Array(control);
+const bytes = new Uint8Array(text);
+const modules = [];
+function fail(msg) {
+  if (Atomics.compareExchange(ctrl, ${ERROR}, 0, 1) === 0) {
+    const enc = new TextEncoder().encode(String(msg)).subarray(0, ${TEXT_BYTES} - 1);
+    bytes.fill(0); bytes.set(enc);
+  }
+}
+function participate(first) {
+  const slot = ctrl[${SLOT}], task = modules[slot] && modules[slot].tasks[ctrl[${TASK}]];
+  const closure = ctrl[${CLOSURE}], start = ctrl[${START}], end = ctrl[${END}], chunk = ctrl[${CHUNK}];
+  const sp = ctrl[${SP_BASE}] + index * ctrl[${SP_STRIDE}];
+  const chunks = ctrl[${CHUNKS}];
+  try {
+    if (!task) throw new Error('task ' + ctrl[${TASK}] + ' of module ' + slot + ' is not loaded in worker ' + index);
+    if (ctrl[${STATIC}]) {
+      const participants = ctrl[${STATIC}];
+      for (let c = index; c < chunks; c += participants) {
+        const s = start + c * chunk; task(sp, closure, s, Math.min(s + chunk, end));
+      }
+    } else {
+      for (;;) {
+        const c = Atomics.add(ctrl, ${NEXT}, 1);
+        if (c >= chunks || Atomics.load(ctrl, ${ERROR})) break;
+        const s = start + c * chunk; task(sp, closure, s, Math.min(s + chunk, end));
+      }
+    }
+  } catch (e) { fail(e && e.message ? e.message : e); }
+}
+parentPort.on('message', (m) => {
+  if (m.kind !== 'load') return;
+  try {
+    const memory = m.memory;
+    const imports = { env: { memory, abort: (i) => { throw new Error(m.messages[i] ?? ('abort ' + i)); } }, Math: {} };
+    for (const f of m.mathImports) imports.Math[f] = Math[f];
+    const instance = new WebAssembly.Instance(m.module, imports);
+    modules[m.slot] = { tasks: m.tasks.map((name) => instance.exports[name]) };
+    parentPort.postMessage({ kind: 'loaded', slot: m.slot });
+  } catch (e) {
+    parentPort.postMessage({ kind: 'error', slot: m.slot, message: String(e && e.message ? e.message : e) });
+  }
+});
+// The job loop runs on a second microtask-free path: wait for a generation change, work, report.
+let seen = Atomics.load(ctrl, ${GEN});
+Atomics.add(ctrl, ${READY}, 1);
+Atomics.notify(ctrl, ${READY});
+function loop() {
+  for (;;) {
+    const r = Atomics.wait(ctrl, ${GEN}, seen, 50);
+    if (Atomics.load(ctrl, ${QUIT})) { process.exit(0); }
+    if (r === 'timed-out') { setImmediate(loop); return; }
+    seen = Atomics.load(ctrl, ${GEN});
+    participate();
+    Atomics.add(ctrl, ${DONE}, 1);
+    Atomics.notify(ctrl, ${DONE});
+  }
+}
+loop();
+`;
+
+export interface LoadOptions {
+  /** Names of the exported task functions, addressed by their position in this list. */
+  readonly tasks: readonly string[];
+  /** Messages env.abort(i) raises, and host Math functions to import (as for the kernel itself). */
+  readonly messages?: readonly string[];
+  readonly mathImports?: readonly string[];
+}
+
+export interface ParallelJob {
+  /** Module slot from `load`, the task's index in its `tasks`. */
+  readonly slot: number;
+  readonly task: number;
+  readonly closure: number;
+  readonly start: number;
+  readonly end: number;
+  /** Iterations per chunk (default: about four chunks per participant). */
+  readonly chunk?: number;
+  /** Scratch stacks: participant p uses spBase + p * spStride (p = 0 is the caller). */
+  readonly spBase: number;
+  readonly spStride: number;
+  /** Hand chunk c to participant c % participants instead of an atomic counter (deterministic). */
+  readonly static?: boolean;
+}
+
+type NodeWorker = import('node:worker_threads').Worker;
+
+/** The number of hardware threads reported by the platform. */
+export function defaultThreadCount(): number {
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  if (nav?.hardwareConcurrency) return nav.hardwareConcurrency;
+  return 1;
+}
+
+export class ThreadPool {
+  private readonly ctrl: Int32Array;
+  private readonly text: Uint8Array;
+  private slots = 0;
+  private closed = false;
+
+  private constructor(private readonly workers: NodeWorker[], control: SharedArrayBuffer, text: SharedArrayBuffer) {
+    this.ctrl = new Int32Array(control);
+    this.text = new Uint8Array(text);
+  }
+
+  /**
+   * Starts `threads - 1` workers (the caller is the remaining participant).
+   * @param threads total participants, default the cores reported (os.availableParallelism in Node)
+   * @throws ThreadPoolError when shared memory is unavailable (a browser page must be
+   *   cross-origin isolated) or `threads` is not a positive integer
+   */
+  static async create(threads?: number): Promise<ThreadPool> {
+    const os = await import('node:os');
+    const n = threads ?? (typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
+    if (!Number.isInteger(n) || n < 1) throw new ThreadPoolError(`threads must be a positive integer, got ${n}`);
+    if (typeof SharedArrayBuffer === 'undefined') throw new ThreadPoolError('SharedArrayBuffer is unavailable: a browser page must be cross-origin isolated (COOP/COEP headers) to use threads');
+    const { Worker } = await import('node:worker_threads');
+    const control = new SharedArrayBuffer(4 * HEADER);
+    const text = new SharedArrayBuffer(TEXT_BYTES);
+    const workers = Array.from({ length: n - 1 }, (_, i) => new Worker(WORKER_SOURCE, { eval: true, workerData: { control, text, index: i + 1 } }));
+    const pool = new ThreadPool(workers, control, text);
+    for (const w of workers) w.unref();
+    // Wait until every worker sits in its job loop.
+    const deadline = Date.now() + 10000;
+    while (Atomics.load(pool.ctrl, READY) < workers.length) {
+      if (Date.now() > deadline) throw new ThreadPoolError('workers did not start within 10 s');
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    return pool;
+  }
+
+  /** Participants in a parallel loop: the workers and the caller. */
+  get threads(): number { return this.workers.length + 1; }
+
+  /**
+   * Instantiates `module` over the shared `memory` in every worker.
+   * @returns the slot to name this module in `parallelFor`
+   * @throws ThreadPoolError when the memory is not shared, or a worker cannot instantiate the module
+   */
+  async load(module: WebAssembly.Module, memory: WebAssembly.Memory, o: LoadOptions): Promise<number> {
+    if (!(memory.buffer instanceof SharedArrayBuffer)) throw new ThreadPoolError('the memory must be shared (new WebAssembly.Memory({ shared: true, ... }))');
+    if (o.tasks.length > MAX_TASKS) throw new ThreadPoolError(`a module may export at most ${MAX_TASKS} tasks`);
+    const slot = this.slots++;
+    await Promise.all(this.workers.map((w) => new Promise<void>((resolve, reject) => {
+      const onMessage = (m: { kind: string; slot: number; message?: string }) => {
+        if (m.slot !== slot) return;
+        w.off('message', onMessage);
+        if (m.kind === 'loaded') resolve();
+        else reject(new ThreadPoolError(`a worker could not instantiate the module: ${m.message}`));
+      };
+      w.on('message', onMessage);
+      w.postMessage({ kind: 'load', slot, module, memory, tasks: [...o.tasks], messages: [...(o.messages ?? [])], mathImports: [...(o.mathImports ?? [])] });
+    })));
+    return slot;
+  }
+
+  /**
+   * Runs task `job.task` of module `job.slot` over [start, end) on every participant and returns when
+   * all are done. `run` is the caller's own instance of the task.
+   * @throws ThreadPoolError with the first failure's message when any participant throws or traps
+   */
+  parallelFor(job: ParallelJob, run: (sp: number, closure: number, start: number, end: number) => void): void {
+    if (this.closed) throw new ThreadPoolError('the pool is closed');
+    const c = this.ctrl;
+    const extent = job.end - job.start;
+    if (extent <= 0) return;
+    const participants = this.threads;
+    const chunk = Math.max(1, job.chunk ?? Math.ceil(extent / (participants * 4)));
+    const chunks = Math.ceil(extent / chunk);
+    c[SLOT] = job.slot; c[TASK] = job.task; c[CLOSURE] = job.closure; c[START] = job.start; c[END] = job.end;
+    c[CHUNK] = chunk; c[CHUNKS] = chunks; c[SP_BASE] = job.spBase; c[SP_STRIDE] = job.spStride;
+    c[STATIC] = job.static ? participants : 0;
+    Atomics.store(c, NEXT, 0);
+    Atomics.store(c, DONE, 0);
+    Atomics.store(c, ERROR, 0);
+    Atomics.add(c, GEN, 1);
+    Atomics.notify(c, GEN);
+    let own: unknown;
+    try {
+      if (job.static) {
+        for (let k = 0; k < chunks; k += participants) {
+          const s = job.start + k * chunk;
+          run(job.spBase, job.closure, s, Math.min(s + chunk, job.end));
+        }
+      } else {
+        for (;;) {
+          const k = Atomics.add(c, NEXT, 1);
+          if (k >= chunks || Atomics.load(c, ERROR)) break;
+          const s = job.start + k * chunk;
+          run(job.spBase, job.closure, s, Math.min(s + chunk, job.end));
+        }
+      }
+    } catch (e) {
+      own = e;
+      Atomics.store(c, ERROR, 1);
+    }
+    for (let d = Atomics.load(c, DONE); d < this.workers.length; d = Atomics.load(c, DONE)) Atomics.wait(c, DONE, d);
+    if (own) throw own;
+    if (Atomics.load(c, ERROR)) {
+      const end = this.text.indexOf(0);
+      throw new ThreadPoolError(`a thread failed: ${new TextDecoder().decode(this.text.slice(0, end < 0 ? undefined : end))}`);
+    }
+  }
+
+  /** Stops the workers. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    Atomics.store(this.ctrl, QUIT, 1);
+    Atomics.add(this.ctrl, GEN, 1);
+    Atomics.notify(this.ctrl, GEN);
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
