@@ -87,3 +87,4 @@ export { lower } from './lower/lower.js';
 export type { Tensor } from './runtime/tensor.js';
 export { ArgumentError } from './runtime/tensor.js';
 export { KernelError } from './runtime/wasm_kernel.js';
+export { ThreadPool, ThreadPoolError, defaultThreadCount } from './runtime/thread_pool.js';

@@ -124,3 +124,32 @@ export function writeResults(dir: string, name: string, json: unknown): string {
   writeFileAtomic(path, `${JSON.stringify(json, null, 2)}\n`);
   return path;
 }
+
+/** `measure` for an asynchronous `fn` (each call awaited before the next starts). */
+export async function measureAsync(fn: () => Promise<unknown>, { warmup = 2, reps = 7, minTimeMs = 0 }: MeasureOptions = {}): Promise<Measurement> {
+  nonNegativeInteger('warmup', warmup);
+  if (nonNegativeInteger('reps', reps) === 0) throw new Error('reps must be at least 1');
+  for (let i = 0; i < warmup; i++) await fn();
+  const samples: number[] = [];
+  let totalMs = 0;
+  while (samples.length < reps || totalMs < minTimeMs) {
+    const start = process.hrtime.bigint();
+    await fn();
+    const elapsedMs = Number(process.hrtime.bigint() - start) / 1e6;
+    samples.push(elapsedMs);
+    totalMs += elapsedMs;
+  }
+  return { medianMs: median(samples), minMs: minimum(samples), samples };
+}
+
+/** `runs` for an asynchronous `fn`. */
+export async function runsAsync(fn: () => Promise<unknown>, { count = 5, ...measureOptions }: RunsOptions = {}): Promise<RunsMeasurement> {
+  if (nonNegativeInteger('count', count) === 0) throw new Error('count must be at least 1');
+  const measurements: Measurement[] = [];
+  for (let i = 0; i < count; i++) measurements.push(await measureAsync(fn, measureOptions));
+  return {
+    medianMs: median(measurements.map((m) => m.medianMs)),
+    minMs: minimum(measurements.map((m) => m.minMs)),
+    runs: measurements,
+  };
+}

@@ -1,96 +1,302 @@
 /**
  * `npm run bench`: Tessera against the peers measured in the same run, one thread.
  *   blur 3x3 (u16, f32) on a 1536x2560 channel of the bundled photo: ms per megapixel for the naive
- *   schedule, the classic schedule and a plain-JS two-pass loop;
- *   SGEMM N = 256, 512, 1024 (examples/sgemm_pipeline.ts): GFLOP/s against a plain-JS i-k-j loop.
- * 'scheduled' is the classic blur schedule and the register-tiled SGEMM schedule.
+ *   schedule, the classic schedule, a plain-JS two-pass loop, and (f32) tfjs avgPool / ORT AveragePool;
+ *   SGEMM N = 256, 512, 1024 (examples/sgemm_pipeline.ts): GFLOP/s against a plain-JS i-k-j loop,
+ *   tfjs matMul and ORT MatMul;
+ *   conv 3x3 64->64, conv 1x1 64->256, depthwise 3x3 C=144, all 56x56 (bench/workloads.ts): GFLOP/s
+ *   against tfjs (NHWC) and ORT (NCHW).
+ * Peers: tfjs-backend-wasm (op call + dataSync), onnxruntime-web wasm (session.run with its copies);
+ * Tessera's tensors are resident in wasm memory (no copies). 'ort-web 2T' is ORT with 2 threads,
+ * measured in a child process (the thread count is fixed per process); --no-ort2 skips it.
+ * Ratio columns are Tessera's figure over the peer's: for GFLOP/s above 1 means Tessera is faster, for
+ * ms/MP below 1 does.
  * Every figure is the median of several runs, each the median of several timed calls after a
- * time-based warm-up (V8 compiles WebAssembly with its baseline tier first and switches to TurboFan
- * later). Outputs are checked against the peer before timing. Results go to results/bench.json.
- * Options: --quick (fewer runs), --only blur|sgemm.
+ * time-based warm-up. Every output is checked against a plain-JS reference before timing.
+ * Results go to results/bench.json and results/bench.svg (both written atomically).
+ * Options: --quick (fewer runs), --only blur|sgemm|conv3x3|conv1x1|depthwise (comma-separated), --no-ort2.
  */
 import { parseArgs } from 'node:util';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { compile } from '../tessera.js';
 import { blurPipeline, naiveSchedule, classicSchedule, type BlurDtype } from '../examples/blur_pipeline.js';
 import { sgemmPipeline, sgemmSchedule } from '../examples/sgemm_pipeline.js';
+import { conv2dPipeline, conv2dSchedule } from '../examples/conv2d_pipeline.js';
 import { readImage } from '../examples/image.js';
-import { runs, formatTable, writeResults } from './harness.js';
+import { writeFileAtomic } from '../examples/atomic-write.ts';
+import { runs, runsAsync, formatTable, writeResults } from './harness.js';
 import { blurTwoPassU16, blurTwoPassF32, sgemmIKJ } from './peers/js.js';
+import { initTfjs, tfjsMatMul, tfjsConv2d, tfjsDepthwise, tfjsAvgPool3x3, type TfjsOp } from './peers/tfjs.js';
+import { initOrt, ortMatMul, ortConv, ortAvgPool3x3, type OrtOp } from './peers/ort.js';
+import { barChartSvg, type ChartPanel } from './chart.js';
+import * as wl from './workloads.js';
 
-const { values: opts } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
+const WORKLOADS = ['blur', 'sgemm', 'conv3x3', 'conv1x1', 'depthwise'] as const;
+type Workload = (typeof WORKLOADS)[number];
+
+const { values: opts } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    'no-ort2': { type: 'boolean', default: false },
+    'ort-child': { type: 'string' },   // internal: measure ORT only with this many threads, print JSON
+  },
+});
 const count = opts.quick ? 3 : 5;
+const only = new Set((opts.only?.split(',') ?? WORKLOADS) as Workload[]);
+for (const w of only) if (!WORKLOADS.includes(w)) throw new Error(`--only: unknown workload ${JSON.stringify(w)}; one of ${WORKLOADS.join(', ')}`);
+const ortChild = opts['ort-child'] !== undefined ? Number(opts['ort-child']) : undefined;
+/** Which implementations this process measures. */
+const doTessera = ortChild === undefined, doTfjs = ortChild === undefined, doOrt = true;
 
 function warm(fn: () => void, ms = 800): void {
   const end = performance.now() + ms;
   do fn(); while (performance.now() < end);
 }
-
 function time(fn: () => void, reps = 7, c = count): number {
   warm(fn);
   return runs(fn, { count: c, warmup: 1, reps }).medianMs;
 }
+async function timeAsync(fn: () => Promise<unknown>, reps = 7, c = count): Promise<number> {
+  const end = performance.now() + 800;
+  do await fn(); while (performance.now() < end);
+  return (await runsAsync(fn, { count: c, warmup: 1, reps })).medianMs;
+}
 
-interface Row { [k: string]: string | number }
+function check(what: string, got: ArrayLike<number>, ref: ArrayLike<number>, tol: number): void {
+  const d = wl.maxRelDiff(got, ref);
+  if (!(d <= tol)) throw new Error(`${what} differs from the plain-JS reference by ${d} (relative; tolerance ${tol})`);
+}
+
+async function timeTfjs(what: string, op: TfjsOp, ref: ArrayLike<number> | undefined, toRef: (a: Float32Array) => ArrayLike<number>, tol: number, reps = 7): Promise<number> {
+  if (ref) check(what, toRef(op.result()), ref, tol);
+  const ms = time(() => op.run(), reps);
+  op.dispose();
+  return ms;
+}
+async function timeOrt(what: string, op: OrtOp, ref: ArrayLike<number> | undefined, toRef: (a: Float32Array) => ArrayLike<number>, tol: number, reps = 7): Promise<number> {
+  if (ref) check(what, toRef(await op.result()), ref, tol);
+  const ms = await timeAsync(() => op.run(), reps);
+  await op.release();
+  return ms;
+}
+
+type Cell = string | number;
+interface Row { [k: string]: Cell }
 const rows: Row[] = [];
-const results: Record<string, unknown> = { machine: `${process.platform} ${process.arch}, node ${process.version}`, date: new Date().toISOString() };
+/** Per workload key: implementation -> figure (GFLOP/s or ms/MP). */
+const figures: Record<string, Record<string, number>> = {};
+const units: Record<string, string> = {};
+const results: Record<string, unknown> = { machine: `${process.platform} ${process.arch}, node ${process.version}`, date: new Date().toISOString(), runs: count };
 
-function benchBlur(): void {
+const ratio = (t: number | undefined, p: number | undefined) => (t !== undefined && p !== undefined ? Number((t / p).toFixed(2)) : undefined);
+function addRow(key: string, label: string, unit: string, f: Record<string, number>, extra: Row = {}): void {
+  figures[key] = f; units[key] = unit;
+  const t = f.tessera;
+  const row: Row = { workload: label, unit };
+  if (f['tessera naive'] !== undefined) row['tessera naive'] = f['tessera naive'];
+  if (t !== undefined) row.tessera = t;
+  if (f.js !== undefined) row['plain JS'] = f.js;
+  Object.assign(row, extra);
+  if (f.tfjs !== undefined) { row['tfjs-wasm'] = f.tfjs; row['tessera/tfjs'] = ratio(t, f.tfjs)!; }
+  if (f.ort !== undefined) { row['ort-web'] = f.ort; row['tessera/ort'] = ratio(t, f.ort)!; }
+  rows.push(row);
+}
+
+async function benchBlur(): Promise<void> {
   const img = readImage(new URL('../../shared/data/images/mate_LadyBird.jpg', import.meta.url));
   const H = 1536, W = 2560;
   if (img.width < W || img.height < H) throw new Error(`the photo is ${img.width}x${img.height}, smaller than ${W}x${H}`);
   const mp = (H * W) / 1e6;
   for (const dtype of ['u16', 'f32'] as BlurDtype[]) {
+    if (!doTessera && dtype === 'u16') continue;
     const plane = dtype === 'u16' ? new Uint16Array(H * W) : new Float32Array(H * W);
     for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) plane[y * W + x] = img.data[(y * img.width + x) * 3 + 1]!;
     const jsOut = dtype === 'u16' ? new Uint16Array(H * W) : new Float32Array(H * W);
     const js = () => (dtype === 'u16' ? blurTwoPassU16(plane as Uint16Array, W, H, jsOut as Uint16Array) : blurTwoPassF32(plane as Float32Array, W, H, jsOut as Float32Array));
     js();
-    const p = blurPipeline(dtype);
     const entry: Record<string, number> = {};
-    for (const [name, sch] of [['naive', naiveSchedule(p)], ['classic', classicSchedule(p, dtype)]] as const) {
-      const f = compile(p, sch);
-      const input = f.kernel!.alloc(dtype, [1, H, W]);
-      input.data.set(plane);
-      const out = f.kernel!.alloc(dtype, [1, H, W]);
-      const run = () => f({ input }, { blur_y: out });
-      run();
-      let worst = 0;
-      out.data.forEach((v, i) => { worst = Math.max(worst, Math.abs(v - jsOut[i]!)); });
-      if (worst > (dtype === 'u16' ? 0 : 1e-3)) throw new Error(`blur ${dtype} ${name} differs from the plain-JS peer by ${worst}`);
-      entry[name] = time(run) / mp;
+    if (doTessera) {
+      const p = blurPipeline(dtype);
+      for (const [name, sch] of [['tessera naive', naiveSchedule(p)], ['tessera', classicSchedule(p, dtype)]] as const) {
+        const f = compile(p, sch);
+        const input = f.kernel!.alloc(dtype, [1, H, W]);
+        input.data.set(plane);
+        const out = f.kernel!.alloc(dtype, [1, H, W]);
+        const run = () => f({ input }, { blur_y: out });
+        run();
+        let worst = 0;
+        out.data.forEach((v, i) => { worst = Math.max(worst, Math.abs(v - jsOut[i]!)); });
+        if (worst > (dtype === 'u16' ? 0 : 1e-3)) throw new Error(`blur ${dtype} ${name} differs from the plain-JS peer by ${worst}`);
+        entry[name] = time(run) / mp;
+      }
+      entry.js = time(js) / mp;
     }
-    entry.js = time(js) / mp;
-    results[`blur_${dtype}_ms_per_mp`] = entry;
-    rows.push({ workload: `blur 3x3 ${dtype} 1536x2560`, unit: 'ms/MP', 'tessera naive': entry.naive!, 'tessera scheduled': entry.classic!, 'plain JS': entry.js!, 'scheduled vs JS': `${(entry.js! / entry.classic!).toFixed(1)}x faster` });
+    if (dtype === 'f32') {
+      // The pooling peers average only in-image pixels at the border, where clamp-to-edge differs: compare the interior.
+      const interior = (a: ArrayLike<number>) => { const o: number[] = []; for (let y = 1; y < H - 1; y += 7) for (let x = 1; x < W - 1; x++) o.push(a[y * W + x]!); return o; };
+      const ref = interior(jsOut);
+      if (doTfjs) entry.tfjs = (await timeTfjs('tfjs avgPool', tfjsAvgPool3x3(plane as Float32Array, H, W), ref, interior, 1e-5)) / mp;
+      if (doOrt) entry.ort = (await timeOrt('ort AveragePool', await ortAvgPool3x3(plane as Float32Array, H, W), ref, interior, 1e-5)) / mp;
+    }
+    const extra: Row = entry.js !== undefined && entry.tessera !== undefined ? { 'scheduled vs JS': `${(entry.js / entry.tessera).toFixed(1)}x faster` } : {};
+    addRow(`blur_${dtype}`, `blur 3x3 ${dtype} 1536x2560`, 'ms/MP', entry, extra);
   }
 }
 
-function benchSgemm(): void {
+async function benchSgemm(): Promise<void> {
   const p = sgemmPipeline();
-  const f = compile(p, sgemmSchedule(p));
-  const entry: Record<string, Record<string, number>> = {};
+  const f = doTessera ? compile(p, sgemmSchedule(p)) : undefined;
   for (const n of [256, 512, 1024]) {
-    const A = f.kernel!.alloc('f32', [n, n]), B = f.kernel!.alloc('f32', [n, n]), C = f.kernel!.alloc('f32', [n, n]);
-    A.data.forEach((_, i) => { A.data[i] = ((i * 37) % 17) / 17 - 0.5; });
-    B.data.forEach((_, i) => { B.data[i] = ((i * 13) % 19) / 19 - 0.5; });
+    const a = new Float32Array(n * n), b = new Float32Array(n * n);
+    a.forEach((_, i) => { a[i] = ((i * 37) % 17) / 17 - 0.5; });
+    b.forEach((_, i) => { b[i] = ((i * 13) % 19) / 19 - 0.5; });
     const ref = new Float32Array(n * n);
-    const js = () => sgemmIKJ(A.data as Float32Array, B.data as Float32Array, ref, n);
+    const js = () => sgemmIKJ(a, b, ref, n);
     js();
-    const run = () => f({ A, B }, { C });
-    run();
-    let worst = 0;
-    ref.forEach((v, i) => { worst = Math.max(worst, Math.abs(v - C.data[i]!)); });
-    if (worst > 1e-3 * Math.sqrt(n)) throw new Error(`SGEMM ${n} differs from the plain-JS peer by ${worst}`);
     const gflop = (2 * n ** 3) / 1e9;
-    const t = gflop / (time(run) / 1e3);
-    const tj = gflop / (time(js, n >= 1024 ? 2 : 5, n >= 1024 ? 3 : count) / 1e3);
-    entry[String(n)] = { tessera: t, js: tj };
-    rows.push({ workload: `SGEMM N=${n}`, unit: 'GFLOP/s', 'tessera scheduled': t, 'plain JS': tj, 'scheduled vs JS': `${(t / tj).toFixed(1)}x faster` });
+    const tol = 1e-5 * Math.sqrt(n);
+    const entry: Record<string, number> = {};
+    if (f) {
+      const A = f.kernel!.alloc('f32', [n, n]), B = f.kernel!.alloc('f32', [n, n]), C = f.kernel!.alloc('f32', [n, n]);
+      A.data.set(a); B.data.set(b);
+      const run = () => f({ A, B }, { C });
+      run();
+      check(`Tessera SGEMM ${n}`, C.data, ref, tol);
+      entry.tessera = gflop / (time(run) / 1e3);
+      entry.js = gflop / (time(js, n >= 1024 ? 2 : 5, n >= 1024 ? 3 : count) / 1e3);
+    }
+    if (doTfjs) entry.tfjs = gflop / ((await timeTfjs(`tfjs matMul ${n}`, tfjsMatMul(a, b, n), ref, (x) => x, tol)) / 1e3);
+    if (doOrt) entry.ort = gflop / ((await timeOrt(`ort MatMul ${n}`, await ortMatMul(a, b, n), ref, (x) => x, tol)) / 1e3);
+    const extra: Row = entry.js !== undefined ? { 'scheduled vs JS': `${(entry.tessera! / entry.js).toFixed(1)}x faster` } : {};
+    addRow(`sgemm_${n}`, `SGEMM N=${n}`, 'GFLOP/s', entry, extra);
   }
-  results.sgemm_gflops = entry;
 }
 
-if (!opts.only || opts.only === 'blur') benchBlur();
-if (!opts.only || opts.only === 'sgemm') benchSgemm();
+/** Fills a resident tensor of `f` per input and returns a runner of `f` into a resident output. */
+function tesseraRunner(f: ReturnType<typeof compile>, inputs: Record<string, { data: Float32Array; shape: number[] }>, outShape: number[]) {
+  const ins = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, f.kernel!.alloc('f32', v.shape)]));
+  const out = f.kernel!.alloc('f32', outShape);
+  for (const [k, v] of Object.entries(inputs)) ins[k]!.data.set(v.data);   // after every alloc: views follow memory growth
+  return { run: () => { f(ins, { out }); }, out: () => out.data };
+}
+
+async function benchConv(kind: 'conv3x3' | 'conv1x1' | 'depthwise'): Promise<void> {
+  const H = 56, W = 56, r = wl.random(7);
+  const fill = (len: number, scale = 1) => Float32Array.from({ length: len }, () => r() * scale);
+  const tol = 1e-5;
+  const entry: Record<string, number> = {};
+  let label: string, gflop: number;
+  if (kind === 'conv3x3') {
+    const C = 64, K = 64;
+    label = 'conv 3x3 64->64 56x56'; gflop = (2 * K * C * 9 * H * W) / 1e9;
+    const x = fill(C * H * W), w = fill(K * C * 9, 0.1), bias = fill(K);
+    const ref = wl.conv3x3Reference(x, w, bias, 1, C, K, H, W);
+    if (doTessera) {
+      const p = conv2dPipeline({ N: 1, C, K, H, W });
+      const t = tesseraRunner(compile(p, conv2dSchedule(p)), { input: { data: x, shape: [1, C, H, W] }, weights: { data: w, shape: [K, C, 3, 3] }, bias: { data: bias, shape: [K] } }, [1, K, H, W]);
+      t.run(); check('Tessera conv3x3', t.out(), ref, tol);
+      entry.tessera = gflop / (time(t.run) / 1e3);
+    }
+    if (doTfjs) {
+      const hwio = new Float32Array(9 * C * K);   // OIHW -> HWIO
+      for (let k = 0; k < K; k++) for (let c = 0; c < C; c++) for (let t = 0; t < 9; t++) hwio[(t * C + c) * K + k] = w[(k * C + c) * 9 + t]!;
+      entry.tfjs = gflop / ((await timeTfjs('tfjs conv2d 3x3', tfjsConv2d(wl.nchwToNhwc(x, C, H, W), H, W, C, hwio, 3, 3, K, bias), ref, (y) => wl.nhwcToNchw(y, H, W, K), tol)) / 1e3);
+    }
+    if (doOrt) entry.ort = gflop / ((await timeOrt('ort Conv 3x3', await ortConv(x, C, H, W, w, K, 3, 3, 1, bias), ref, (y) => y, tol)) / 1e3);
+  } else if (kind === 'conv1x1') {
+    const C = 64, K = 256, sizes = { N: 1, C, K, H, W };
+    label = 'conv 1x1 64->256 56x56'; gflop = (2 * K * C * H * W) / 1e9;
+    const x = fill(C * H * W), w = fill(K * C, 0.1);
+    const ref = wl.conv1x1Reference(x, w, sizes);
+    if (doTessera) {
+      const p = wl.conv1x1Pipeline(sizes);
+      const t = tesseraRunner(compile(p, wl.conv1x1Schedule(p)), { input: { data: x, shape: [1, C, H, W] }, weights: { data: w, shape: [K, C] } }, [1, K, H, W]);
+      t.run(); check('Tessera conv1x1', t.out(), ref, tol);
+      entry.tessera = gflop / (time(t.run) / 1e3);
+    }
+    if (doTfjs) {
+      const io = new Float32Array(C * K);
+      for (let k = 0; k < K; k++) for (let c = 0; c < C; c++) io[c * K + k] = w[k * C + c]!;
+      entry.tfjs = gflop / ((await timeTfjs('tfjs conv2d 1x1', tfjsConv2d(wl.nchwToNhwc(x, C, H, W), H, W, C, io, 1, 1, K), ref, (y) => wl.nhwcToNchw(y, H, W, K), tol)) / 1e3);
+    }
+    if (doOrt) entry.ort = gflop / ((await timeOrt('ort Conv 1x1', await ortConv(x, C, H, W, w, K, 1, 1), ref, (y) => y, tol)) / 1e3);
+  } else {
+    const C = 144, sizes = { N: 1, C, H, W };
+    label = 'depthwise 3x3 C=144 56x56'; gflop = (2 * C * 9 * H * W) / 1e9;
+    const x = fill(C * H * W), w = fill(C * 9, 0.3);
+    const ref = wl.depthwiseReference(x, w, sizes);
+    if (doTessera) {
+      const p = wl.depthwisePipeline(sizes);
+      const t = tesseraRunner(compile(p, wl.depthwiseSchedule(p)), { input: { data: x, shape: [1, C, H, W] }, weights: { data: w, shape: [C, 3, 3] } }, [1, C, H, W]);
+      t.run(); check('Tessera depthwise', t.out(), ref, tol);
+      entry.tessera = gflop / (time(t.run) / 1e3);
+    }
+    if (doTfjs) {
+      const hwc = new Float32Array(9 * C);   // [C, 3, 3] -> [3, 3, C, 1]
+      for (let c = 0; c < C; c++) for (let t = 0; t < 9; t++) hwc[t * C + c] = w[c * 9 + t]!;
+      entry.tfjs = gflop / ((await timeTfjs('tfjs depthwiseConv2d', tfjsDepthwise(wl.nchwToNhwc(x, C, H, W), H, W, C, hwc), ref, (y) => wl.nhwcToNchw(y, H, W, C), tol)) / 1e3);
+    }
+    if (doOrt) entry.ort = gflop / ((await timeOrt('ort Conv depthwise', await ortConv(x, C, H, W, w, C, 3, 3, C), ref, (y) => y, tol)) / 1e3);
+  }
+  addRow(kind, label, 'GFLOP/s', entry);
+}
+
+async function benchAll(): Promise<void> {
+  if (doTfjs) await initTfjs();
+  if (doOrt) initOrt(ortChild ?? 1);
+  if (only.has('blur')) await benchBlur();
+  if (only.has('sgemm')) await benchSgemm();
+  for (const k of ['conv3x3', 'conv1x1', 'depthwise'] as const) if (only.has(k)) await benchConv(k);
+}
+
+await benchAll();
+
+if (ortChild !== undefined) {
+  // Child process: report ORT's figures to the parent on the last line.
+  console.log(JSON.stringify(Object.fromEntries(Object.entries(figures).map(([k, f]) => [k, f.ort]))));
+  process.exit(0);
+}
+
+let ort2Note: string | undefined;
+if (!opts['no-ort2']) {
+  try {
+    const out = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--ort-child', '2', ...(opts.quick ? ['--quick'] : []), '--only', [...only].join(',')],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 300_000 });
+    const two = JSON.parse(out.trim().split('\n').pop()!) as Record<string, number | undefined>;
+    for (const [key, v] of Object.entries(two)) {
+      if (v === undefined || !figures[key]) continue;
+      figures[key]!['ort 2T'] = v;
+      const row = rows.find((r) => r.workload === rowLabel(key));
+      if (row) row['ort-web 2T'] = v;
+    }
+  } catch (e) {
+    ort2Note = `ORT with 2 threads failed: ${(e as Error).message.split('\n')[0]}`;
+  }
+}
+function rowLabel(key: string): string | undefined {
+  return rows[Object.keys(figures).indexOf(key)]?.workload as string | undefined;
+}
+
+results.units = units;
+results.figures = figures;
+results.table = rows;
+if (ort2Note) results.ort2 = ort2Note;
+const dir = fileURLToPath(new URL('../results/', import.meta.url));
+const panels: ChartPanel[] = (['GFLOP/s', 'ms/MP'] as const).map((unit) => {
+  const keys = Object.keys(figures).filter((k) => units[k] === unit);
+  const names = [...new Set(keys.flatMap((k) => Object.keys(figures[k]!)))];
+  return {
+    title: unit === 'GFLOP/s' ? 'GFLOP/s, one thread (ort 2T: two), higher is better' : 'ms per megapixel, one thread, lower is better',
+    groups: keys.map((k) => rowLabel(k) ?? k),
+    series: Object.fromEntries(names.map((n) => [n, keys.map((k) => figures[k]![n])])),
+  };
+}).filter((p) => p.groups.length > 0);
 console.log(formatTable(rows));
-console.log(`\none thread; medians of ${count} runs; results written to ${writeResults(new URL('../results/', import.meta.url).pathname, 'bench', results)}`);
+if (ort2Note) console.log(`\n${ort2Note}`);
+const jsonPath = writeResults(dir, 'bench', results);
+const svgPath = join(dir, 'bench.svg');
+writeFileAtomic(svgPath, barChartSvg(panels));
+console.log(`\none thread unless marked 2T; medians of ${count} runs; ratios are Tessera/peer (GFLOP/s: >1 Tessera faster; ms/MP: <1 Tessera faster); results written to ${jsonPath} and ${svgPath}`);

@@ -11,6 +11,7 @@ import type { Pipeline } from '../dsl/pipeline.js';
 import { Schedule } from '../schedule/schedule.js';
 import { scheduleFunctions } from './schedule_functions.js';
 import { addBoundsChecks } from './bounds_checks.js';
+import { checkRaces } from './check_races.js';
 import { substituteLets } from './substitute_lets.js';
 import { type FlatLayout, flattenStorage, tensorLayout } from './storage_flattening.js';
 import { unrollLoops } from './unroll.js';
@@ -52,6 +53,7 @@ export function lower(p: Pipeline, sch: Schedule = new Schedule(p), options: Low
 
   const scheduled = scheduleFunctions(p, sch);
   let s = run('schedule functions and bound inference', () => scheduled.stmt);
+  checkRaces(s);
   const outputs = p.outputs.map((o) => scheduled.funcs.get(o.name)!);
   s = run('bounds checks', () => addBoundsChecks(s, [
     ...p.inputs.map((f) => ({ func: f as ir.FuncRef, shape: f.shape, role: 'input' as const })),

@@ -28,6 +28,11 @@ export interface KernelSignature {
   readonly messages: readonly string[];
   /** Host Math functions the module imports (module "Math"). */
   readonly mathImports: readonly string[];
+  /**
+   * Exported parallel-loop tasks, by the index env.parallel_for receives; when present the module
+   * imports a shared memory.
+   */
+  readonly tasks?: readonly string[];
 }
 
 /** Evaluates a shape expression with bound parameters. @throws Error for an unbound parameter */

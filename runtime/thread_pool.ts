@@ -60,9 +60,12 @@ parentPort.on('message', (m) => {
   if (m.kind !== 'load') return;
   try {
     const memory = m.memory;
-    const imports = { env: { memory, abort: (i) => { throw new Error(m.messages[i] ?? ('abort ' + i)); } }, Math: {} };
+    let instance;
+    // A worker runs the tasks of a parallel loop; a parallel loop inside one runs on that worker.
+    const parallelFor = (task, closure, min, extent, sp) => instance.exports[m.tasks[task]](sp, closure, min, min + extent);
+    const imports = { env: { memory, abort: (i) => { throw new Error(m.messages[i] ?? ('abort ' + i)); }, parallel_for: parallelFor }, Math: {} };
     for (const f of m.mathImports) imports.Math[f] = Math[f];
-    const instance = new WebAssembly.Instance(m.module, imports);
+    instance = new WebAssembly.Instance(m.module, imports);
     modules[m.slot] = { tasks: m.tasks.map((name) => instance.exports[name]) };
     parentPort.postMessage({ kind: 'loaded', slot: m.slot });
   } catch (e) {

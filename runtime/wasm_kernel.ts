@@ -8,6 +8,7 @@ import { arrayTypeOf, bytes } from '../ir/dtype.js';
 import type { KernelSignature } from './signature.js';
 import { type Tensor, ArgumentError, numel } from './tensor.js';
 import { bindArguments } from './bind.js';
+import type { ThreadPool } from './thread_pool.js';
 
 export class KernelError extends Error {
   override name = 'KernelError';
@@ -30,38 +31,79 @@ export class ResidentTensor implements Tensor {
   }
 }
 
+/** Scratch stack each thread of a parallel loop gets (bytes); memory grows to fit. */
+export const THREAD_SCRATCH_BYTES = 8 << 20;
+/** Maximum pages of the shared memory of a threaded kernel (as the module declares it). */
+const SHARED_MAX_PAGES = 16384;
+
+/** A memory that fits the kernel: shared when it has parallel tasks. */
+function memoryFor(sig: KernelSignature): WebAssembly.Memory {
+  return sig.tasks?.length
+    ? new WebAssembly.Memory({ initial: 16, maximum: SHARED_MAX_PAGES, shared: true })
+    : new WebAssembly.Memory({ initial: 16, maximum: 65536 });
+}
+
 export class WasmKernel {
   readonly memory: WebAssembly.Memory;
-  private readonly main: (...args: number[]) => void;
+  private main!: (...args: number[]) => void;
+  private tasks: ((sp: number, closure: number, start: number, end: number) => void)[] = [];
+  private threads?: { pool: ThreadPool; slot: number };
   private residentTop = RESERVED;
 
-  private constructor(readonly signature: KernelSignature, instance: WebAssembly.Instance, memory: WebAssembly.Memory) {
+  private constructor(readonly signature: KernelSignature, readonly module: WebAssembly.Module, memory: WebAssembly.Memory) {
     this.memory = memory;
-    this.main = instance.exports[signature.entry] as (...args: number[]) => void;
   }
 
-  /** Imports a kernel module needs, with env.abort raising the signature's messages. */
-  static imports(sig: KernelSignature, memory: WebAssembly.Memory): WebAssembly.Imports {
+  private attach(instance: WebAssembly.Instance): this {
+    this.main = instance.exports[this.signature.entry] as (...args: number[]) => void;
+    this.tasks = (this.signature.tasks ?? []).map((t) => instance.exports[t] as (sp: number, c: number, s: number, e: number) => void);
+    return this;
+  }
+
+  /** Imports a kernel module needs: memory, env.abort raising the signature's messages, parallel loops. */
+  private imports(): WebAssembly.Imports {
+    const sig = this.signature;
     const math: Record<string, WebAssembly.ImportValue> = {};
     for (const fn of sig.mathImports) math[fn] = (Math as unknown as Record<string, WebAssembly.ImportValue>)[fn]!;
     return {
       env: {
-        memory,
+        memory: this.memory,
         abort: (i: number) => { throw new KernelError(`${sig.name}: ${sig.messages[i] ?? `abort ${i}`}`); },
+        parallel_for: (task: number, closure: number, min: number, extent: number, sp: number) => this.parallelFor(task, closure, min, extent, sp),
       },
       Math: math,
     };
   }
 
-  /** Compiles and instantiates synchronously (Node; browsers limit synchronous compiles to 4 KB). */
-  static instantiate(binary: Uint8Array, sig: KernelSignature, memory = new WebAssembly.Memory({ initial: 16, maximum: 65536 })): WasmKernel {
-    const module = new WebAssembly.Module(binary as BufferSource);
-    return new WasmKernel(sig, new WebAssembly.Instance(module, WasmKernel.imports(sig, memory)), memory);
+  private parallelFor(task: number, closure: number, min: number, extent: number, sp: number): void {
+    const run = this.tasks[task]!;
+    if (!this.threads) { run(sp, closure, min, min + extent); return; }
+    this.threads.pool.parallelFor({ slot: this.threads.slot, task, closure, start: min, end: min + extent, spBase: sp, spStride: THREAD_SCRATCH_BYTES }, run);
   }
 
-  static async instantiateAsync(binary: Uint8Array, sig: KernelSignature, memory = new WebAssembly.Memory({ initial: 16, maximum: 65536 })): Promise<WasmKernel> {
-    const { instance } = await WebAssembly.instantiate(binary as BufferSource, WasmKernel.imports(sig, memory));
-    return new WasmKernel(sig, instance, memory);
+  /** Compiles and instantiates synchronously (Node; browsers limit synchronous compiles to 4 KB). */
+  static instantiate(binary: Uint8Array, sig: KernelSignature, memory = memoryFor(sig)): WasmKernel {
+    const module = new WebAssembly.Module(binary as BufferSource);
+    const k = new WasmKernel(sig, module, memory);
+    return k.attach(new WebAssembly.Instance(module, k.imports()));
+  }
+
+  static async instantiateAsync(binary: Uint8Array, sig: KernelSignature, memory = memoryFor(sig)): Promise<WasmKernel> {
+    const module = await WebAssembly.compile(binary as BufferSource);
+    const k = new WasmKernel(sig, module, memory);
+    return k.attach(await WebAssembly.instantiate(module, k.imports()));
+  }
+
+  /**
+   * Runs this kernel's parallel loops on `pool` from now on (each worker instantiates the module
+   * over this kernel's shared memory). Without a pool they run on the caller.
+   * @throws ThreadPoolError when a worker cannot instantiate the module
+   */
+  async useThreadPool(pool: ThreadPool): Promise<void> {
+    const tasks = this.signature.tasks ?? [];
+    if (tasks.length === 0) return;
+    const slot = await pool.load(this.module, this.memory, { tasks, messages: this.signature.messages, mathImports: this.signature.mathImports });
+    this.threads = { pool, slot };
   }
 
   private ensure(bytesNeeded: number): void {

@@ -6,7 +6,7 @@
  */
 import binaryen from 'binaryen';
 import * as ir from '../../ir/expr.js';
-import type { LoweredFunc, Stmt } from '../../ir/stmt.js';
+import { type LoweredFunc, type Stmt, varsDefinedIn, walkStmt, stmtExprs } from '../../ir/stmt.js';
 import { type DType, bits, bytes, isFloat } from '../../ir/dtype.js';
 import { printExpr } from '../../ir/printer.js';
 import {
@@ -31,11 +31,23 @@ type BufferBinding =
 /** Math functions WebAssembly lacks, imported from the host's Math (computed in f64). */
 export const IMPORTED_MATH: ReadonlySet<ir.MathFn> = new Set(['exp', 'log', 'sin', 'cos', 'tan', 'tanh', 'pow', 'atan2']);
 
-export interface EmittedFunction {
-  readonly helpers: ReadonlySet<HelperName>;
-  readonly mathImports: ReadonlySet<ir.MathFn>;
-  readonly messages: readonly string[];
+/** What a module's functions share: helpers, imports, messages, and the outlined parallel tasks. */
+export interface ModuleContext {
+  readonly helpers: Set<HelperName>;
+  readonly mathImports: Set<ir.MathFn>;
+  readonly messages: string[];
+  /** Export names of the outlined parallel loop bodies, by task index. */
+  readonly tasks: string[];
+  /** Outline parallel loops into tasks run through env.parallel_for. */
+  readonly threads: boolean;
 }
+
+export function newModuleContext(threads: boolean): ModuleContext {
+  return { helpers: new Set(), mathImports: new Set(), messages: [], tasks: [], threads };
+}
+
+/** Bytes a captured binding takes in a parallel task's closure. */
+const slotBytes = (b: Binding): number => (b.rep === 'scalar' ? 8 : b.rep === 'simd' ? 16 * b.locals.length : 8 * b.locals.length);
 
 const hasLoad = (e: ir.Expr): boolean => {
   let found = false;
@@ -51,23 +63,30 @@ export class FunctionEmitter implements ScalarCtx {
   private labels = 0;
   private readonly nParams: number;
   private readonly spLocal = 0;
-  readonly helpers = new Set<HelperName>();
-  readonly mathImports = new Set<ir.MathFn>();
-  readonly messages: string[] = [];
+  get helpers(): Set<HelperName> { return this.ctx.helpers; }
+  get mathImports(): Set<ir.MathFn> { return this.ctx.mathImports; }
+  get messages(): string[] { return this.ctx.messages; }
 
-  constructor(readonly m: binaryen.Module, private readonly f: LoweredFunc) {
-    // Parameters: the scratch (stack) pointer, the size parameters, the buffers' byte addresses.
+  /**
+   * A kernel: parameters (scratch pointer, size parameters..., buffer addresses...), all i32.
+   * A task (`task` given): parameters (scratch pointer, closure address, start, end).
+   */
+  constructor(readonly m: binaryen.Module, private readonly f: LoweredFunc, private readonly ctx: ModuleContext, private readonly insideTask = false) {
+    if (insideTask) {
+      this.nParams = 4;
+      return;
+    }
     this.nParams = 1 + f.params.length + f.args.length;
     f.params.forEach((p, i) => this.vars.set(p, { rep: 'scalar', local: 1 + i, dtype: 'i32' }));
     f.args.forEach((a, i) => this.buffers.set(a.buffer, { kind: 'memory', base: 1 + f.params.length + i }));
   }
 
-  /** Adds the function to the module under `name`. */
-  emit(name: string): EmittedFunction {
+  /** Adds the kernel to the module under `name`. */
+  emit(name: string): ModuleContext {
     const body = this.stmt(this.f.body);
     const params = binaryen.createType(new Array(this.nParams).fill(binaryen.i32));
     this.m.addFunction(name, params, binaryen.none, this.localTypes, body);
-    return { helpers: this.helpers, mathImports: this.mathImports, messages: this.messages };
+    return this.ctx;
   }
 
   // --- locals and preludes ----------------------------------------------------------------------
@@ -466,6 +485,7 @@ export class FunctionEmitter implements ScalarCtx {
     if (s.forKind === 'gpu_block' || s.forKind === 'gpu_thread') {
       throw new CodegenError(`loop ${s.v.name} is bound to the GPU grid (${s.forKind}); compile with the webgpu target, or remove the binding for wasm`);
     }
+    if (s.forKind === 'parallel' && this.ctx.threads && !this.insideTask) return this.outline(s);
     return this.statement(() => {
       const i = this.newLocal(binaryen.i32), end = this.newLocal(binaryen.i32);
       this.vars.set(s.v, { rep: 'scalar', local: i, dtype: 'i32' });
@@ -483,6 +503,103 @@ export class FunctionEmitter implements ScalarCtx {
         ])),
       ]);
     });
+  }
+
+  /**
+   * A parallel loop becomes a task function (scratch, closure, start, end) exported as task_N; the
+   * kernel stores the values the body captures in a closure on its scratch stack and calls
+   * env.parallel_for(task, closure, min, extent, scratch), which the runtime runs on its thread pool
+   * (or serially without one). Parallel loops inside a task run serially on its thread.
+   */
+  private outline(s: Stmt & { kind: 'for' }): X {
+    const m = this.m;
+    const inside = varsDefinedIn(s.body);
+    const usedVars = new Set<ir.Var>();
+    const usedBuffers = new Set<ir.Buffer>();
+    const allocated = new Set<ir.Buffer>();
+    walkStmt(s.body, (x) => {
+      if (x.kind === 'store') usedBuffers.add(x.buffer);
+      if (x.kind === 'allocate') allocated.add(x.buffer);
+      for (const e of stmtExprs(x)) ir.walkExpr(e, (y) => {
+        if (y.kind === 'var' && !inside.has(y.v) && y.v !== s.v) usedVars.add(y.v);
+        if (y.kind === 'load') usedBuffers.add(y.buffer);
+      });
+    });
+    const captures = [...usedVars].map((v) => [v, this.vars.get(v)] as const);
+    const buffers = [...usedBuffers].filter((b) => !allocated.has(b)).map((b) => [b, this.bufferOf(b)] as const);
+    for (const [b, bb] of buffers) {
+      if (bb.kind === 'register') throw new CodegenError(`the register tile ${b.name} is allocated outside the parallel loop ${s.v.name} and used inside it; compute it inside the loop`);
+    }
+    let size = 0;
+    const layout: [ir.Var, Binding, number][] = [];
+    for (const [v, b] of captures) {
+      if (!b) throw new CodegenError(`internal: ${v.name} captured by ${s.v.name} has no binding`);
+      size = b.rep === 'simd' ? (size + 15) & ~15 : size;
+      layout.push([v, b, size]);
+      size += slotBytes(b);
+    }
+    const bufferSlots = buffers.map(([b, bb]) => { const off = size; size += 8; return [b, bb as BufferBinding & { kind: 'memory' }, off] as const; });
+    // The task's own function.
+    const index = this.ctx.tasks.length;
+    const name = `task_${index}`;
+    this.ctx.tasks.push(name);
+    const task = new FunctionEmitter(m, this.f, this.ctx, true);
+    task.emitTask(name, s, layout, bufferSlots);
+    // The call.
+    return this.statement(() => {
+      const closure = this.newLocal(binaryen.i32);
+      const sp = () => this.get(this.spLocal, binaryen.i32);
+      const writes: X[] = [m.local.set(closure, sp()), m.local.set(this.spLocal, m.i32.add(sp(), m.i32.const((size + 15) & ~15)))];
+      const at = () => this.get(closure, binaryen.i32);
+      for (const [, b, off] of layout) {
+        if (b.rep === 'scalar') writes.push(scalarStore(m, b.dtype === 'f32' || b.dtype === 'f64' ? b.dtype : 'i32', off, at(), this.get(b.local, wasmType(b.dtype))));
+        else if (b.rep === 'simd') b.locals.forEach((l, k) => writes.push(m.v128.store(off + 16 * k, 16, at(), this.get(l, binaryen.v128))));
+        else b.locals.forEach((l, k) => writes.push(scalarStore(m, b.dtype === 'f32' || b.dtype === 'f64' ? b.dtype : 'i32', off + 8 * k, at(), this.get(l, wasmType(b.dtype)))));
+      }
+      for (const [, bb, off] of bufferSlots) writes.push(m.i32.store(off, 4, at(), this.get(bb.base, binaryen.i32)));
+      const min = this.share(this.scalar(s.min), binaryen.i32);
+      writes.push(m.call('parallel_for', [m.i32.const(index), at(), min(), this.scalar(s.extent), sp()], binaryen.none));
+      writes.push(m.local.set(this.spLocal, at()));
+      return m.block(null, writes);
+    });
+  }
+
+  /** Emits an outlined parallel loop body as an exported task (scratch, closure, start, end). */
+  private emitTask(name: string, s: Stmt & { kind: 'for' }, layout: readonly [ir.Var, Binding, number][], bufferSlots: readonly (readonly [ir.Buffer, BufferBinding, number])[]): void {
+    const m = this.m;
+    const closure = () => this.get(1, binaryen.i32);
+    const loads: X[] = [];
+    for (const [v, b, off] of layout) {
+      const storeType = b.dtype === 'f32' || b.dtype === 'f64' ? b.dtype : 'i32';
+      if (b.rep === 'scalar') {
+        const l = this.newLocal(wasmType(b.dtype));
+        loads.push(m.local.set(l, scalarLoad(m, storeType, off, closure())));
+        this.vars.set(v, { rep: 'scalar', local: l, dtype: b.dtype });
+      } else if (b.rep === 'simd') {
+        const locals = b.locals.map((_, k) => { const l = this.newLocal(binaryen.v128); loads.push(m.local.set(l, m.v128.load(off + 16 * k, 16, closure()))); return l; });
+        this.vars.set(v, { ...b, locals });
+      } else {
+        const locals = b.locals.map((_, k) => { const l = this.newLocal(wasmType(b.dtype)); loads.push(m.local.set(l, scalarLoad(m, storeType, off + 8 * k, closure()))); return l; });
+        this.vars.set(v, { ...b, locals });
+      }
+    }
+    for (const [buf, , off] of bufferSlots) {
+      const l = this.newLocal(binaryen.i32);
+      loads.push(m.local.set(l, m.i32.load(off, 4, closure())));
+      this.buffers.set(buf, { kind: 'memory', base: l });
+    }
+    const i = this.newLocal(binaryen.i32);
+    this.vars.set(s.v, { rep: 'scalar', local: i, dtype: 'i32' });
+    const get = (l: number) => this.get(l, binaryen.i32);
+    const body = this.stmt(s.body);
+    const loop = m.block('exit', [
+      m.local.set(i, get(2)),
+      m.br('exit', m.i32.ge_s(get(i), get(3))),
+      m.loop('next', m.block(null, [body, m.local.set(i, m.i32.add(get(i), m.i32.const(1))), m.br('next', m.i32.lt_s(get(i), get(3)))])),
+    ]);
+    const params = binaryen.createType([binaryen.i32, binaryen.i32, binaryen.i32, binaryen.i32]);
+    m.addFunction(name, params, binaryen.none, this.localTypes, m.block(null, [...loads, loop]));
+    m.addFunctionExport(name, name);
   }
 
   private store(s: Stmt & { kind: 'store' }): X {

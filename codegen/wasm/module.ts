@@ -5,12 +5,21 @@
  * validated by binaryen, then optimized with its passes.
  */
 import binaryen from 'binaryen';
-import type { LoweredFunc } from '../../ir/stmt.js';
+import { type LoweredFunc, type Stmt, walkStmt } from '../../ir/stmt.js';
 import type { KernelSignature } from '../../runtime/signature.js';
 import { kernelSignature } from '../signature.js';
-import { FunctionEmitter, CodegenError } from './function_emitter.js';
+import { FunctionEmitter, CodegenError, newModuleContext } from './function_emitter.js';
 import { addHelper } from './scalar_ops.js';
 import { checkedModule } from './tree_check.js';
+
+/** Largest shared memory a threaded kernel declares (1 GiB): shared memories reserve their maximum. */
+export const SHARED_MEMORY_MAX_PAGES = 16384;
+
+function hasParallelLoop(s: Stmt): boolean {
+  let found = false;
+  walkStmt(s, (x) => { if (x.kind === 'for' && x.forKind === 'parallel') found = true; });
+  return found;
+}
 
 export interface WasmArtifact {
   readonly binary: Uint8Array;
@@ -22,6 +31,11 @@ export interface WasmArtifact {
 export interface WasmOptions {
   /** binaryen optimization level 0-4 (default 3). */
   readonly optimizeLevel?: number;
+  /**
+   * Outline parallel loops into tasks for the runtime's thread pool (default true). The module then
+   * imports a shared memory and env.parallel_for; without a pool the tasks run on the caller.
+   */
+  readonly threads?: boolean;
 }
 
 /**
@@ -33,13 +47,15 @@ export interface WasmOptions {
 export function compileToWasm(f: LoweredFunc, options: WasmOptions = {}): WasmArtifact {
   const m = new binaryen.Module();
   try {
+    const threads = (options.threads ?? true) && hasParallelLoop(f.body);
     m.setFeatures(binaryen.Features.MVP | binaryen.Features.SIMD128 | binaryen.Features.NontrappingFPToInt
-      | binaryen.Features.SignExt | binaryen.Features.BulkMemory | binaryen.Features.MutableGlobals);
-    m.setMemory(1, 65536, null, [], false, false, 'memory');
-    m.addMemoryImport('memory', 'env', 'memory');
+      | binaryen.Features.SignExt | binaryen.Features.BulkMemory | binaryen.Features.MutableGlobals | (threads ? binaryen.Features.Atomics : 0));
+    m.setMemory(1, threads ? SHARED_MEMORY_MAX_PAGES : 65536, null, [], threads, false, 'memory');
+    m.addMemoryImport('memory', 'env', 'memory', threads);
     m.addFunctionImport('abort', 'env', 'abort', binaryen.i32, binaryen.none);
+    if (threads) m.addFunctionImport('parallel_for', 'env', 'parallel_for', binaryen.createType([binaryen.i32, binaryen.i32, binaryen.i32, binaryen.i32, binaryen.i32]), binaryen.none);
     const checking = typeof process !== 'undefined' && process.env?.TESSERA_CHECK_WASM_TREE;
-    const emitter = new FunctionEmitter(checking ? checkedModule(m) : m, f);
+    const emitter = new FunctionEmitter(checking ? checkedModule(m) : m, f, newModuleContext(threads));
     const out = emitter.emit('main');
     for (const h of out.helpers) addHelper(m, h);
     for (const fn of out.mathImports) {
@@ -53,7 +69,7 @@ export function compileToWasm(f: LoweredFunc, options: WasmOptions = {}): WasmAr
     binaryen.setOptimizeLevel(options.optimizeLevel ?? 3);
     binaryen.setShrinkLevel(0);
     if ((options.optimizeLevel ?? 3) > 0) m.optimize();
-    const signature = kernelSignature(f, out.messages, [...out.mathImports]);
+    const signature = { ...kernelSignature(f, out.messages, [...out.mathImports]), tasks: out.tasks };
     return { binary: m.emitBinary(), signature, text: m.emitText() };
   } finally {
     m.dispose();

@@ -1,0 +1,87 @@
+/**
+ * Parallel loops on a 2-thread pool: results equal the reference for the example schedules with
+ * parallel loops, for parallel loops with intermediates computed inside them, reductions under them
+ * and nested parallel loops, and for random schedules with parallel loops; a race the schedule would
+ * create is refused.
+ */
+import test from 'ava';
+import fc from 'fast-check';
+import { compile } from '../tessera.js';
+import { Schedule } from '../schedule/schedule.js';
+import { ScheduleError } from '../schedule/error.js';
+import { ThreadPool } from '../runtime/thread_pool.js';
+import { checkCompiled } from './helpers/compare.js';
+import { type TestPipeline, blurU16, blurF32, matmul, conv2d, slidingMax, threeStage } from './helpers/pipelines.js';
+import { movesArb, applyMoves } from './helpers/schedules.js';
+
+let pool: ThreadPool;
+test.before(async () => { pool = await ThreadPool.create(2); });
+test.after.always(async () => { await pool.close(); });
+
+async function threaded(tp: TestPipeline, sch: Schedule): Promise<string | undefined> {
+  const f = compile(tp.pipeline, sch);
+  await f.kernel!.useThreadPool(pool);
+  return checkCompiled(tp, f);
+}
+
+test('parallel outer loops with intermediates computed inside them', async (t) => {
+  const tp = blurU16(40, 67);
+  const sch = new Schedule(tp.pipeline);
+  sch.stage('blur_y').tile('y', 'x', 4, 16);
+  sch.stage('blur_y').parallel('yo');
+  sch.stage('blur_y').vectorize('xi', 8);
+  sch.stage('blur_x').computeAt('blur_y', 'xo');
+  sch.stage('blur_x').vectorize('x', 8);
+  t.is(await threaded(tp, sch), undefined);
+});
+
+test('a reduction under a parallel loop, and a parallel loop nested in another', async (t) => {
+  const mm = matmul(23, 41, 9);
+  const a = new Schedule(mm.pipeline);
+  a.stage('C').split('i', 3, { tail: 'guard' });
+  a.stage('C').parallel('io');
+  a.stage('C').parallel('j');
+  t.is(await threaded(mm, a), undefined);
+  const conv = conv2d();
+  const b = new Schedule(conv.pipeline);
+  b.stage('conv').parallel('k');
+  t.is(await threaded(conv, b), undefined);
+});
+
+test('a stage stored outside a parallel loop and computed inside it is refused', (t) => {
+  const tp = blurF32(20, 40);
+  const sch = new Schedule(tp.pipeline);
+  sch.stage('blur_y').split('y', 4);          // yo, yi, x
+  sch.stage('blur_y').parallel('yi');
+  sch.stage('blur_x').computeAt('blur_y', 'x');
+  sch.stage('blur_x').storeAt('blur_y', 'yo');   // one buffer for all the parallel yi iterations
+  t.throws(() => compile(tp.pipeline, sch), {
+    instanceOf: ScheduleError,
+    message: /stage blur_x, axis yi: blur_x is stored outside the parallel loop blur_y\.yi but computed inside it: its iterations would write one buffer at once; store it at or inside blur_y\.yi, or make that loop serial/,
+  });
+});
+
+for (const make of [blurU16, matmul, slidingMax, threeStage]) {
+  test(`property: random schedules with parallel loops on 2 threads match the reference (${make().name})`, async (t) => {
+    const tp = make();
+    let ran = 0;
+    await fc.assert(fc.asyncProperty(movesArb({ maxMoves: 6 }), fc.nat(), async (moves, pick) => {
+      const { sch } = applyMoves(tp.pipeline, moves, {});
+      // Mark one random non-vectorized loop parallel.
+      const stages = sch.stagesInOrder().filter((s) => s.computeAt.kind !== 'inline');
+      const st = stages[pick % stages.length]!;
+      const loops = st.loops.filter((l) => l.kind === 'serial' && !l.isReduction);
+      if (loops.length) {
+        try { sch.stage(st.name).parallel(loops[pick % loops.length]!.name); } catch (e) { if (!(e instanceof ScheduleError)) throw e; }
+      }
+      let f;
+      try { f = compile(tp.pipeline, sch); } catch (e) { if (e instanceof ScheduleError) return; throw e; }
+      await f.kernel!.useThreadPool(pool);
+      let mismatch: string | undefined;
+      try { mismatch = checkCompiled(tp, f); } catch (e) { if ((e as Error).name === 'KernelError') return; throw e; }
+      ran++;
+      if (mismatch) throw new Error(`${mismatch}\n${sch.toCode()}`);
+    }), { numRuns: 25, seed: 3 });
+    t.true(ran > 5, `only ${ran} schedules ran`);
+  });
+}
