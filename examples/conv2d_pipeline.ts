@@ -36,19 +36,29 @@ export function conv2dPipeline(sizes: Partial<Conv2dSizes> = {}): Pipeline {
 /** SIMD lanes along x: two 128-bit f32 vectors per accumulator. */
 export const CONV_LANES = 8;
 
+/** Output channels per register tile. */
+export const CONV_CHANNELS = 4;
+
 /**
- * A register-accumulator schedule, as Halide writes it: `out` walks x in strips of CONV_LANES (the
- * last strip guarded when the width is not a multiple); for each strip, `conv` is computed at that
- * strip into an accumulator of CONV_LANES values (which lowering keeps in SIMD registers when every
- * access to it is a whole vector), reducing over c with the 3x3 window unrolled.
+ * A register-tile schedule, as for SGEMM: `out` in tiles of CONV_CHANNELS output channels x
+ * CONV_LANES pixels of a row (the last strip of a row guarded when the width is not a multiple);
+ * `conv` is computed per tile into CONV_CHANNELS x CONV_LANES accumulators (8 v128 registers),
+ * reducing over c with the 3x3 window unrolled, so each input vector loaded feeds CONV_CHANNELS
+ * multiply-adds and each weight is a broadcast load. Loop partitioning removes the padding tests
+ * from the interior. K must be at least CONV_CHANNELS.
  */
 export function conv2dSchedule(p: Pipeline): Schedule {
   const sch = new Schedule(p);
   const out = sch.stage('out');
-  out.vectorize('x', CONV_LANES, { tail: 'guard' });   // loops: n, k, y, xo, xi (SIMD)
+  out.split('k', CONV_CHANNELS, { outer: 'ko', inner: 'ki' });
+  out.split('x', CONV_LANES, { outer: 'xo', inner: 'xi', tail: 'guard' });
+  out.reorder('ko', 'y', 'xo', 'ki', 'xi');             // loops: n, ko, y, xo, ki, xi
+  out.unroll('ki');
+  out.vectorize('xi');
   const conv = sch.stage('conv');
-  conv.computeAt('out', 'xo');                         // conv over one strip: x has CONV_LANES points
-  conv.reorder('c', 'ry', 'rx', 'x');                  // loops: n, k, y, c, ry, rx, x
+  conv.computeAt('out', 'xo');                          // a CONV_CHANNELS x CONV_LANES tile
+  conv.reorder('c', 'ry', 'rx', 'n', 'k', 'y', 'x');    // the reduction outside the tile
+  conv.unroll('k');
   conv.vectorize('x');
   conv.unroll('ry');
   conv.unroll('rx');

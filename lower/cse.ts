@@ -45,7 +45,7 @@ function cseBlock(b: Stmt & { kind: 'block' }): Stmt {
   // Largest first, so a shared expression's own sub-expressions are not shared separately.
   const repeated = [...counts.entries()].filter(([, c]) => c.n > 1);
   if (repeated.length === 0) return b;
-  const lets: [ir.Var, ir.Expr][] = [];
+  const lets: [ir.Var, ir.Expr, string][] = [];
   const rewrite = (e: ir.Expr): ir.Expr => {
     const v = shared.get(exprKey(e));
     if (v) return ir.varRef(v);
@@ -55,13 +55,28 @@ function cseBlock(b: Stmt & { kind: 'block' }): Stmt {
   for (const [key, { e }] of repeated) {
     if ([...shared.keys()].some((k) => k.includes(key))) continue;
     const v = new ir.Var(`cse${lets.length}`, e.dtype, e.lanes);
-    lets.push([v, e]);
+    lets.push([v, e, key]);
     shared.set(key, v);
   }
+  // Each shared value is bound just before the first statement that uses it, so values live no
+  // longer than needed (a register tile leaves few registers for them).
+  const firstUse = (key: string): number => b.stmts.findIndex((st) => st.kind === 'store' && [st.index, st.value].some((x) => {
+    let found = false;
+    ir.walkExpr(x, (y) => { if (!found && exprKey(y) === key) found = true; });
+    return found;
+  }));
+  const at = new Map<number, [ir.Var, ir.Expr][]>();
+  for (const [v, e, key] of lets) {
+    const i = Math.max(0, firstUse(key));
+    at.set(i, [...(at.get(i) ?? []), [v, e]]);
+  }
   const m: StmtMapper = { stmt: (x) => (x.kind === 'store' ? mapStmtChildren(x, m) : x), expr: rewrite };
-  let out: Stmt = block(b.stmts.map(m.stmt));
-  for (const [v, e] of lets.reverse()) out = letStmt(v, e, out);
-  return out;
+  let out: Stmt | undefined;
+  for (let i = b.stmts.length - 1; i >= 0; i--) {
+    out = block([m.stmt(b.stmts[i]!), out]);
+    for (const [v, e] of (at.get(i) ?? []).reverse()) out = letStmt(v, e, out);
+  }
+  return out ?? b;
 }
 
 /** Applies block-level CSE everywhere. */
