@@ -21,6 +21,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { compile } from '../tessera.js';
+import { ThreadPool } from '../runtime/thread_pool.js';
 import { blurPipeline, naiveSchedule, classicSchedule, type BlurDtype } from '../examples/blur_pipeline.js';
 import { sgemmPipeline, sgemmSchedule } from '../examples/sgemm_pipeline.js';
 import { conv2dPipeline, conv2dSchedule } from '../examples/conv2d_pipeline.js';
@@ -91,6 +92,14 @@ const figures: Record<string, Record<string, number>> = {};
 const units: Record<string, string> = {};
 const results: Record<string, unknown> = { machine: `${process.platform} ${process.arch}, node ${process.version}`, date: new Date().toISOString(), runs: count };
 
+/** Tessera on 2 threads: the same schedules with their outer loop parallel, on this pool. */
+let pool: ThreadPool | undefined;
+async function onTwoThreads(f: ReturnType<typeof compile>): Promise<ReturnType<typeof compile>> {
+  pool ??= await ThreadPool.create(2);
+  await f.kernel!.useThreadPool(pool);
+  return f;
+}
+
 const ratio = (t: number | undefined, p: number | undefined) => (t !== undefined && p !== undefined ? Number((t / p).toFixed(2)) : undefined);
 function addRow(key: string, label: string, unit: string, f: Record<string, number>, extra: Row = {}): void {
   figures[key] = f; units[key] = unit;
@@ -98,6 +107,7 @@ function addRow(key: string, label: string, unit: string, f: Record<string, numb
   const row: Row = { workload: label, unit };
   if (f['tessera naive'] !== undefined) row['tessera naive'] = f['tessera naive'];
   if (t !== undefined) row.tessera = t;
+  if (f['tessera 2T'] !== undefined) { row['tessera 2T'] = f['tessera 2T']; row['2T speedup'] = `${(unit === 'ms/MP' ? t! / f['tessera 2T'] : f['tessera 2T'] / t!).toFixed(2)}x`; }
   if (f.js !== undefined) row['plain JS'] = f.js;
   Object.assign(row, extra);
   if (f.tfjs !== undefined) { row['tfjs-wasm'] = f.tfjs; row['tessera/tfjs'] = ratio(t, f.tfjs)!; }
@@ -120,8 +130,8 @@ async function benchBlur(): Promise<void> {
     const entry: Record<string, number> = {};
     if (doTessera) {
       const p = blurPipeline(dtype);
-      for (const [name, sch] of [['tessera naive', naiveSchedule(p)], ['tessera', classicSchedule(p, dtype)]] as const) {
-        const f = compile(p, sch);
+      for (const [name, sch] of [['tessera naive', naiveSchedule(p)], ['tessera', classicSchedule(p, dtype)], ['tessera 2T', classicSchedule(p, dtype)]] as const) {
+        const f = name === 'tessera 2T' ? await onTwoThreads(compile(p, sch)) : compile(p, sch);
         const input = f.kernel!.alloc(dtype, [1, H, W]);
         input.data.set(plane);
         const out = f.kernel!.alloc(dtype, [1, H, W]);
@@ -149,6 +159,8 @@ async function benchBlur(): Promise<void> {
 async function benchSgemm(): Promise<void> {
   const p = sgemmPipeline();
   const f = doTessera ? compile(p, sgemmSchedule(p)) : undefined;
+  const parallelSchedule = () => { const sch = sgemmSchedule(p); sch.stage('C').parallel('jo'); return sch; };
+  const f2 = doTessera ? await onTwoThreads(compile(p, parallelSchedule())) : undefined;
   for (const n of [256, 512, 1024]) {
     const a = new Float32Array(n * n), b = new Float32Array(n * n);
     a.forEach((_, i) => { a[i] = ((i * 37) % 17) / 17 - 0.5; });
@@ -166,6 +178,12 @@ async function benchSgemm(): Promise<void> {
       run();
       check(`Tessera SGEMM ${n}`, C.data, ref, tol);
       entry.tessera = gflop / (time(run) / 1e3);
+      const A2 = f2!.kernel!.alloc('f32', [n, n]), B2 = f2!.kernel!.alloc('f32', [n, n]), C2 = f2!.kernel!.alloc('f32', [n, n]);
+      A2.data.set(a); B2.data.set(b);
+      const run2 = () => f2!({ A: A2, B: B2 }, { C: C2 });
+      run2();
+      check(`Tessera SGEMM ${n} on 2 threads`, C2.data, ref, tol);
+      entry['tessera 2T'] = gflop / (time(run2) / 1e3);
       entry.js = gflop / (time(js, n >= 1024 ? 2 : 5, n >= 1024 ? 3 : count) / 1e3);
     }
     if (doTfjs) entry.tfjs = gflop / ((await timeTfjs(`tfjs matMul ${n}`, tfjsMatMul(a, b, n), ref, (x) => x, tol)) / 1e3);
@@ -196,9 +214,15 @@ async function benchConv(kind: 'conv3x3' | 'conv1x1' | 'depthwise'): Promise<voi
     const ref = wl.conv3x3Reference(x, w, bias, 1, C, K, H, W);
     if (doTessera) {
       const p = conv2dPipeline({ N: 1, C, K, H, W });
-      const t = tesseraRunner(compile(p, conv2dSchedule(p)), { input: { data: x, shape: [1, C, H, W] }, weights: { data: w, shape: [K, C, 3, 3] }, bias: { data: bias, shape: [K] } }, [1, K, H, W]);
+      const inputs = { input: { data: x, shape: [1, C, H, W] }, weights: { data: w, shape: [K, C, 3, 3] }, bias: { data: bias, shape: [K] } };
+      const t = tesseraRunner(compile(p, conv2dSchedule(p)), inputs, [1, K, H, W]);
       t.run(); check('Tessera conv3x3', t.out(), ref, tol);
       entry.tessera = gflop / (time(t.run) / 1e3);
+      const parallel = conv2dSchedule(p);
+      parallel.stage('out').parallel('ko');
+      const t2 = tesseraRunner(await onTwoThreads(compile(p, parallel)), inputs, [1, K, H, W]);
+      t2.run(); check('Tessera conv3x3 on 2 threads', t2.out(), ref, tol);
+      entry['tessera 2T'] = gflop / (time(t2.run) / 1e3);
     }
     if (doTfjs) {
       const hwio = new Float32Array(9 * C * K);   // OIHW -> HWIO
@@ -250,6 +274,7 @@ async function benchAll(): Promise<void> {
   if (only.has('blur')) await benchBlur();
   if (only.has('sgemm')) await benchSgemm();
   for (const k of ['conv3x3', 'conv1x1', 'depthwise'] as const) if (only.has(k)) await benchConv(k);
+  await pool?.close();
 }
 
 await benchAll();
