@@ -10,6 +10,7 @@
  */
 import { compute, constantExterior, placeholder, pipeline, reduceAxis, sum, type Pipeline } from '../dsl/index.js';
 import { Schedule } from '../schedule/schedule.js';
+export { random } from '../examples/random.js';
 
 export interface Conv1x1Sizes { N: number; C: number; K: number; H: number; W: number }
 export interface DepthwiseSizes { N: number; C: number; H: number; W: number }
@@ -118,18 +119,6 @@ export function depthwiseReference(input: Float32Array, weights: Float32Array, {
     }
   }
   return out;
-}
-
-/** A seeded generator of floats uniform in [-1, 1) (mulberry32). */
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 2 ** 32) * 2 - 1;
-  };
 }
 
 /** Largest |a[i] - b[i]| relative to max(1, max |b|). */

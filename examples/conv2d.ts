@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { compile } from '../tessera.js';
 import { measure } from '../bench/harness.js';
 import { conv2dPipeline, conv2dSchedule, type Conv2dSizes } from './conv2d_pipeline.js';
+import { random } from './random.js';
 
 const SIZES: Conv2dSizes = { N: 1, C: 16, K: 16, H: 56, W: 56 };
 const TIMED_RUNS = 21;
@@ -20,18 +21,6 @@ const USAGE = `usage: npm run example:conv [-- --seed N]
 
   --seed N    seed of the random input, weights and bias (default 1)
   -h, --help  this text`;
-
-/** A seeded generator of floats uniform in [-1, 1) (mulberry32). */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 2 ** 32) * 2 - 1;
-  };
-}
 
 /** The layer as a straightforward 7-deep loop nest, in f64. */
 function conv2dReference(input: Float32Array, weights: Float32Array, bias: Float32Array, { N, C, K, H, W }: Conv2dSizes): Float64Array {
