@@ -237,9 +237,15 @@ async function benchConv(kind: 'conv3x3' | 'conv1x1' | 'depthwise'): Promise<voi
     const ref = wl.conv1x1Reference(x, w, sizes);
     if (doTessera) {
       const p = wl.conv1x1Pipeline(sizes);
-      const t = tesseraRunner(compile(p, wl.conv1x1Schedule(p)), { input: { data: x, shape: [1, C, H, W] }, weights: { data: w, shape: [K, C] } }, [1, K, H, W]);
+      const inputs = { input: { data: x, shape: [1, C, H, W] }, weights: { data: w, shape: [K, C] } };
+      const t = tesseraRunner(compile(p, wl.conv1x1Schedule(p)), inputs, [1, K, H, W]);
       t.run(); check('Tessera conv1x1', t.out(), ref, tol);
       entry.tessera = gflop / (time(t.run) / 1e3);
+      const parallel = wl.conv1x1Schedule(p);
+      parallel.stage('out').parallel('ko');
+      const t2 = tesseraRunner(await onTwoThreads(compile(p, parallel)), inputs, [1, K, H, W]);
+      t2.run(); check('Tessera conv1x1 on 2 threads', t2.out(), ref, tol);
+      entry['tessera 2T'] = gflop / (time(t2.run) / 1e3);
     }
     if (doTfjs) {
       const io = new Float32Array(C * K);
@@ -254,9 +260,15 @@ async function benchConv(kind: 'conv3x3' | 'conv1x1' | 'depthwise'): Promise<voi
     const ref = wl.depthwiseReference(x, w, sizes);
     if (doTessera) {
       const p = wl.depthwisePipeline(sizes);
-      const t = tesseraRunner(compile(p, wl.depthwiseSchedule(p)), { input: { data: x, shape: [1, C, H, W] }, weights: { data: w, shape: [C, 3, 3] } }, [1, C, H, W]);
+      const inputs = { input: { data: x, shape: [1, C, H, W] }, weights: { data: w, shape: [C, 3, 3] } };
+      const t = tesseraRunner(compile(p, wl.depthwiseSchedule(p)), inputs, [1, C, H, W]);
       t.run(); check('Tessera depthwise', t.out(), ref, tol);
       entry.tessera = gflop / (time(t.run) / 1e3);
+      const parallel = wl.depthwiseSchedule(p);
+      parallel.stage('out').parallel('c');
+      const t2 = tesseraRunner(await onTwoThreads(compile(p, parallel)), inputs, [1, C, H, W]);
+      t2.run(); check('Tessera depthwise on 2 threads', t2.out(), ref, tol);
+      entry['tessera 2T'] = gflop / (time(t2.run) / 1e3);
     }
     if (doTfjs) {
       const hwc = new Float32Array(9 * C);   // [C, 3, 3] -> [3, 3, C, 1]
