@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { compile } from '../tessera.js';
+import { compile, type Pipeline, type Schedule } from '../tessera.js';
 import { ThreadPool } from '../runtime/thread_pool.js';
 import { blurPipeline, naiveSchedule, classicSchedule, type BlurDtype } from '../examples/blur_pipeline.js';
 import { sgemmPipeline, sgemmSchedule } from '../examples/sgemm_pipeline.js';
@@ -201,6 +201,23 @@ function tesseraRunner(f: ReturnType<typeof compile>, inputs: Record<string, { d
   return { run: () => { f(ins, { out }); }, out: () => out.data };
 }
 
+/**
+ * Tessera's figure for a conv workload on one thread and on two (the same schedule with `parallel`
+ * loop `stage.axis`), each checked against `ref` before timing.
+ */
+async function tesseraConv(entry: Record<string, number>, name: string, p: Pipeline, schedule: (p: Pipeline) => Schedule,
+  parallel: [string, string], inputs: Record<string, { data: Float32Array; shape: number[] }>, outShape: number[],
+  ref: ArrayLike<number>, tol: number, gflop: number): Promise<void> {
+  const t = tesseraRunner(compile(p, schedule(p)), inputs, outShape);
+  t.run(); check(`Tessera ${name}`, t.out(), ref, tol);
+  entry.tessera = gflop / (time(t.run) / 1e3);
+  const sch = schedule(p);
+  sch.stage(parallel[0]).parallel(parallel[1]);
+  const t2 = tesseraRunner(await onTwoThreads(compile(p, sch)), inputs, outShape);
+  t2.run(); check(`Tessera ${name} on 2 threads`, t2.out(), ref, tol);
+  entry['tessera 2T'] = gflop / (time(t2.run) / 1e3);
+}
+
 async function benchConv(kind: 'conv3x3' | 'conv1x1' | 'depthwise'): Promise<void> {
   const H = 56, W = 56, r = wl.random(7);
   const fill = (len: number, scale = 1) => Float32Array.from({ length: len }, () => r() * scale);
@@ -212,18 +229,7 @@ async function benchConv(kind: 'conv3x3' | 'conv1x1' | 'depthwise'): Promise<voi
     label = 'conv 3x3 64->64 56x56'; gflop = (2 * K * C * 9 * H * W) / 1e9;
     const x = fill(C * H * W), w = fill(K * C * 9, 0.1), bias = fill(K);
     const ref = wl.conv3x3Reference(x, w, bias, 1, C, K, H, W);
-    if (doTessera) {
-      const p = conv2dPipeline({ N: 1, C, K, H, W });
-      const inputs = { input: { data: x, shape: [1, C, H, W] }, weights: { data: w, shape: [K, C, 3, 3] }, bias: { data: bias, shape: [K] } };
-      const t = tesseraRunner(compile(p, conv2dSchedule(p)), inputs, [1, K, H, W]);
-      t.run(); check('Tessera conv3x3', t.out(), ref, tol);
-      entry.tessera = gflop / (time(t.run) / 1e3);
-      const parallel = conv2dSchedule(p);
-      parallel.stage('out').parallel('ko');
-      const t2 = tesseraRunner(await onTwoThreads(compile(p, parallel)), inputs, [1, K, H, W]);
-      t2.run(); check('Tessera conv3x3 on 2 threads', t2.out(), ref, tol);
-      entry['tessera 2T'] = gflop / (time(t2.run) / 1e3);
-    }
+    if (doTessera) await tesseraConv(entry, 'conv3x3', conv2dPipeline({ N: 1, C, K, H, W }), conv2dSchedule, ['out', 'ko'], { input: { data: x, shape: [1, C, H, W] }, weights: { data: w, shape: [K, C, 3, 3] }, bias: { data: bias, shape: [K] } }, [1, K, H, W], ref, tol, gflop);
     if (doTfjs) {
       const hwio = new Float32Array(9 * C * K);   // OIHW -> HWIO
       for (let k = 0; k < K; k++) for (let c = 0; c < C; c++) for (let t = 0; t < 9; t++) hwio[(t * C + c) * K + k] = w[(k * C + c) * 9 + t]!;
@@ -235,18 +241,7 @@ async function benchConv(kind: 'conv3x3' | 'conv1x1' | 'depthwise'): Promise<voi
     label = 'conv 1x1 64->256 56x56'; gflop = (2 * K * C * H * W) / 1e9;
     const x = fill(C * H * W), w = fill(K * C, 0.1);
     const ref = wl.conv1x1Reference(x, w, sizes);
-    if (doTessera) {
-      const p = wl.conv1x1Pipeline(sizes);
-      const inputs = { input: { data: x, shape: [1, C, H, W] }, weights: { data: w, shape: [K, C] } };
-      const t = tesseraRunner(compile(p, wl.conv1x1Schedule(p)), inputs, [1, K, H, W]);
-      t.run(); check('Tessera conv1x1', t.out(), ref, tol);
-      entry.tessera = gflop / (time(t.run) / 1e3);
-      const parallel = wl.conv1x1Schedule(p);
-      parallel.stage('out').parallel('ko');
-      const t2 = tesseraRunner(await onTwoThreads(compile(p, parallel)), inputs, [1, K, H, W]);
-      t2.run(); check('Tessera conv1x1 on 2 threads', t2.out(), ref, tol);
-      entry['tessera 2T'] = gflop / (time(t2.run) / 1e3);
-    }
+    if (doTessera) await tesseraConv(entry, 'conv1x1', wl.conv1x1Pipeline(sizes), wl.conv1x1Schedule, ['out', 'ko'], { input: { data: x, shape: [1, C, H, W] }, weights: { data: w, shape: [K, C] } }, [1, K, H, W], ref, tol, gflop);
     if (doTfjs) {
       const io = new Float32Array(C * K);
       for (let k = 0; k < K; k++) for (let c = 0; c < C; c++) io[c * K + k] = w[k * C + c]!;
@@ -258,18 +253,7 @@ async function benchConv(kind: 'conv3x3' | 'conv1x1' | 'depthwise'): Promise<voi
     label = 'depthwise 3x3 C=144 56x56'; gflop = (2 * C * 9 * H * W) / 1e9;
     const x = fill(C * H * W), w = fill(C * 9, 0.3);
     const ref = wl.depthwiseReference(x, w, sizes);
-    if (doTessera) {
-      const p = wl.depthwisePipeline(sizes);
-      const inputs = { input: { data: x, shape: [1, C, H, W] }, weights: { data: w, shape: [C, 3, 3] } };
-      const t = tesseraRunner(compile(p, wl.depthwiseSchedule(p)), inputs, [1, C, H, W]);
-      t.run(); check('Tessera depthwise', t.out(), ref, tol);
-      entry.tessera = gflop / (time(t.run) / 1e3);
-      const parallel = wl.depthwiseSchedule(p);
-      parallel.stage('out').parallel('c');
-      const t2 = tesseraRunner(await onTwoThreads(compile(p, parallel)), inputs, [1, C, H, W]);
-      t2.run(); check('Tessera depthwise on 2 threads', t2.out(), ref, tol);
-      entry['tessera 2T'] = gflop / (time(t2.run) / 1e3);
-    }
+    if (doTessera) await tesseraConv(entry, 'depthwise', wl.depthwisePipeline(sizes), wl.depthwiseSchedule, ['out', 'c'], { input: { data: x, shape: [1, C, H, W] }, weights: { data: w, shape: [C, 3, 3] } }, [1, C, H, W], ref, tol, gflop);
     if (doTfjs) {
       const hwc = new Float32Array(9 * C);   // [C, 3, 3] -> [3, 3, C, 1]
       for (let c = 0; c < C; c++) for (let t = 0; t < 9; t++) hwc[t * C + c] = w[c * 9 + t]!;

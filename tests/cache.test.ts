@@ -6,17 +6,12 @@
 import test, { type ExecutionContext } from 'ava';
 import { Schedule } from '../schedule/schedule.js';
 import { ScheduleError } from '../schedule/error.js';
-import { assertMatches } from './helpers/compare.js';
+import { assertMatches, checkWith } from './helpers/compare.js';
 import { type TestPipeline, matmul, blurU16, conv2d, threeStage } from './helpers/pipelines.js';
 import { sgemmPipeline, sgemmSchedule } from '../examples/sgemm_pipeline.js';
 import { compile } from '../tessera.js';
 
-function check(t: ExecutionContext, tp: TestPipeline, f: (sch: Schedule) => void): Schedule {
-  const sch = new Schedule(tp.pipeline);
-  f(sch);
-  assertMatches(t, tp, sch);
-  return sch;
-}
+const check = checkWith;
 
 test('cache_write of a reduction, computed per register tile of the output', (t) => {
   check(t, matmul(), (sch) => {

@@ -16,15 +16,9 @@ import { compile } from '../tessera.js';
 import {
   type TestPipeline, blurU16, blurF32, matmul, conv2d, slidingMax, rowMax, rowSum, threeStage, castPipeline, pointwise,
 } from './helpers/pipelines.js';
-import { assertMatches, checkSchedule, reference, diffArrays } from './helpers/compare.js';
+import { assertMatches, checkSchedule, reference, diffArrays, checkWith } from './helpers/compare.js';
 
-/** Builds a schedule of `tp` with `f` and checks it on both targets. */
-function check(t: ExecutionContext, tp: TestPipeline, f: (sch: Schedule) => void): Schedule {
-  const sch = new Schedule(tp.pipeline);
-  f(sch);
-  assertMatches(t, tp, sch);
-  return sch;
-}
+const check = checkWith;
 
 test('the default schedule of every pipeline matches the reference', (t) => {
   for (const tp of [blurU16(), blurF32(), matmul(), conv2d(), slidingMax(), threeStage(), castPipeline(), rowMax(), rowSum()]) {

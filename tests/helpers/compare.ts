@@ -13,7 +13,7 @@
 import type { ExecutionContext } from 'ava';
 import { compile, type CompiledPipeline, type Target, type CompileOptions } from '../../tessera.js';
 import { evaluate } from '../../reference/evaluate.js';
-import type { Schedule } from '../../schedule/schedule.js';
+import { Schedule } from '../../schedule/schedule.js';
 import type { Tensor } from '../../runtime/tensor.js';
 import type { TypedArray } from '../../ir/dtype.js';
 import type { TestPipeline } from './pipelines.js';
@@ -116,4 +116,12 @@ export function assertMatches(t: ExecutionContext, tp: TestPipeline, sch: Schedu
 /** Compiles and runs once, returning the outputs (for tests that inspect them directly). */
 export function run(tp: TestPipeline, sch: Schedule | undefined, target: Target, seed = 1): Record<string, Tensor> {
   return compile(tp.pipeline, sch, { target })(tp.inputs(seed));
+}
+
+/** Builds a schedule of `tp` with `f` and checks it on both targets against the reference. */
+export function checkWith(t: ExecutionContext, tp: TestPipeline, f: (sch: Schedule) => void): Schedule {
+  const sch = new Schedule(tp.pipeline);
+  f(sch);
+  assertMatches(t, tp, sch);
+  return sch;
 }
