@@ -2,14 +2,20 @@
  * A thread pool for parallel loops: workers (Node worker_threads; Web Workers in a cross-origin-
  * isolated page) each instantiate the same WebAssembly module over one shared WebAssembly.Memory,
  * then sleep in Atomics.wait on a shared control block. `parallelFor` publishes a job, wakes them
- * (Atomics.notify), takes part itself, and blocks until every participant is done: the caller sees a
+ * (Atomics.notify), takes part itself, and returns when every participant is done: the caller sees a
  * synchronous loop. Chunks are handed out by an atomic counter (dynamic) or by participant (static).
  * Idle workers wait, never spin.
+ *
+ * The caller's join blocks in Atomics.wait where it may: in Node, and in a Worker of a browser page.
+ * A page's main thread may not block (Atomics.wait throws there), so there the join spins on
+ * Atomics.load until the workers are done, which freezes the page for the loop's duration as any
+ * synchronous kernel call would; run kernels in a dedicated Worker of the page to keep it responsive.
  *
  * The task a module exports for a parallel loop has the signature
  *   (scratch: i32, closure: i32, start: i32, end: i32) -> void
  * and runs iterations [start, end); `scratch` is the participant's own stack region.
  */
+import { type PoolWorker, type WorkerData, hardwareThreads, startWorkers } from './pool_worker.js';
 
 /** Control block layout (Int32 slots). */
 const GEN = 0, NEXT = 1, CHUNKS = 2, DONE = 3, ERROR = 4, SLOT = 5, TASK = 6, CLOSURE = 7, START = 8, END = 9, CHUNK = 10,
@@ -22,72 +28,103 @@ export class ThreadPoolError extends Error {
   override name = 'ThreadPoolError';
 }
 
-/** The code each worker runs (plain JS, so it needs no loader): instantiate, then wait for jobs. */
+/**
+ * The code each worker runs (plain JS, so it needs no loader): instantiate, then wait for jobs. The
+ * same source runs in Node (eval'd, CommonJS) and in a browser (a classic Worker from a Blob URL); only
+ * `host` differs: where the data comes from, how messages travel, how to yield and to exit.
+ */
 const WORKER_SOURCE = String.raw`
-const { parentPort, workerData } = require('node:worker_threads');
-const { control, text, index } = workerData;
-const ctrl = new Int32Array(control);
-const bytes = new Uint8Array(text);
-const modules = [];
-function fail(msg) {
-  if (Atomics.compareExchange(ctrl, ${ERROR}, 0, 1) === 0) {
-    const enc = new TextEncoder().encode(String(msg)).subarray(0, ${TEXT_BYTES} - 1);
-    bytes.fill(0); bytes.set(enc);
-  }
+const host = typeof require === 'function' ? nodeHost() : browserHost();
+function nodeHost() {
+  const { parentPort, workerData } = require('node:worker_threads');
+  return {
+    start: (main) => main(workerData),
+    listen: (f) => parentPort.on('message', f),
+    post: (m) => parentPort.postMessage(m),
+    yieldThen: (f) => setImmediate(f),
+    exit: () => process.exit(0),
+  };
 }
-function participate(first) {
-  const slot = ctrl[${SLOT}], task = modules[slot] && modules[slot].tasks[ctrl[${TASK}]];
-  const closure = ctrl[${CLOSURE}], start = ctrl[${START}], end = ctrl[${END}], chunk = ctrl[${CHUNK}];
-  const sp = ctrl[${SP_BASE}] + index * ctrl[${SP_STRIDE}];
-  const chunks = ctrl[${CHUNKS}];
-  try {
-    if (!task) throw new Error('task ' + ctrl[${TASK}] + ' of module ' + slot + ' is not loaded in worker ' + index);
-    if (ctrl[${STATIC}]) {
-      const participants = ctrl[${STATIC}];
-      for (let c = index; c < chunks; c += participants) {
-        const s = start + c * chunk; task(sp, closure, s, Math.min(s + chunk, end));
-      }
-    } else {
-      for (;;) {
-        const c = Atomics.add(ctrl, ${NEXT}, 1);
-        if (c >= chunks || Atomics.load(ctrl, ${ERROR})) break;
-        const s = start + c * chunk; task(sp, closure, s, Math.min(s + chunk, end));
-      }
+function browserHost() {
+  let start, listener, next;
+  self.onmessage = (e) => {
+    if (start) { const main = start; start = undefined; main(e.data); } else if (listener) listener(e.data);
+  };
+  // A message to itself yields to the event loop without the clamping of nested timers.
+  const tick = new MessageChannel();
+  tick.port1.onmessage = () => next();
+  return {
+    start: (main) => { start = main; },
+    listen: (f) => { listener = f; },
+    post: (m) => self.postMessage(m),
+    yieldThen: (f) => { next = f; tick.port2.postMessage(0); },
+    exit: () => self.close(),
+  };
+}
+host.start(({ control, text, index }) => {
+  const ctrl = new Int32Array(control);
+  const bytes = new Uint8Array(text);
+  const modules = [];
+  function fail(msg) {
+    if (Atomics.compareExchange(ctrl, ${ERROR}, 0, 1) === 0) {
+      const enc = new TextEncoder().encode(String(msg)).subarray(0, ${TEXT_BYTES} - 1);
+      bytes.fill(0); bytes.set(enc);
     }
-  } catch (e) { fail(e && e.message ? e.message : e); }
-}
-parentPort.on('message', (m) => {
-  if (m.kind !== 'load') return;
-  try {
-    const memory = m.memory;
-    let instance;
-    // A worker runs the tasks of a parallel loop; a parallel loop inside one runs on that worker.
-    const parallelFor = (task, closure, min, extent, sp) => instance.exports[m.tasks[task]](sp, closure, min, min + extent);
-    const imports = { env: { memory, abort: (i) => { throw new Error(m.messages[i] ?? ('abort ' + i)); }, parallel_for: parallelFor }, Math: {} };
-    for (const f of m.mathImports) imports.Math[f] = Math[f];
-    instance = new WebAssembly.Instance(m.module, imports);
-    modules[m.slot] = { tasks: m.tasks.map((name) => instance.exports[name]) };
-    parentPort.postMessage({ kind: 'loaded', slot: m.slot });
-  } catch (e) {
-    parentPort.postMessage({ kind: 'error', slot: m.slot, message: String(e && e.message ? e.message : e) });
   }
+  function participate(first) {
+    const slot = ctrl[${SLOT}], task = modules[slot] && modules[slot].tasks[ctrl[${TASK}]];
+    const closure = ctrl[${CLOSURE}], start = ctrl[${START}], end = ctrl[${END}], chunk = ctrl[${CHUNK}];
+    const sp = ctrl[${SP_BASE}] + index * ctrl[${SP_STRIDE}];
+    const chunks = ctrl[${CHUNKS}];
+    try {
+      if (!task) throw new Error('task ' + ctrl[${TASK}] + ' of module ' + slot + ' is not loaded in worker ' + index);
+      if (ctrl[${STATIC}]) {
+        const participants = ctrl[${STATIC}];
+        for (let c = index; c < chunks; c += participants) {
+          const s = start + c * chunk; task(sp, closure, s, Math.min(s + chunk, end));
+        }
+      } else {
+        for (;;) {
+          const c = Atomics.add(ctrl, ${NEXT}, 1);
+          if (c >= chunks || Atomics.load(ctrl, ${ERROR})) break;
+          const s = start + c * chunk; task(sp, closure, s, Math.min(s + chunk, end));
+        }
+      }
+    } catch (e) { fail(e && e.message ? e.message : e); }
+  }
+  host.listen((m) => {
+    if (m.kind !== 'load') return;
+    try {
+      const memory = m.memory;
+      let instance;
+      // A worker runs the tasks of a parallel loop; a parallel loop inside one runs on that worker.
+      const parallelFor = (task, closure, min, extent, sp) => instance.exports[m.tasks[task]](sp, closure, min, min + extent);
+      const imports = { env: { memory, abort: (i) => { throw new Error(m.messages[i] ?? ('abort ' + i)); }, parallel_for: parallelFor }, Math: {} };
+      for (const f of m.mathImports) imports.Math[f] = Math[f];
+      instance = new WebAssembly.Instance(m.module, imports);
+      modules[m.slot] = { tasks: m.tasks.map((name) => instance.exports[name]) };
+      host.post({ kind: 'loaded', slot: m.slot });
+    } catch (e) {
+      host.post({ kind: 'error', slot: m.slot, message: String(e && e.message ? e.message : e) });
+    }
+  });
+  // The job loop runs on a second microtask-free path: wait for a generation change, work, report.
+  let seen = Atomics.load(ctrl, ${GEN});
+  Atomics.add(ctrl, ${READY}, 1);
+  Atomics.notify(ctrl, ${READY});
+  function loop() {
+    for (;;) {
+      const r = Atomics.wait(ctrl, ${GEN}, seen, 50);
+      if (Atomics.load(ctrl, ${QUIT})) { host.exit(); return; }
+      if (r === 'timed-out') { host.yieldThen(loop); return; }
+      seen = Atomics.load(ctrl, ${GEN});
+      participate();
+      Atomics.add(ctrl, ${DONE}, 1);
+      Atomics.notify(ctrl, ${DONE});
+    }
+  }
+  loop();
 });
-// The job loop runs on a second microtask-free path: wait for a generation change, work, report.
-let seen = Atomics.load(ctrl, ${GEN});
-Atomics.add(ctrl, ${READY}, 1);
-Atomics.notify(ctrl, ${READY});
-function loop() {
-  for (;;) {
-    const r = Atomics.wait(ctrl, ${GEN}, seen, 50);
-    if (Atomics.load(ctrl, ${QUIT})) { process.exit(0); }
-    if (r === 'timed-out') { setImmediate(loop); return; }
-    seen = Atomics.load(ctrl, ${GEN});
-    participate();
-    Atomics.add(ctrl, ${DONE}, 1);
-    Atomics.notify(ctrl, ${DONE});
-  }
-}
-loop();
 `;
 
 export interface LoadOptions {
@@ -114,7 +151,21 @@ export interface ParallelJob {
   readonly static?: boolean;
 }
 
-type NodeWorker = import('node:worker_threads').Worker;
+/**
+ * How the caller waits for the workers at the end of a parallel loop: `wait` blocks in Atomics.wait;
+ * `spin` polls with Atomics.load, on a browser page's main thread, which may not block.
+ */
+export type JoinKind = 'wait' | 'spin';
+
+/** Whether this thread may block in Atomics.wait (a browser page's main thread may not: it throws). */
+function mayBlock(): boolean {
+  try {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** The number of hardware threads reported by the platform. */
 export function defaultThreadCount(): number {
@@ -129,35 +180,36 @@ export class ThreadPool {
   private slots = 0;
   private closed = false;
 
-  private constructor(private readonly workers: NodeWorker[], control: SharedArrayBuffer, text: SharedArrayBuffer) {
+  private constructor(private readonly workers: PoolWorker[], control: SharedArrayBuffer, text: SharedArrayBuffer, readonly join: JoinKind) {
     this.ctrl = new Int32Array(control);
     this.text = new Uint8Array(text);
   }
 
   /**
-   * Starts `threads - 1` workers (the caller is the remaining participant).
-   * @param threads total participants, default the cores reported (os.availableParallelism in Node)
+   * Starts `threads - 1` workers (the caller is the remaining participant): Node worker_threads, or
+   * Web Workers from a Blob URL in a browser. The pool belongs to the calling thread; its `join` is
+   * `spin` when that is a browser page's main thread (see the file's comment), else `wait`.
+   * @param threads total participants, default the cores reported (os.availableParallelism in Node,
+   *   navigator.hardwareConcurrency in a browser)
    * @throws ThreadPoolError when shared memory is unavailable (a browser page must be
-   *   cross-origin isolated) or `threads` is not a positive integer
+   *   cross-origin isolated), `threads` is not a positive integer, or a worker fails to start
    */
   static async create(threads?: number): Promise<ThreadPool> {
-    const os = await import('node:os');
-    const n = threads ?? (typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
+    const n = threads ?? await hardwareThreads();
     if (!Number.isInteger(n) || n < 1) throw new ThreadPoolError(`threads must be a positive integer, got ${n}`);
     if (typeof SharedArrayBuffer === 'undefined') throw new ThreadPoolError('SharedArrayBuffer is unavailable: a browser page must be cross-origin isolated (COOP/COEP headers) to use threads');
-    const { Worker } = await import('node:worker_threads');
     const control = new SharedArrayBuffer(4 * HEADER);
     const text = new SharedArrayBuffer(TEXT_BYTES);
-    const workers = Array.from({ length: n - 1 }, (_, i) => new Worker(WORKER_SOURCE, { eval: true, workerData: { control, text, index: i + 1 } }));
-    const pool = new ThreadPool(workers, control, text);
-    for (const w of workers) w.unref();
-    // Wait until every worker sits in its job loop.
-    const deadline = Date.now() + 10000;
-    while (Atomics.load(pool.ctrl, READY) < workers.length) {
-      if (Date.now() > deadline) throw new ThreadPoolError('workers did not start within 10 s');
-      await new Promise((r) => setTimeout(r, 1));
+    const ctrl = new Int32Array(control);
+    const data: WorkerData[] = Array.from({ length: n - 1 }, (_, i) => ({ control, text, index: i + 1 }));
+    let workers: PoolWorker[];
+    try {
+      // Ready once every worker sits in its job loop.
+      workers = await startWorkers(WORKER_SOURCE, data, () => Atomics.load(ctrl, READY) >= data.length);
+    } catch (e) {
+      throw new ThreadPoolError((e as Error).message);
     }
-    return pool;
+    return new ThreadPool(workers, control, text, mayBlock() ? 'wait' : 'spin');
   }
 
   /** Participants in a parallel loop: the workers and the caller. */
@@ -173,14 +225,14 @@ export class ThreadPool {
     if (o.tasks.length > MAX_TASKS) throw new ThreadPoolError(`a module may export at most ${MAX_TASKS} tasks`);
     const slot = this.slots++;
     await Promise.all(this.workers.map((w) => new Promise<void>((resolve, reject) => {
-      const onMessage = (m: { kind: string; slot: number; message?: string }) => {
+      const stop = w.listen((message) => {
+        const m = message as { kind: string; slot: number; message?: string };
         if (m.slot !== slot) return;
-        w.off('message', onMessage);
+        stop();
         if (m.kind === 'loaded') resolve();
         else reject(new ThreadPoolError(`a worker could not instantiate the module: ${m.message}`));
-      };
-      w.on('message', onMessage);
-      w.postMessage({ kind: 'load', slot, module, memory, tasks: [...o.tasks], messages: [...(o.messages ?? [])], mathImports: [...(o.mathImports ?? [])] });
+      });
+      w.post({ kind: 'load', slot, module, memory, tasks: [...o.tasks], messages: [...(o.messages ?? [])], mathImports: [...(o.mathImports ?? [])] });
     })));
     return slot;
   }
@@ -225,7 +277,11 @@ export class ThreadPool {
       own = e;
       Atomics.store(c, ERROR, 1);
     }
-    for (let d = Atomics.load(c, DONE); d < this.workers.length; d = Atomics.load(c, DONE)) Atomics.wait(c, DONE, d);
+    if (this.join === 'wait') {
+      for (let d = Atomics.load(c, DONE); d < this.workers.length; d = Atomics.load(c, DONE)) Atomics.wait(c, DONE, d);
+    } else {
+      while (Atomics.load(c, DONE) < this.workers.length) { /* spin: this thread may not block */ }
+    }
     if (own) throw own;
     if (Atomics.load(c, ERROR)) {
       const end = this.text.indexOf(0);
