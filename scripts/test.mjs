@@ -43,9 +43,16 @@ function countLine(line, counts) {
   else counts.failed++;
 }
 
+// CI machines have no GPU: the WebGPU tests run Dawn on SwiftShader's Vulkan driver, which Debian's
+// chromium package installs. Set VK_ICD_FILENAMES yourself to use another driver.
+const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+const env = { ...process.env };
+if (env.VK_ICD_FILENAMES === undefined && existsSync(SWIFTSHADER_ICD)) env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+
 const counts = { passed: 0, failed: 0, skipped: 0 };
 const child = spawn(process.execPath, [avaCli(), '--tap', ...process.argv.slice(2)], {
   cwd: root,
+  env,
   stdio: ['inherit', 'pipe', 'inherit'],
 });
 
