@@ -17,6 +17,12 @@ import type { KernelSignature } from './runtime/signature.js';
 import { kernelSignature } from './codegen/signature.js';
 import { bindArguments } from './runtime/bind.js';
 import type { Tensor } from './runtime/tensor.js';
+import { lowerForGpu, printGpuLowered, type GpuLowered, type GpuLowerOptions } from './lower/gpu/lower_gpu.js';
+import { wgslProgram } from './codegen/wgsl/program.js';
+import type { GpuProgram } from './runtime/webgpu/program.js';
+import { GpuKernel } from './runtime/webgpu/gpu_kernel.js';
+import { acquireGpu, type GpuContext } from './runtime/webgpu/device.js';
+import type { PipelineCache } from './runtime/webgpu/pipeline_cache.js';
 
 export type Target = 'wasm-simd' | 'interp';
 
@@ -80,6 +86,54 @@ export function compile(what: Pipeline | Stage | readonly Stage[], schedule?: Sc
   return Object.assign(run, base, { signature: art.signature, binary: art.binary, wasmText: art.text, kernel });
 }
 
+/** Options of the webgpu target. */
+export interface GpuCompileOptions extends GpuLowerOptions {
+  /** The device to run on (default: `acquireGpu()`); its limits are checked at compile time. */
+  readonly context?: GpuContext;
+  readonly pipelineCache?: PipelineCache;
+}
+
+/** A pipeline compiled for WebGPU: call it with input tensors; it resolves to the outputs. */
+export interface GpuCompiledPipeline {
+  (inputs: Readonly<Record<string, Tensor>>, outputs?: Readonly<Record<string, Tensor>>): Promise<Record<string, Tensor>>;
+  readonly target: 'webgpu';
+  readonly lowered: GpuLowered;
+  /** The kernels after the GPU passes, as text. */
+  readonly loweredText: string;
+  /** The program the runtime runs: WGSL per kernel, grids, bindings, host checks (plain JSON). */
+  readonly program: GpuProgram;
+  readonly kernel: GpuKernel;
+  readonly notes: readonly string[];
+}
+
+/**
+ * The GPU program of a pipeline and schedule without a device (an ahead-of-time artifact: run it with
+ * runtime/webgpu's GpuKernel). Checked against `options.limits` (default: WebGPU's default limits).
+ * @throws ScheduleError for GPU schedules that cannot run (unbound loops, limits); CodegenError for
+ *   what WGSL cannot express (f64)
+ */
+export function gpuProgram(what: Pipeline | Stage | readonly Stage[], schedule?: Schedule, options: GpuLowerOptions = {}): { program: GpuProgram; lowered: GpuLowered } {
+  const p = what instanceof Pipeline ? what : new Pipeline(what instanceof Stage ? [what] : what);
+  const sch = schedule ?? new Schedule(p);
+  if (sch.pipeline !== p) throw new Error('gpuProgram: the schedule belongs to another pipeline; build it with new Schedule(pipeline)');
+  const lowered = lowerForGpu(p, sch, options);
+  return { program: wgslProgram(lowered), lowered };
+}
+
+/**
+ * Compiles a pipeline for WebGPU: lowers it with its GPU schedule, generates WGSL and creates the
+ * device pipelines.
+ * @throws as gpuProgram; GpuUnavailableError when there is no WebGPU adapter; WgslCompileError when
+ *   the device refuses a shader
+ */
+export async function compileGpu(what: Pipeline | Stage | readonly Stage[], schedule?: Schedule, options: GpuCompileOptions = {}): Promise<GpuCompiledPipeline> {
+  const context = options.context ?? await acquireGpu();
+  const { program, lowered } = gpuProgram(what, schedule, { ...options, limits: options.limits ?? context.limits });
+  const kernel = await GpuKernel.create(context, program, options.pipelineCache);
+  const run = (inputs: Readonly<Record<string, Tensor>>, outputs?: Readonly<Record<string, Tensor>>) => kernel.run(inputs, outputs);
+  return Object.assign(run, { target: 'webgpu' as const, lowered, loweredText: printGpuLowered(lowered), program, kernel, notes: lowered.notes });
+}
+
 export * from './dsl/index.js';
 export { Schedule } from './schedule/schedule.js';
 export { ScheduleError } from './schedule/error.js';
@@ -88,3 +142,7 @@ export type { Tensor } from './runtime/tensor.js';
 export { ArgumentError } from './runtime/tensor.js';
 export { KernelError } from './runtime/wasm_kernel.js';
 export { ThreadPool, ThreadPoolError, defaultThreadCount } from './runtime/thread_pool.js';
+export { acquireGpu, GpuContext } from './runtime/webgpu/device.js';
+export { GpuKernel, GpuKernelError } from './runtime/webgpu/gpu_kernel.js';
+export type { GpuProgram } from './runtime/webgpu/program.js';
+export { DEFAULT_GPU_LIMITS, type GpuLimits } from './schedule/gpu_limits.js';

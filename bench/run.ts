@@ -6,6 +6,13 @@
  *   tfjs matMul and ORT MatMul;
  *   conv 3x3 64->64, conv 1x1 64->256, depthwise 3x3 C=144, all 56x56 (bench/workloads.ts): GFLOP/s
  *   against tfjs (NHWC) and ORT (NCHW).
+ * WebGPU (bench/webgpu.ts): the blurs, SGEMM N = 256 (--gpu-sizes) and conv 3x3 with the examples'
+ *   GPU schedules, each checked against the wasm result, the median of single launches timed by
+ *   timestamp queries (or the wall clock), buffers bound once. Without a GPU the adapter is
+ *   SwiftShader, a software implementation: its figures measure the CPU, and the column and the
+ *   report say so. When the system has no adapter and VK_ICD_FILENAMES is unset, the bench tries
+ *   SwiftShader's Vulkan from Debian's chromium package; with no adapter at all it says why and goes
+ *   on. A failure of one GPU workload is printed and recorded, and the bench goes on.
  * Peers: tfjs-backend-wasm (op call + dataSync), onnxruntime-web wasm (session.run with its copies);
  * Tessera's tensors are resident in wasm memory (no copies). 'ort-web 2T' is ORT with 2 threads,
  * measured in a child process (the thread count is fixed per process); --no-ort2 skips it.
@@ -14,17 +21,19 @@
  * Every figure is the median of several runs, each the median of several timed calls after a
  * time-based warm-up. Every output is checked against a plain-JS reference before timing.
  * Results go to results/bench.json and results/bench.svg (both written atomically).
- * Options: --quick (fewer runs), --only blur|sgemm|conv3x3|conv1x1|depthwise (comma-separated), --no-ort2.
+ * Options: --quick (fewer runs), --only blur|sgemm|conv3x3|conv1x1|depthwise (comma-separated), --no-ort2,
+ * --no-gpu (no WebGPU column), --gpu-sizes 256,512 (SGEMM sizes on WebGPU; larger ones are very slow
+ * on SwiftShader).
  */
 import { parseArgs } from 'node:util';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { compile, type Pipeline, type Schedule } from '../tessera.js';
+import { compile, type Pipeline, type Schedule, type Tensor } from '../tessera.js';
 import { ThreadPool } from '../runtime/thread_pool.js';
-import { blurPipeline, naiveSchedule, classicSchedule, type BlurDtype } from '../examples/blur_pipeline.js';
-import { sgemmPipeline, sgemmSchedule } from '../examples/sgemm_pipeline.js';
-import { conv2dPipeline, conv2dSchedule } from '../examples/conv2d_pipeline.js';
+import { blurPipeline, naiveSchedule, classicSchedule, blurGpuSchedule, type BlurDtype } from '../examples/blur_pipeline.js';
+import { sgemmPipeline, sgemmSchedule, sgemmGpuSchedule } from '../examples/sgemm_pipeline.js';
+import { conv2dPipeline, conv2dSchedule, conv2dGpuSchedule } from '../examples/conv2d_pipeline.js';
 import { readImage } from '../examples/image.js';
 import { writeFileAtomic } from '../examples/atomic-write.ts';
 import { runs, runsAsync, formatTable, writeResults } from './harness.js';
@@ -32,6 +41,7 @@ import { blurTwoPassU16, blurTwoPassF32, sgemmIKJ } from './peers/js.js';
 import { initTfjs, tfjsMatMul, tfjsConv2d, tfjsDepthwise, tfjsAvgPool3x3, type TfjsOp } from './peers/tfjs.js';
 import { initOrt, ortMatMul, ortConv, ortAvgPool3x3, type OrtOp } from './peers/ort.js';
 import { barChartSvg, type ChartPanel } from './chart.js';
+import { openBenchGpu, timeGpuWorkload, type BenchGpu, type GpuBenchTiming } from './webgpu.js';
 import * as wl from './workloads.js';
 
 const WORKLOADS = ['blur', 'sgemm', 'conv3x3', 'conv1x1', 'depthwise'] as const;
@@ -42,12 +52,20 @@ const { values: opts } = parseArgs({
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
     'no-ort2': { type: 'boolean', default: false },
+    'no-gpu': { type: 'boolean', default: false },
+    'gpu-sizes': { type: 'string', default: '256' },
     'ort-child': { type: 'string' },   // internal: measure ORT only with this many threads, print JSON
   },
 });
 const count = opts.quick ? 3 : 5;
 const only = new Set((opts.only?.split(',') ?? WORKLOADS) as Workload[]);
 for (const w of only) if (!WORKLOADS.includes(w)) throw new Error(`--only: unknown workload ${JSON.stringify(w)}; one of ${WORKLOADS.join(', ')}`);
+const SGEMM_SIZES = [256, 512, 1024];
+const gpuSizes = opts['gpu-sizes'].split(',').map((t) => {
+  const n = Number(t);
+  if (!Number.isInteger(n) || n < 32) throw new Error(`--gpu-sizes: ${JSON.stringify(t)} is not an SGEMM size (an integer of at least 32)`);
+  return n;
+});
 const ortChild = opts['ort-child'] !== undefined ? Number(opts['ort-child']) : undefined;
 /** Which implementations this process measures. */
 const doTessera = ortChild === undefined, doTfjs = ortChild === undefined, doOrt = true;
@@ -108,11 +126,41 @@ function addRow(key: string, label: string, unit: string, f: Record<string, numb
   if (f['tessera naive'] !== undefined) row['tessera naive'] = f['tessera naive'];
   if (t !== undefined) row.tessera = t;
   if (f['tessera 2T'] !== undefined) { row['tessera 2T'] = f['tessera 2T']; row['2T speedup'] = `${(unit === 'ms/MP' ? t! / f['tessera 2T'] : f['tessera 2T'] / t!).toFixed(2)}x`; }
+  if (gpu && f[gpu.column] !== undefined) row[gpu.column] = f[gpu.column];
   if (f.js !== undefined) row['plain JS'] = f.js;
   Object.assign(row, extra);
   if (f.tfjs !== undefined) { row['tfjs-wasm'] = f.tfjs; row['tessera/tfjs'] = ratio(t, f.tfjs)!; }
   if (f.ort !== undefined) { row['ort-web'] = f.ort; row['tessera/ort'] = ratio(t, f.ort)!; }
   rows.push(row);
+}
+
+/** The WebGPU device of this run; undefined with --no-gpu, in the ORT child, or when there is none. */
+let gpu: BenchGpu | undefined;
+const gpuTimings: Record<string, GpuBenchTiming & { unit: string }> = {};
+const gpuFailures: Record<string, string> = {};
+
+/**
+ * Times `p` with its GPU schedule into `entry[gpu.column]` (a figure from milliseconds by `figure`).
+ * A failure (compiling, running, or `check` refusing the output) is printed and recorded instead.
+ */
+async function webgpuColumn(entry: Record<string, number>, key: string, p: Pipeline, schedule: (p: Pipeline) => Schedule,
+  inputs: Record<string, Tensor>, check: (outputs: Record<string, Tensor>) => void, unit: string, figure: (ms: number) => number): Promise<void> {
+  if (!gpu) return;
+  try {
+    const t = await timeGpuWorkload(gpu, p, schedule(p), inputs, { check, minSamples: count + 2 });
+    entry[gpu.column] = figure(t.ms);
+    gpuTimings[key] = { ...t, unit };
+  } catch (e) {
+    gpuFailures[key] = `${(e as Error).name}: ${(e as Error).message.split('\n')[0]}`;
+    console.log(`WebGPU ${key} failed, no figure: ${gpuFailures[key]}`);
+  }
+}
+
+/** Throws unless `got` is within `tol` of `want`, the result of `whose` (relative to its largest magnitude). */
+function checkAgainst(what: string, got: ArrayLike<number> | undefined, want: ArrayLike<number>, whose: string, tol: number): void {
+  if (!got) throw new Error(`${what}: the output is missing`);
+  const d = wl.maxRelDiff(got, want);
+  if (!(d <= tol)) throw new Error(`${what} differs from ${whose} by ${d} (relative; tolerance ${tol})`);
 }
 
 async function benchBlur(): Promise<void> {
@@ -128,6 +176,7 @@ async function benchBlur(): Promise<void> {
     const js = () => (dtype === 'u16' ? blurTwoPassU16(plane as Uint16Array, W, H, jsOut as Uint16Array) : blurTwoPassF32(plane as Float32Array, W, H, jsOut as Float32Array));
     js();
     const entry: Record<string, number> = {};
+    let wasmOut: ArrayLike<number> | undefined;
     if (doTessera) {
       const p = blurPipeline(dtype);
       for (const [name, sch] of [['tessera naive', naiveSchedule(p)], ['tessera', classicSchedule(p, dtype)], ['tessera 2T', classicSchedule(p, dtype)]] as const) {
@@ -140,9 +189,13 @@ async function benchBlur(): Promise<void> {
         let worst = 0;
         out.data.forEach((v, i) => { worst = Math.max(worst, Math.abs(v - jsOut[i]!)); });
         if (worst > (dtype === 'u16' ? 0 : 1e-3)) throw new Error(`blur ${dtype} ${name} differs from the plain-JS peer by ${worst}`);
+        if (name === 'tessera') wasmOut = out.data.slice();
         entry[name] = time(run) / mp;
       }
       entry.js = time(js) / mp;
+      // f32: WGSL's division may be 2.5 ULP off (WGSL § 15.7.2), so the blurs agree to 1e-3 of 255 as the wasm one does with JS.
+      await webgpuColumn(entry, `blur_${dtype}`, p, blurGpuSchedule, { input: { data: plane, shape: [1, H, W] } },
+        (o) => checkAgainst(`WebGPU blur ${dtype}`, o.blur_y?.data, wasmOut!, 'the wasm result', dtype === 'u16' ? 0 : 1e-3 / 255), 'ms/MP', (ms) => ms / mp);
     }
     if (dtype === 'f32') {
       // The pooling peers average only in-image pixels at the border, where clamp-to-edge differs: compare the interior.
@@ -161,7 +214,8 @@ async function benchSgemm(): Promise<void> {
   const f = doTessera ? compile(p, sgemmSchedule(p)) : undefined;
   const parallelSchedule = () => { const sch = sgemmSchedule(p); sch.stage('C').parallel('jo'); return sch; };
   const f2 = doTessera ? await onTwoThreads(compile(p, parallelSchedule())) : undefined;
-  for (const n of [256, 512, 1024]) {
+  for (const n of [...new Set([...SGEMM_SIZES, ...(gpu ? gpuSizes : [])])].sort((x, y) => x - y)) {
+    const onWasm = SGEMM_SIZES.includes(n);
     const a = new Float32Array(n * n), b = new Float32Array(n * n);
     a.forEach((_, i) => { a[i] = ((i * 37) % 17) / 17 - 0.5; });
     b.forEach((_, i) => { b[i] = ((i * 13) % 19) / 19 - 0.5; });
@@ -171,12 +225,14 @@ async function benchSgemm(): Promise<void> {
     const gflop = (2 * n ** 3) / 1e9;
     const tol = 1e-5 * Math.sqrt(n);
     const entry: Record<string, number> = {};
-    if (f) {
+    let wasmOut: ArrayLike<number> = ref;
+    if (f && onWasm) {
       const A = f.kernel!.alloc('f32', [n, n]), B = f.kernel!.alloc('f32', [n, n]), C = f.kernel!.alloc('f32', [n, n]);
       A.data.set(a); B.data.set(b);
       const run = () => f({ A, B }, { C });
       run();
       check(`Tessera SGEMM ${n}`, C.data, ref, tol);
+      wasmOut = C.data.slice();
       entry.tessera = gflop / (time(run) / 1e3);
       const A2 = f2!.kernel!.alloc('f32', [n, n]), B2 = f2!.kernel!.alloc('f32', [n, n]), C2 = f2!.kernel!.alloc('f32', [n, n]);
       A2.data.set(a); B2.data.set(b);
@@ -186,6 +242,11 @@ async function benchSgemm(): Promise<void> {
       entry['tessera 2T'] = gflop / (time(run2) / 1e3);
       entry.js = gflop / (time(js, n >= 1024 ? 2 : 5, n >= 1024 ? 3 : count) / 1e3);
     }
+    if (gpuSizes.includes(n)) {
+      await webgpuColumn(entry, `sgemm_${n}`, p, sgemmGpuSchedule, { A: { data: a, shape: [n, n] }, B: { data: b, shape: [n, n] } },
+        (o) => checkAgainst(`WebGPU SGEMM ${n}`, o.C?.data, wasmOut, onWasm ? 'the wasm result' : 'the plain-JS result', tol), 'GFLOP/s', (ms) => gflop / (ms / 1e3));
+    }
+    if (!onWasm) { addRow(`sgemm_${n}`, `SGEMM N=${n}`, 'GFLOP/s', entry); continue; }
     if (doTfjs) entry.tfjs = gflop / ((await timeTfjs(`tfjs matMul ${n}`, tfjsMatMul(a, b, n), ref, (x) => x, tol)) / 1e3);
     if (doOrt) entry.ort = gflop / ((await timeOrt(`ort MatMul ${n}`, await ortMatMul(a, b, n), ref, (x) => x, tol)) / 1e3);
     const extra: Row = entry.js !== undefined ? { 'scheduled vs JS': `${(entry.tessera! / entry.js).toFixed(1)}x faster` } : {};
@@ -204,18 +265,21 @@ function tesseraRunner(f: ReturnType<typeof compile>, inputs: Record<string, { d
 /**
  * Tessera's figure for a conv workload on one thread and on two (the same schedule with `parallel`
  * loop `stage.axis`), each checked against `ref` before timing.
+ * @returns the one-thread output
  */
 async function tesseraConv(entry: Record<string, number>, name: string, p: Pipeline, schedule: (p: Pipeline) => Schedule,
   parallel: [string, string], inputs: Record<string, { data: Float32Array; shape: number[] }>, outShape: number[],
-  ref: ArrayLike<number>, tol: number, gflop: number): Promise<void> {
+  ref: ArrayLike<number>, tol: number, gflop: number): Promise<ArrayLike<number>> {
   const t = tesseraRunner(compile(p, schedule(p)), inputs, outShape);
   t.run(); check(`Tessera ${name}`, t.out(), ref, tol);
+  const wasmOut = t.out().slice();
   entry.tessera = gflop / (time(t.run) / 1e3);
   const sch = schedule(p);
   sch.stage(parallel[0]).parallel(parallel[1]);
   const t2 = tesseraRunner(await onTwoThreads(compile(p, sch)), inputs, outShape);
   t2.run(); check(`Tessera ${name} on 2 threads`, t2.out(), ref, tol);
   entry['tessera 2T'] = gflop / (time(t2.run) / 1e3);
+  return wasmOut;
 }
 
 async function benchConv(kind: 'conv3x3' | 'conv1x1' | 'depthwise'): Promise<void> {
@@ -229,7 +293,12 @@ async function benchConv(kind: 'conv3x3' | 'conv1x1' | 'depthwise'): Promise<voi
     label = 'conv 3x3 64->64 56x56'; gflop = (2 * K * C * 9 * H * W) / 1e9;
     const x = fill(C * H * W), w = fill(K * C * 9, 0.1), bias = fill(K);
     const ref = wl.conv3x3Reference(x, w, bias, 1, C, K, H, W);
-    if (doTessera) await tesseraConv(entry, 'conv3x3', conv2dPipeline({ N: 1, C, K, H, W }), conv2dSchedule, ['out', 'ko'], { input: { data: x, shape: [1, C, H, W] }, weights: { data: w, shape: [K, C, 3, 3] }, bias: { data: bias, shape: [K] } }, [1, K, H, W], ref, tol, gflop);
+    const p = conv2dPipeline({ N: 1, C, K, H, W });
+    const inputs = { input: { data: x, shape: [1, C, H, W] }, weights: { data: w, shape: [K, C, 3, 3] }, bias: { data: bias, shape: [K] } };
+    if (doTessera) {
+      const wasmOut = await tesseraConv(entry, 'conv3x3', p, conv2dSchedule, ['out', 'ko'], inputs, [1, K, H, W], ref, tol, gflop);
+      await webgpuColumn(entry, 'conv3x3', p, conv2dGpuSchedule, inputs, (o) => checkAgainst('WebGPU conv3x3', o.out?.data, wasmOut, 'the wasm result', tol), 'GFLOP/s', (ms) => gflop / (ms / 1e3));
+    }
     if (doTfjs) {
       const hwio = new Float32Array(9 * C * K);   // OIHW -> HWIO
       for (let k = 0; k < K; k++) for (let c = 0; c < C; c++) for (let t = 0; t < 9; t++) hwio[(t * C + c) * K + k] = w[(k * C + c) * 9 + t]!;
@@ -264,13 +333,29 @@ async function benchConv(kind: 'conv3x3' | 'conv1x1' | 'depthwise'): Promise<voi
   addRow(kind, label, 'GFLOP/s', entry);
 }
 
+/** Opens the WebGPU device unless --no-gpu (or in the ORT child); says why when there is none. */
+async function openGpu(): Promise<void> {
+  if (!doTessera) return;
+  if (opts['no-gpu']) { results.webgpu = { skipped: '--no-gpu' }; return; }
+  const g = await openBenchGpu();
+  if ('unavailable' in g) {
+    results.webgpu = { unavailable: g.unavailable };
+    console.log(`WebGPU: no column: ${g.unavailable}`);
+    return;
+  }
+  gpu = g;
+  console.log(gpu.note);
+}
+
 async function benchAll(): Promise<void> {
+  await openGpu();
   if (doTfjs) await initTfjs();
   if (doOrt) initOrt(ortChild ?? 1);
   if (only.has('blur')) await benchBlur();
   if (only.has('sgemm')) await benchSgemm();
   for (const k of ['conv3x3', 'conv1x1', 'depthwise'] as const) if (only.has(k)) await benchConv(k);
   await pool?.close();
+  gpu?.ctx.destroy();
 }
 
 await benchAll();
@@ -301,6 +386,12 @@ function rowLabel(key: string): string | undefined {
   return rows[Object.keys(figures).indexOf(key)]?.workload as string | undefined;
 }
 
+if (gpu) {
+  results.webgpu = {
+    adapter: gpu.ctx.adapterInfo, software: gpu.software, column: gpu.column, note: gpu.note,
+    timings: gpuTimings, ...(Object.keys(gpuFailures).length ? { failures: gpuFailures } : {}),
+  };
+}
 results.units = units;
 results.figures = figures;
 results.table = rows;
@@ -317,6 +408,12 @@ const panels: ChartPanel[] = (['GFLOP/s', 'ms/MP'] as const).map((unit) => {
 }).filter((p) => p.groups.length > 0);
 console.log(formatTable(rows));
 if (ort2Note) console.log(`\n${ort2Note}`);
+if (gpu) {
+  const methods = [...new Set(Object.values(gpuTimings).map((t) => t.method))].join(', ') || 'none timed';
+  const launches = Object.entries(gpuTimings).map(([key, t]) => `${key} ${t.samples}`).join(', ');
+  console.log(`\n${gpu.note}\n'${gpu.column}': one launch of the GPU program on buffers already on the device (no uploads or read-backs), timed by ${methods}; median of launches: ${launches}.`);
+  for (const [key, why] of Object.entries(gpuFailures)) console.log(`WebGPU ${key}: no figure: ${why}`);
+}
 const jsonPath = writeResults(dir, 'bench', results);
 const svgPath = join(dir, 'bench.svg');
 writeFileAtomic(svgPath, barChartSvg(panels));

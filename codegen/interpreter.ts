@@ -112,6 +112,9 @@ class Machine {
       case 'produce':
         this.run(s.body);
         return;
+      case 'barrier':
+        // Thread loops run one after another here, so every write is already visible.
+        return;
       case 'provide': case 'realize':
         throw this.fail(`met a ${s.kind} of ${s.func.name}; lowering did not finish (storage flattening removes provide and realize)`);
     }

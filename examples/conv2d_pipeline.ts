@@ -64,3 +64,33 @@ export function conv2dSchedule(p: Pipeline): Schedule {
   conv.unroll('rx');
   return sch;
 }
+
+/** Output channels per invocation and pixels per workgroup (rows x columns) of the GPU schedule. */
+export const GPU_CONV = { channels: 4, rows: 8, cols: 16 } as const;
+
+/**
+ * A GPU schedule: one invocation per output pixel and 4 output channels, whose 4 accumulators are
+ * private registers (conv computed inside the thread loop, its channels unrolled, the 3x3 window
+ * unrolled), so each input value loaded feeds 4 multiply-adds; workgroups of 8 x 16 pixels, the grid
+ * over (columns, rows, batch x channel groups). K must be at least 4, H at least 8 and W at least
+ * 16 (the last group and tiles shift inwards).
+ */
+export function conv2dGpuSchedule(p: Pipeline): Schedule {
+  const { channels, rows, cols } = GPU_CONV;
+  const sch = new Schedule(p);
+  const out = sch.stage('out');
+  out.split('k', channels, { outer: 'ko', inner: 'ki' });
+  out.tile('y', 'x', rows, cols);                        // loops: n, ko, ki, yo, xo, yi, xi
+  out.fuse('n', 'ko', { fused: 'nko' });
+  out.reorder('nko', 'yo', 'xo', 'yi', 'xi', 'ki');
+  out.gpuBlocks('xo', 'yo', 'nko');
+  out.gpuThreads('xi', 'yi');
+  out.unroll('ki');
+  const conv = sch.stage('conv');
+  conv.computeAt('out', 'xi');                           // 4 private accumulators per invocation
+  conv.reorder('c', 'ry', 'rx', 'n', 'k', 'y', 'x');
+  conv.unroll('k');
+  conv.unroll('ry');
+  conv.unroll('rx');
+  return sch;
+}

@@ -52,3 +52,42 @@ export function sgemmSchedule(p: Pipeline, tile: SgemmTile = { rows: 2, cols: 16
   packed.vectorize('ax1');
   return sch;
 }
+
+/** Work per workgroup of the GPU schedule: a TILE x TILE block of C by THREADS x THREADS invocations. */
+export const GPU_SGEMM = { tile: 32, threads: 8, kStep: 8 } as const;
+
+/**
+ * A workgroup-tiled GPU schedule (the classic shared-memory GEMM, as in TVM's and Halide's GPU
+ * tutorials): each workgroup computes a 32 x 32 block of C with 8 x 8 invocations, each a 4 x 4
+ * register tile (rows unrolled, columns a vec4). The reduction steps through K by 8: per step the
+ * workgroup copies the 32 x 8 panel of A and the 8 x 32 panel of B into workgroup memory (each copy
+ * spread over the 64 invocations), the compiler places the barriers, and every invocation reads its
+ * operands from there. M and N must be at least 32 (the last tile shifts inwards).
+ */
+export function sgemmGpuSchedule(p: Pipeline): Schedule {
+  const { tile, threads, kStep } = GPU_SGEMM;
+  const perThread = tile / threads;
+  const sch = new Schedule(p);
+  const C = sch.stage('C');
+  C.tile('i', 'j', tile, tile, { names: ['io', 'jo', 'ii', 'ji'] });
+  C.split('ii', perThread, { outer: 'ty', inner: 'ri' });
+  C.split('ji', perThread, { outer: 'tx', inner: 'rj' });
+  C.split('k', kStep, { outer: 'ko', inner: 'ki' });
+  C.reorder('io', 'jo', 'ko', 'ty', 'tx', 'ki', 'ri', 'rj');
+  C.gpuBlocks('jo', 'io');
+  C.gpuThreads('tx', 'ty');
+  C.unroll('ri');
+  C.vectorize('rj');
+  // A's panel is tile x kStep (rows i, columns k), B's kStep x tile (rows k, columns j): the side of
+  // length `tile` is split so that both copies run on the threads x threads invocations.
+  const a = sch.stage(sch.cacheRead('A', ['C']));
+  a.computeAt('C', 'ko');
+  a.split('ax0', threads, { outer: 'rows', inner: 'lty', tail: 'guard' });
+  a.gpuThreads('ax1', 'lty');
+  const b = sch.stage(sch.cacheRead('B', ['C']));
+  b.computeAt('C', 'ko');
+  b.split('ax1', threads, { outer: 'cols', inner: 'ltx', tail: 'guard' });
+  b.reorder('cols', 'ax0');
+  b.gpuThreads('ltx', 'ax0');
+  return sch;
+}

@@ -29,6 +29,7 @@ function isNonNegative(e: Expr, nonNegative: ReadonlySet<Var>): boolean {
   if (e.kind === 'binary' && (e.op === 'add' || e.op === 'mul' || e.op === 'max' || e.op === 'min')) {
     return isNonNegative(e.a, nonNegative) && isNonNegative(e.b, nonNegative);
   }
+  if (e.kind === 'binary' && e.op === 'div') return isNonNegative(e.a, nonNegative) && (constValue(e.b) ?? -1) > 0;
   return false;
 }
 
@@ -56,6 +57,8 @@ export function boundsOf(e: Expr, scope: Scope, nonNegative: ReadonlySet<Var> = 
       case 'binary': {
         if (isFloat(x.dtype)) return {};
         const a = go(x.a), b = go(x.b);
+        // A function of values that do not vary varies not either (keeps x % e a point, not [0, e)).
+        if (pointOf(a) && pointOf(b)) { const p = simplify(binary(x.op, a.min!, b.min!)); return { min: p, max: p }; }
         switch (x.op) {
           case 'add': return { min: op2('add', a.min, b.min), max: op2('add', a.max, b.max) };
           case 'sub': return { min: op2('sub', a.min, b.max), max: op2('sub', a.max, b.min) };

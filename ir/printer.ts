@@ -67,6 +67,7 @@ export function printStmt(s: Stmt, indent = ''): string {
     case 'letStmt': return `${indent}let ${s.v.name} = ${printExpr(s.value)}\n${printStmt(s.body, indent)}`;
     case 'assert': return `${indent}assert(${printExpr(s.cond)}, ${JSON.stringify(s.message)})\n`;
     case 'produce': return `${indent}produce ${s.func.name} {\n${printStmt(s.body, inner)}${indent}}\n`;
+    case 'barrier': return `${indent}barrier(${s.memory})\n`;
   }
 }
 

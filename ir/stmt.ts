@@ -26,7 +26,15 @@ export interface Assert { readonly kind: 'assert'; readonly cond: Expr; readonly
 /** Marks the code that computes `func` (printing and analysis only; Halide's ProducerConsumer). */
 export interface Produce { readonly kind: 'produce'; readonly func: FuncRef; readonly body: Stmt }
 
-export type Stmt = For | Store | Provide | Realize | Allocate | IfThenElse | Block | LetStmt | Assert | Produce;
+/**
+ * A GPU workgroup barrier (WGSL §17.11 workgroupBarrier / storageBarrier): every invocation of the
+ * workgroup waits here, and writes to the named memory made before it are visible after it. Placed by
+ * lowering between thread nests at block level; serial backends ignore it (they run thread loops in
+ * order).
+ */
+export interface Barrier { readonly kind: 'barrier'; readonly memory: 'workgroup' | 'storage' | 'both' }
+
+export type Stmt = For | Store | Provide | Realize | Allocate | IfThenElse | Block | LetStmt | Assert | Produce | Barrier;
 
 export function forLoop(v: Var, min: Expr, extent: Expr, forKind: ForKind, body: Stmt): Stmt {
   if (min.dtype !== 'i32' || extent.dtype !== 'i32' || min.lanes !== 1 || extent.lanes !== 1) {
@@ -56,6 +64,7 @@ export function letStmt(v: Var, value: Expr, body: Stmt): Stmt {
 }
 export const assertStmt = (cond: Expr, message: string): Stmt => ({ kind: 'assert', cond, message });
 export const produce = (func: FuncRef, body: Stmt): Stmt => ({ kind: 'produce', func, body });
+export const barrier = (memory: Barrier['memory']): Stmt => ({ kind: 'barrier', memory });
 
 /** A sequence; nested blocks are flattened and a single statement is returned as itself. */
 export function block(stmts: readonly (Stmt | undefined)[]): Stmt {
@@ -123,6 +132,7 @@ export function mapStmtChildren(s: Stmt, m: StmtMapper): Stmt {
       const body = m.stmt(s.body);
       return body === s.body ? s : produce(s.func, body);
     }
+    case 'barrier': return s;
   }
 }
 
@@ -137,7 +147,7 @@ export function stmtExprs(s: Stmt): readonly Expr[] {
     case 'if': return [s.cond];
     case 'letStmt': return [s.value];
     case 'assert': return [s.cond];
-    case 'block': case 'produce': return [];
+    case 'block': case 'produce': case 'barrier': return [];
   }
 }
 
@@ -146,7 +156,7 @@ export function subStmts(s: Stmt): readonly Stmt[] {
     case 'for': case 'realize': case 'allocate': case 'letStmt': case 'produce': return [s.body];
     case 'if': return s.else ? [s.then, s.else] : [s.then];
     case 'block': return s.stmts;
-    case 'store': case 'provide': case 'assert': return [];
+    case 'store': case 'provide': case 'assert': case 'barrier': return [];
   }
 }
 

@@ -138,6 +138,7 @@ export function boxTouched(s: Stmt, q: RegionQuery): Box | undefined {
       case 'produce': return visit(st.body);
       case 'store': return exprsBox([st.index, st.value]);
       case 'assert': return exprBox(st.cond);
+      case 'barrier': return undefined;
     }
   };
   return visit(s);
@@ -160,6 +161,7 @@ export function reads(s: Stmt, f: ir.FuncRef): boolean {
       case 'block': st.stmts.forEach(visit); return;
       case 'produce': visit(st.body); return;
       case 'assert': seeExpr(st.cond); return;
+      case 'barrier': return;
     }
   };
   visit(s);

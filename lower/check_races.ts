@@ -1,6 +1,7 @@
 /**
- * Refuses schedules whose parallel loops would race (Halide's rule): a stage stored outside a
- * parallel loop but computed inside it has every iteration writing one buffer at once.
+ * Refuses schedules whose parallel loops (CPU threads, GPU blocks and threads) would race (Halide's
+ * rule): a stage stored outside such a loop but computed inside it has every iteration writing one
+ * buffer at once.
  */
 import type * as ir from '../ir/expr.js';
 import type { Stmt } from '../ir/stmt.js';
@@ -10,7 +11,7 @@ import { stageAndAxis } from './loop_names.js';
 /** @throws ScheduleError naming the stage and the parallel loop */
 export function checkRaces(s: Stmt): void {
   const realized: ir.FuncRef[] = [];
-  const parallel: { name: string; before: ReadonlySet<ir.FuncRef> }[] = [];
+  const parallel: { name: string; kind: string; before: ReadonlySet<ir.FuncRef> }[] = [];
   const visit = (x: Stmt): void => {
     switch (x.kind) {
       case 'realize':
@@ -19,8 +20,8 @@ export function checkRaces(s: Stmt): void {
         realized.pop();
         return;
       case 'for':
-        if (x.forKind === 'parallel') {
-          parallel.push({ name: x.v.name, before: new Set(realized) });
+        if (x.forKind === 'parallel' || x.forKind === 'gpu_block' || x.forKind === 'gpu_thread') {
+          parallel.push({ name: x.v.name, kind: x.forKind, before: new Set(realized) });
           visit(x.body);
           parallel.pop();
         } else visit(x.body);
@@ -29,7 +30,7 @@ export function checkRaces(s: Stmt): void {
         const loop = parallel.find((p) => p.before.has(x.func));
         if (loop) {
           const [stage, axis] = stageAndAxis(loop.name);
-          throw new ScheduleError(x.func.name, axis, `${x.func.name} is stored outside the parallel loop ${stage}.${axis} but computed inside it: its iterations would write one buffer at once; store it at or inside ${stage}.${axis}, or make that loop serial`);
+          throw new ScheduleError(x.func.name, axis, `${x.func.name} is stored outside the ${loop.kind} loop ${stage}.${axis} but computed inside it: its iterations would write one buffer at once; store it at or inside ${stage}.${axis}, or make that loop serial`);
         }
         visit(x.body);
         return;

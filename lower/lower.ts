@@ -14,17 +14,21 @@ import { addBoundsChecks } from './bounds_checks.js';
 import { checkRaces } from './check_races.js';
 import { substituteLets } from './substitute_lets.js';
 import { type FlatLayout, flattenStorage, tensorLayout } from './storage_flattening.js';
+import { storageMaps } from './storage_layout.js';
 import { unrollLoops } from './unroll.js';
 import { vectorizeLoops } from './vectorize.js';
 import { promoteRegisters } from './promote_registers.js';
 import { hoistLoopInvariants } from './hoist_invariants.js';
 import { partitionLoops } from './partition_loops.js';
 import { eliminateCommonSubexpressions } from './cse.js';
+import { checkGpuLoopKinds } from './gpu/check_loop_kinds.js';
 
 export interface LowerOptions {
   /** Called with each pass's name and its output as text; `true` prints to stderr. */
   readonly debug?: boolean | ((pass: string, ir: string) => void);
   readonly name?: string;
+  /** 'cpu' (default) or 'gpu': the GPU refuses loop kinds it cannot run before lowering goes on. */
+  readonly device?: 'cpu' | 'gpu';
 }
 
 export interface Lowered {
@@ -54,13 +58,14 @@ export function lower(p: Pipeline, sch: Schedule = new Schedule(p), options: Low
   const scheduled = scheduleFunctions(p, sch);
   let s = run('schedule functions and bound inference', () => scheduled.stmt);
   checkRaces(s);
+  if (options.device === 'gpu') checkGpuLoopKinds(s);
   const outputs = p.outputs.map((o) => scheduled.funcs.get(o.name)!);
-  s = run('bounds checks', () => addBoundsChecks(s, [
+  s = run('bounds checks', () => block([...scheduled.outputChecks, addBoundsChecks(s, [
     ...p.inputs.map((f) => ({ func: f as ir.FuncRef, shape: f.shape, role: 'input' as const })),
     ...p.outputs.map((o, i) => ({ func: outputs[i]!, shape: o.shape, role: 'output' as const })),
     // An output is computed over its shape only; a stage that reads it must stay inside.
     ...p.outputs.map((o, i) => ({ func: outputs[i]!, shape: o.shape, role: 'output read' as const })),
-  ], p.params));
+  ], p.params)]));
   s = run('substitute axis lets', () => substituteLets(s, scheduled.axisVars));
 
   const strideLets: [ir.Var, ir.Expr][] = [];
@@ -74,7 +79,7 @@ export function lower(p: Pipeline, sch: Schedule = new Schedule(p), options: Low
   p.inputs.forEach((f) => addTensor(f, f.shape, 'input'));
   p.outputs.forEach((o, i) => addTensor(outputs[i]!, o.shape, 'output'));
   s = run('storage flattening', () => {
-    let t = flattenStorage(s, layouts);
+    let t = flattenStorage(s, layouts, storageMaps(sch, scheduled.funcs));
     for (const [v, e] of strideLets.reverse()) t = letStmt(v, e, t);
     return t;
   });

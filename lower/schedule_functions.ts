@@ -15,6 +15,7 @@ import { ScheduleError } from '../schedule/error.js';
 import { inlineStages } from './inline.js';
 import { buildNest } from './loop_nest.js';
 import { type Box, boxTouched, reads } from './bounds.js';
+import { explicitRegion, outputRegion, storageRegion } from './explicit_bounds.js';
 
 export interface ScheduledStmt {
   readonly stmt: Stmt;
@@ -22,6 +23,8 @@ export interface ScheduledStmt {
   readonly axisVars: ReadonlySet<ir.Var>;
   /** The object reads of each stage refer to, by name. */
   readonly funcs: ReadonlyMap<string, ir.FuncRef>;
+  /** Asserts that the output tensors have the extents their bound() fixes (first in the kernel). */
+  readonly outputChecks: readonly Stmt[];
 }
 
 /** Replaces the body of the loop over `v` in `s`; undefined when there is no such loop. */
@@ -85,19 +88,22 @@ export function scheduleFunctions(p: Pipeline, sch: Schedule): ScheduledStmt {
   };
 
   let stmt: Stmt = NOOP;
+  const outputChecks: Stmt[] = [];
   for (const s of [...states].reverse()) {
     if (s.computeAt.kind === 'inline') continue;
     const f = funcs.get(s.name)!;
     const query = { func: f, reads: true, writes: false, nonNegative };
     if (sch.isOutput(s.name)) {
-      const region = s.stage.shape.map((e) => ({ min: ir.constant(0), extent: e }));
+      const { region, checks } = outputRegion(s, s.stage.shape);
+      outputChecks.push(...checks);
       stmt = block([nest(s, region), stmt]);
       continue;
     }
     if (s.computeAt.kind === 'root') {
       const box = boxTouched(stmt, query);
       if (!box) continue;
-      stmt = block([nest(s, toRanges(s.name, box, 'the pipeline')), stmt]);
+      const { region, checks } = explicitRegion(s, toRanges(s.name, box, 'the pipeline'), 'its consumers');
+      stmt = block([...checks, nest(s, region), stmt]);
     } else {
       const loc = s.computeAt;
       const v = site(s, loc, 'compute_at');
@@ -107,14 +113,15 @@ export function scheduleFunctions(p: Pipeline, sch: Schedule): ScheduledStmt {
       stmt = mapLoopBody(stmt, v, (body) => {
         const box = boxTouched(body, query);
         if (!box) return body;
-        return block([nest(s, toRanges(s.name, box, `${loc.stage}.${loc.axis}`)), body]);
+        const { region, checks } = explicitRegion(s, toRanges(s.name, box, `${loc.stage}.${loc.axis}`), `its consumers inside ${loc.stage}.${loc.axis}`);
+        return block([...checks, nest(s, region), body]);
       })!;
     }
     const touched = { func: f, reads: true, writes: true, nonNegative };
     const store = s.storeAt ?? s.computeAt;
     const wrap = (body: Stmt, where: string): Stmt => {
       const box = boxTouched(body, touched);
-      return box ? realize(f, toRanges(s.name, box, where), body) : body;
+      return box ? realize(f, storageRegion(s, toRanges(s.name, box, where)), body) : body;
     };
     if (store.kind === 'at') {
       const v = site(s, store, 'store_at');
@@ -127,7 +134,7 @@ export function scheduleFunctions(p: Pipeline, sch: Schedule): ScheduledStmt {
       stmt = wrap(stmt, 'the pipeline');
     }
   }
-  return { stmt, axisVars, funcs };
+  return { stmt, axisVars, funcs, outputChecks };
 }
 
 /** Text of an interval bound for error messages. */

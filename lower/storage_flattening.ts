@@ -1,17 +1,21 @@
 /**
  * Storage flattening (Halide's StorageFlattening): multi-dimensional realize/provide/access become
  * flat allocate/store/load on buffers, row-major (last dimension contiguous), indices taken relative
- * to the realized region's mins.
+ * to the realized region's mins. A stage with a storage layout (reorder_storage, transform_layout)
+ * is row-major over its storage dimensions instead.
  */
 import * as ir from '../ir/expr.js';
 import { type Stmt, allocate, letStmt, mapStmtChildren, store, type StmtMapper } from '../ir/stmt.js';
 import { simplify } from '../ir/simplify.js';
 import { constantUpperBound } from '../ir/interval.js';
+import type { StorageMap } from './storage_layout.js';
 
 export interface FlatLayout {
   readonly buffer: ir.Buffer;
   readonly mins: readonly ir.Expr[];
+  /** Strides of the storage dimensions (the coordinates themselves without a storage map). */
   readonly strides: readonly ir.Expr[];
+  readonly storage?: StorageMap;
 }
 
 /** Row-major strides of `extents`; non-constant ones let-bound through `bind`. */
@@ -31,8 +35,9 @@ function stridesOf(name: string, extents: readonly ir.Expr[], bind: (v: ir.Var, 
 }
 
 function flatIndex(l: FlatLayout, args: readonly ir.Expr[]): ir.Expr {
+  const rel = args.map((a, d) => ir.sub(a, l.mins[d]!));
   let idx: ir.Expr = ir.constant(0);
-  args.forEach((a, d) => { idx = ir.add(idx, ir.mul(ir.sub(a, l.mins[d]!), l.strides[d]!)); });
+  (l.storage ? l.storage.coords(rel) : rel).forEach((x, k) => { idx = ir.add(idx, ir.mul(x, l.strides[k]!)); });
   return simplify(idx);
 }
 
@@ -47,10 +52,11 @@ export function tensorLayout(buffer: ir.Buffer, shape: readonly ir.Expr[], bind:
 /**
  * @param s a statement with realize/provide/access
  * @param tensors layouts of the input and output tensors, by the object their reads refer to
+ * @param storage the storage maps of stages with a layout (others are row-major over their axes)
  * @returns the statement with allocate/store/load only
  * @throws Error when a stage is read or written with no storage in scope (a lowering bug)
  */
-export function flattenStorage(s: Stmt, tensors: ReadonlyMap<ir.FuncRef, FlatLayout>): Stmt {
+export function flattenStorage(s: Stmt, tensors: ReadonlyMap<ir.FuncRef, FlatLayout>, storage: ReadonlyMap<ir.FuncRef, StorageMap> = new Map()): Stmt {
   const scope = new Map(tensors);
   const layoutOf = (f: ir.FuncRef): FlatLayout => {
     const l = scope.get(f);
@@ -79,8 +85,10 @@ export function flattenStorage(s: Stmt, tensors: ReadonlyMap<ir.FuncRef, FlatLay
           return ub !== undefined && ub > 0 ? ir.constant(ub) : e;
         });
         const buffer = new ir.Buffer(x.func.name, x.func.dtype);
-        const layout: FlatLayout = { buffer, mins: x.bounds.map((r) => simplify(expr(r.min))), strides: stridesOf(x.func.name, extents, (v, e) => lets.push([v, e])) };
-        const size = simplify(ir.mul(layout.strides[0]!, extents[0]!));
+        const map = storage.get(x.func);
+        const stored = map ? map.extents(extents) : extents;
+        const layout: FlatLayout = { buffer, mins: x.bounds.map((r) => simplify(expr(r.min))), strides: stridesOf(x.func.name, stored, (v, e) => lets.push([v, e])), storage: map };
+        const size = simplify(ir.mul(layout.strides[0]!, stored[0]!));
         const saved = scope.get(x.func);
         scope.set(x.func, layout);
         let body = allocate(buffer, size, 'stack', m.stmt(x.body));

@@ -23,7 +23,7 @@ function isTensor(x: unknown): x is Tensor {
  * @throws ArgumentError for a missing or unknown argument, a wrong dtype, rank, data length, or a
  *   shape that disagrees with another argument's or cannot be inferred
  */
-export function bindArguments(sig: KernelSignature, inputs: Readonly<Record<string, Tensor>>, outputs: Readonly<Record<string, Tensor>> = {}): BoundCall {
+export function bindArguments(sig: Pick<KernelSignature, 'name' | 'params' | 'args'>, inputs: Readonly<Record<string, Tensor>>, outputs: Readonly<Record<string, Tensor>> = {}): BoundCall {
   const names = sig.args.map((a) => a.name);
   for (const k of [...Object.keys(inputs), ...Object.keys(outputs)]) {
     if (!names.includes(k)) throw new ArgumentError(`${sig.name}: unknown argument ${k}; the kernel takes ${names.join(', ')}`);

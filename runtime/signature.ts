@@ -33,6 +33,12 @@ export interface KernelSignature {
    * imports a shared memory.
    */
   readonly tasks?: readonly string[];
+  /**
+   * How the kernel computes f32 vector a * b + c: 'relaxed' with f32x4.relaxed_madd (WebAssembly
+   * relaxed SIMD; the runtime refuses to load it on an engine without), 'none' as a multiply then an
+   * add. Absent means 'none'.
+   */
+  readonly fma?: 'relaxed' | 'none';
 }
 
 /** Evaluates a shape expression with bound parameters. @throws Error for an unbound parameter */

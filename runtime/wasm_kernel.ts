@@ -9,6 +9,7 @@ import type { KernelSignature } from './signature.js';
 import { type Tensor, ArgumentError, numel } from './tensor.js';
 import { bindArguments } from './bind.js';
 import type { ThreadPool } from './thread_pool.js';
+import { relaxedSimdSupported } from './wasm_features.js';
 
 export class KernelError extends Error {
   override name = 'KernelError';
@@ -35,6 +36,17 @@ export class ResidentTensor implements Tensor {
 export const THREAD_SCRATCH_BYTES = 8 << 20;
 /** Maximum pages of the shared memory of a threaded kernel (as the module declares it). */
 const SHARED_MAX_PAGES = 16384;
+
+/**
+ * Refuses a kernel that uses WebAssembly features this engine lacks, before compiling it (the
+ * engine's own error would be a bare "invalid opcode").
+ * @throws KernelError naming the kernel, the feature and the remedies
+ */
+function checkEngineFeatures(sig: KernelSignature): void {
+  if (sig.fma === 'relaxed' && !relaxedSimdSupported()) {
+    throw new KernelError(`${sig.name}: the kernel was compiled with fma 'relaxed' and uses f32x4.relaxed_madd, but this WebAssembly engine has no relaxed SIMD (Node 20: run node with --experimental-wasm-relaxed-simd); compile it with fma: 'none' or 'auto' for this engine`);
+  }
+}
 
 /** A memory that fits the kernel: shared when it has parallel tasks. */
 function memoryFor(sig: KernelSignature): WebAssembly.Memory {
@@ -81,14 +93,20 @@ export class WasmKernel {
     this.threads.pool.parallelFor({ slot: this.threads.slot, task, closure, start: min, end: min + extent, spBase: sp, spStride: THREAD_SCRATCH_BYTES }, run);
   }
 
-  /** Compiles and instantiates synchronously (Node; browsers limit synchronous compiles to 4 KB). */
+  /**
+   * Compiles and instantiates synchronously (Node; browsers limit synchronous compiles to 4 KB).
+   * @throws KernelError when the kernel needs a WebAssembly feature this engine lacks (signature.fma
+   *   'relaxed' without relaxed SIMD)
+   */
   static instantiate(binary: Uint8Array, sig: KernelSignature, memory = memoryFor(sig)): WasmKernel {
+    checkEngineFeatures(sig);
     const module = new WebAssembly.Module(binary as BufferSource);
     const k = new WasmKernel(sig, module, memory);
     return k.attach(new WebAssembly.Instance(module, k.imports()));
   }
 
   static async instantiateAsync(binary: Uint8Array, sig: KernelSignature, memory = memoryFor(sig)): Promise<WasmKernel> {
+    checkEngineFeatures(sig);
     const module = await WebAssembly.compile(binary as BufferSource);
     const k = new WasmKernel(sig, module, memory);
     return k.attach(await WebAssembly.instantiate(module, k.imports()));

@@ -12,9 +12,12 @@ import { StageState, type TailStrategy } from './state.js';
 import { type Instruction, instructionToCode } from './instruction.js';
 import { split, fuse, reorder } from './loop_transformation.js';
 import { markLoop } from './for_kind.js';
+import { bindGpuLoops } from './gpu_binding.js';
 import { computeAt, computeRoot, computeInline, storeAt, storeRoot, type ScheduleView, legalComputeSites, siteName } from './compute_location.js';
 import { rfactor } from './rfactor.js';
 import { copyStage, redirectReads, splitWrite } from './cache.js';
+import { bound, alignBounds } from './explicit_bounds.js';
+import { type LayoutRequest, reorderStorage, transformLayout, resolveLayout } from './layout_transformation.js';
 
 export interface SplitOptions { outer?: string; inner?: string; tail?: TailStrategy }
 
@@ -22,16 +25,16 @@ type Apply = (sch: Schedule, i: never) => string[];
 /** One entry per instruction: how to apply it. Returns the names of the loops it created. */
 const APPLY: { [K in Instruction['op']]: (sch: Schedule, i: Extract<Instruction, { op: K }>) => string[] } = {
   split: (sch, i) => { split(sch.state(i.stage), i.axis, i.factor, i.outer, i.inner, i.tail); return [i.outer, i.inner]; },
-  tile: (sch, i) => {
+  tile: (sch, i) => tile(sch.state(i.stage), i),
+  gpu_tile: (sch, i) => {
     const s = sch.state(i.stage);
-    const [yo, xo, yi, xi] = i.names;
-    const [y, x] = i.axes;
-    if (y === x) throw new ScheduleError(s.name, y, 'tile needs two different axes');
-    split(s, y, i.factors[0], yo, yi, i.tail);
-    split(s, x, i.factors[1], xo, xi, i.tail);
-    reorder(s, [yo, xo, yi, xi]);
+    const [yo, xo, yi, xi] = tile(s, i);
+    bindGpuLoops(s, [xo, yo], 'gpu_block', 'gpu_tile');
+    bindGpuLoops(s, [xi, yi], 'gpu_thread', 'gpu_tile');
     return [yo, xo, yi, xi];
   },
+  gpu_blocks: (sch, i) => { bindGpuLoops(sch.state(i.stage), i.axes, 'gpu_block', 'gpu_blocks'); return []; },
+  gpu_threads: (sch, i) => { bindGpuLoops(sch.state(i.stage), i.axes, 'gpu_thread', 'gpu_threads'); return []; },
   fuse: (sch, i) => { fuse(sch.state(i.stage), i.outer, i.inner, i.fused); return [i.fused]; },
   reorder: (sch, i) => { reorder(sch.state(i.stage), i.axes); return []; },
   vectorize: (sch, i) => markWithOptionalSplit(sch, i, 'vectorized'),
@@ -46,7 +49,21 @@ const APPLY: { [K in Instruction['op']]: (sch: Schedule, i: Extract<Instruction,
   rfactor: (sch, i) => { sch.rfactorStage(i.stage, i.axis, i.name); return [i.name]; },
   cache_read: (sch, i) => { sch.cacheReadStage(i.stage, i.readers, i.name); return [i.name]; },
   cache_write: (sch, i) => { sch.cacheWriteStage(i.stage, i.name); return [i.name]; },
+  bound: (sch, i) => { bound(sch, i.stage, i.axis, i.min, i.extent); return []; },
+  align_bounds: (sch, i) => { alignBounds(sch, i.stage, i.axis, i.modulus, i.remainder); return []; },
+  reorder_storage: (sch, i) => { reorderStorage(sch, i.stage, i.dims); return []; },
+  transform_layout: (sch, i) => { transformLayout(sch, i.stage, i.split, i.order); return []; },
 };
+
+function tile(s: StageState, i: Extract<Instruction, { op: 'tile' | 'gpu_tile' }>): [string, string, string, string] {
+  const [yo, xo, yi, xi] = i.names;
+  const [y, x] = i.axes;
+  if (y === x) throw new ScheduleError(s.name, y, `${i.op} needs two different axes`);
+  split(s, y, i.factors[0], yo, yi, i.tail);
+  split(s, x, i.factors[1], xo, xi, i.tail);
+  reorder(s, [yo, xo, yi, xi]);
+  return [yo, xo, yi, xi];
+}
 
 function markWithOptionalSplit(sch: Schedule, i: Extract<Instruction, { op: 'vectorize' | 'unroll' }>, kind: 'vectorized' | 'unrolled'): string[] {
   const s = sch.state(i.stage);
@@ -160,7 +177,7 @@ export class Schedule implements ScheduleView {
     const { rf, replaced } = rfactor(s, axis, name);
     this.states.set(name, new StageState(rf, false));
     this.canonical.set(name, rf);
-    const fresh = new StageState(replaced, false);
+    const fresh = new StageState(replaced, false).inheritHints(s);
     fresh.computeAt = s.computeAt;
     this.states.set(stage, fresh);
     const at = this.order.indexOf(stage);
@@ -208,7 +225,7 @@ export class Schedule implements ScheduleView {
     const { cache, copy } = splitWrite(s.stage, name, this.funcRef(stage));
     this.states.set(name, new StageState(cache, false));
     this.canonical.set(name, cache);
-    const fresh = new StageState(copy, false);
+    const fresh = new StageState(copy, false).inheritHints(s);
     fresh.computeAt = s.computeAt;
     if (this.isOutput(stage)) copy.axes.forEach((v, d) => { const c = constValue(copy.shape[d]!); if (c !== undefined) fresh.knownExtents.set(v.name, c); });
     this.states.set(stage, fresh);
@@ -279,6 +296,27 @@ export class StageHandle {
    */
   parallel(axis: string): this { this.sch.apply({ op: 'parallel', stage: this.name, axis }); return this; }
   serial(axis: string): this { this.sch.apply({ op: 'serial', stage: this.name, axis }); return this; }
+  /**
+   * Binds loops to GPU workgroups (Halide's gpu_blocks): the innermost bound loop is workgroup_id.x,
+   * the next .y, then .z. Only the webgpu target runs such loops.
+   * @throws ScheduleError (see bindGpuLoops)
+   */
+  gpuBlocks(...axes: string[]): this { this.sch.apply({ op: 'gpu_blocks', stage: this.name, axes }); return this; }
+  /**
+   * Binds loops to the invocations of a workgroup (Halide's gpu_threads): the innermost bound loop is
+   * local_invocation_id.x, the next .y, then .z. A thread loop's extent becomes the workgroup size.
+   * @throws ScheduleError (see bindGpuLoops)
+   */
+  gpuThreads(...axes: string[]): this { this.sch.apply({ op: 'gpu_threads', stage: this.name, axes }); return this; }
+  /**
+   * tile(y, x, fy, fx), then binds the tile loops to workgroups and the loops inside a tile to its
+   * invocations (Halide's gpu_tile): a workgroup of fy x fx invocations per tile.
+   * @returns [yo, xo, yi, xi]
+   */
+  gpuTile(y: string, x: string, fy: number, fx: number, o: { names?: [string, string, string, string]; tail?: TailStrategy } = {}): [string, string, string, string] {
+    const names = o.names ?? [`${y}o`, `${x}o`, `${y}i`, `${x}i`];
+    return this.sch.apply({ op: 'gpu_tile', stage: this.name, axes: [y, x], factors: [fy, fx], names, tail: o.tail ?? 'auto' }) as [string, string, string, string];
+  }
   /** Computes this stage inside loop `axis` of stage `at`. */
   computeAt(at: Stage | string, axis: string): this {
     this.sch.apply({ op: 'compute_at', stage: this.name, at: typeof at === 'string' ? at : at.name, axis });
@@ -308,5 +346,46 @@ export class StageHandle {
    */
   cacheWrite(o: { name?: string } = {}): string {
     return this.sch.apply({ op: 'cache_write', stage: this.name, name: o.name ?? `${this.name}_local` })[0]!;
+  }
+  /**
+   * Computes this stage over exactly [min, min + extent) of its pure axis `axis` (Halide's bound):
+   * loops over it get a constant extent. On an output, min is 0 and the kernel checks the tensor's
+   * extent; elsewhere the kernel checks that consumers read only inside the bound.
+   * @throws ScheduleError (see schedule/explicit_bounds.ts)
+   */
+  bound(axis: string, min: number, extent: number): this {
+    this.sch.apply({ op: 'bound', stage: this.name, axis, min, extent });
+    return this;
+  }
+  /**
+   * Rounds this intermediate stage's region in pure axis `axis` outward: min = remainder (mod
+   * modulus), extent a multiple of modulus (Halide's align_bounds), so splits by a divisor need no tail.
+   * @throws ScheduleError (see schedule/explicit_bounds.ts)
+   */
+  alignBounds(axis: string, modulus: number, remainder = 0): this {
+    this.sch.apply({ op: 'align_bounds', stage: this.name, axis, modulus, remainder });
+    return this;
+  }
+  /**
+   * Orders the named storage dimensions of this stage's buffer, outermost first, in the positions
+   * they occupy (Halide's reorder_storage, listed outermost first). Loops are unchanged.
+   * @throws ScheduleError (see schedule/layout_transformation.ts)
+   */
+  reorderStorage(...dims: string[]): this {
+    this.sch.apply({ op: 'reorder_storage', stage: this.name, dims });
+    return this;
+  }
+  /**
+   * Lays out this stage's buffer by a split of one storage dimension and an order of all of them
+   * (TVM's transform_layout, limited to split + reorder): `{ split: { dim: 'c', factor: 4 } }` stores
+   * NCHW as NCHW[4]c (n, co, h, w, ci). Loops and values are unchanged.
+   * @throws ScheduleError (see schedule/layout_transformation.ts), also for a request with neither
+   *   split nor order
+   */
+  transformLayout(r: LayoutRequest): this {
+    if (!r.split && !r.order) throw new ScheduleError(this.name, undefined, 'transform_layout needs a split, an order, or both');
+    const { split, order } = resolveLayout(this.sch.state(this.name), r);
+    this.sch.apply(split ? { op: 'transform_layout', stage: this.name, split, order } : { op: 'transform_layout', stage: this.name, order });
+    return this;
   }
 }

@@ -30,6 +30,20 @@ export type Relation = Split | Fuse;
 
 export interface Loop { readonly name: string; kind: ForKind; readonly isReduction: boolean }
 
+/** bound(axis, min, extent): the stage is computed over exactly [min, min + extent) in that axis. */
+export interface AxisBound { readonly min: number; readonly extent: number }
+/** align_bounds(axis, modulus, remainder): the region's min is remainder mod modulus, its extent a multiple. */
+export interface AxisAlignment { readonly modulus: number; readonly remainder: number }
+
+/** A split of one storage dimension into outer (dim / factor) and inner (dim % factor). */
+export interface StorageSplit { readonly dim: string; readonly factor: number; readonly outer: string; readonly inner: string }
+/**
+ * The layout of a stage's buffer (reorder_storage, transform_layout): the splits applied to the
+ * storage dimensions, in order, then the storage dimensions outermost first. Dimensions are named by
+ * the definition's axes and the names the splits give.
+ */
+export interface StorageLayout { readonly splits: readonly StorageSplit[]; readonly order: readonly string[] }
+
 /** Where a stage's values are computed or stored. */
 export type Location =
   | { readonly kind: 'root' }
@@ -45,6 +59,12 @@ export class StageState {
   readonly knownExtents = new Map<string, number>();
   computeAt: Location;
   storeAt: Location | undefined;
+  /** bound() per pure axis of the definition. */
+  bounds = new Map<string, AxisBound>();
+  /** align_bounds() per pure axis of the definition. */
+  alignments = new Map<string, AxisAlignment>();
+  /** The buffer's layout; undefined: row-major over the definition's axes. */
+  storage: StorageLayout | undefined;
 
   constructor(readonly stage: Stage, inlineByDefault: boolean) {
     const pure = stage.axes.map((v, i) => ({ name: v.name, kind: 'serial' as ForKind, isReduction: false, extent: stage.shape[i]! }));
@@ -87,7 +107,17 @@ export class StageState {
       stage, loops: this.loops.map((l) => ({ ...l })), relations: [...this.relations],
       axisNames: new Set(this.axisNames), knownExtents: new Map(this.knownExtents),
       computeAt: this.computeAt, storeAt: this.storeAt,
+      bounds: new Map(this.bounds), alignments: new Map(this.alignments), storage: this.storage,
     });
     return c;
+  }
+
+  /** Takes over the region and storage hints of `from` (a state this one replaces, same pure axes). */
+  inheritHints(from: StageState): this {
+    this.bounds = new Map(from.bounds);
+    this.alignments = new Map(from.alignments);
+    this.storage = from.storage;
+    for (const [axis, b] of this.bounds) if (this.axisNames.has(axis)) this.knownExtents.set(axis, b.extent);
+    return this;
   }
 }

@@ -413,3 +413,95 @@ test('round_up on an output with a constant shape is refused at compile, suggest
   sch.stage('out').split('x', 4, { tail: 'round_up' });
   t.throws(() => compile(p, sch), { instanceOf: ScheduleError, message: /output out is written over \[0, 11\] in dimension 0, outside its extent 10: .*use tail 'guard'/ });
 });
+
+// --- bound, alignBounds, reorderStorage, transformLayout, fma -------------------------------------
+
+test('bound: a reduction axis, a loop that is not a pure axis, bad numbers', (t) => {
+  const sch = new Schedule(matmul().pipeline);
+  t.throws(() => sch.stage('C').bound('k', 0, 8), { instanceOf: ScheduleError, message: 'stage C, axis k: bound: k is a reduction axis; only the pure axes of the definition have a region to bound\n  legal alternatives: i, j' });
+  const blur = new Schedule(blurU16().pipeline);
+  blur.stage('blur_y').split('x', 8);
+  t.throws(() => blur.stage('blur_y').bound('xo', 0, 8), { instanceOf: ScheduleError, message: "stage blur_y, axis xo: bound: xo is not a pure axis of the definition of blur_y (bounds name the definition's axes, not loops made by split or fuse)\n  legal alternatives: y, x" });
+  t.throws(() => blur.stage('blur_x').bound('y', 0.5, 3), { instanceOf: ScheduleError, message: 'stage blur_x, axis y: bound: min must be an integer, got 0.5' });
+  t.throws(() => blur.stage('blur_x').bound('y', 0, 0), { instanceOf: ScheduleError, message: 'stage blur_x, axis y: bound: extent must be a positive integer, got 0' });
+});
+
+test('bound on an output: it must start at 0 and match a constant extent', (t) => {
+  const blur = new Schedule(blurU16().pipeline);
+  t.throws(() => blur.stage('blur_y').bound('y', 1, 3), { instanceOf: ScheduleError, message: 'stage blur_y, axis y: bound: blur_y is an output of the pipeline, computed over [0, extent) of its tensor; its bound must start at 0, got 1' });
+  const conv = new Schedule(conv2d().pipeline);
+  t.throws(() => conv.stage('out').bound('k', 0, 8), { instanceOf: ScheduleError, message: 'stage out, axis k: bound: the output out has extent 4 in dimension 1 (k), not 8' });
+  t.deepEqual(conv.trace, []);
+});
+
+test('bound on an output, run on a tensor of another extent: KernelError naming output and axis', (t) => {
+  const tp = blurU16();
+  const sch = new Schedule(tp.pipeline);
+  sch.stage('blur_y').bound('y', 0, 12);
+  t.throws(() => compile(tp.pipeline, sch)(tp.inputs()), { instanceOf: KernelError, message: "blur_y: output blur_y, axis y: the tensor has extent H in dimension 0, but bound('y', 0, 12) computes exactly 12 points there; pass a tensor of extent 12" });
+});
+
+test('bound on an intermediate smaller than what its consumers read', (t) => {
+  const tp = blurU16();
+  const late = new Schedule(tp.pipeline);
+  late.stage('blur_x').bound('y', -1, 10);
+  t.throws(() => compile(tp.pipeline, late)(tp.inputs()), { instanceOf: KernelError, message: "blur_y: stage blur_x, axis y: its consumers read blur_x over [-1, H] in y, outside its bound('y', -1, 10) = [-1, 8]; widen the bound" });
+  const early = new Schedule(tp.pipeline);
+  early.stage('blur_x').bound('y', 0, 20);
+  t.throws(() => compile(tp.pipeline, early), { instanceOf: ScheduleError, message: "stage blur_x, axis y: its consumers read blur_x over [-1, H] in y, outside its bound('y', 0, 20) = [0, 19]; widen the bound" });
+});
+
+test('alignBounds: outputs, reduction axes, bad modulus or remainder', (t) => {
+  const blur = new Schedule(blurU16().pipeline);
+  t.throws(() => blur.stage('blur_y').alignBounds('x', 8), { instanceOf: ScheduleError, message: "stage blur_y, axis x: align_bounds: blur_y is an output of the pipeline; its region is its tensor's shape. Align a cacheWrite copy of it instead, or split with tail round_up" });
+  t.throws(() => blur.stage('blur_x').alignBounds('x', 0), { instanceOf: ScheduleError, message: 'stage blur_x, axis x: align_bounds: modulus must be a positive integer, got 0' });
+  t.throws(() => blur.stage('blur_x').alignBounds('x', 8, 0.5), { instanceOf: ScheduleError, message: 'stage blur_x, axis x: align_bounds: remainder must be an integer, got 0.5' });
+  const conv = new Schedule(conv2d().pipeline);
+  t.throws(() => conv.stage('conv').alignBounds('rc', 4), { instanceOf: ScheduleError, message: 'stage conv, axis rc: align_bounds: rc is a reduction axis; only the pure axes of the definition have a region to bound\n  legal alternatives: n, k, y, x' });
+  t.deepEqual(blur.trace, []);
+});
+
+test('alignBounds on a stage that reads an input directly: the extra points read outside it', (t) => {
+  const tp = conv2d();
+  const sch = new Schedule(tp.pipeline);
+  sch.stage('conv').alignBounds('k', 3);
+  t.throws(() => compile(tp.pipeline, sch), { instanceOf: ScheduleError, message: /stage weight: input weight is read over \[0, 5\] in dimension 0, outside its extent 4: the definition reads outside the input/ });
+});
+
+test('reorderStorage: outputs, inputs, too few, unknown or repeated dimensions', (t) => {
+  const sch = new Schedule(blurU16().pipeline);
+  t.throws(() => sch.stage('blur_y').reorderStorage('x', 'y'), { instanceOf: ScheduleError, message: "stage blur_y: reorder_storage: blur_y is an output of the pipeline; its layout is the caller's (dense row-major). Lay out a cacheWrite copy of it instead" });
+  t.throws(() => sch.stage('input').reorderStorage('x', 'y'), { instanceOf: ScheduleError, message: 'stage input: input is an input; inputs have no schedule\n  legal alternatives: input_edge, blur_x, blur_y' });
+  t.throws(() => sch.stage('blur_x').reorderStorage('x'), { instanceOf: ScheduleError, message: 'stage blur_x, axis x: reorder_storage needs at least two dimensions\n  legal alternatives: y, x' });
+  t.throws(() => sch.stage('blur_x').reorderStorage('x', 'q'), { instanceOf: ScheduleError, message: 'stage blur_x, axis q: reorder_storage: q is not a storage dimension of blur_x\n  legal alternatives: y, x' });
+  t.throws(() => sch.stage('blur_x').reorderStorage('x', 'x'), { instanceOf: ScheduleError, message: 'stage blur_x, axis x: reorder_storage: x is listed twice' });
+  t.deepEqual(sch.trace, []);
+});
+
+test('transformLayout: outputs, empty requests, bad splits and orders; a refusal changes nothing', (t) => {
+  const sch = new Schedule(blurU16().pipeline);
+  const h = sch.stage('blur_x');
+  t.throws(() => sch.stage('blur_y').transformLayout({ split: { dim: 'x', factor: 4 } }), { instanceOf: ScheduleError, message: "stage blur_y: transform_layout: blur_y is an output of the pipeline; its layout is the caller's (dense row-major). Lay out a cacheWrite copy of it instead" });
+  t.throws(() => h.transformLayout({}), { instanceOf: ScheduleError, message: 'stage blur_x: transform_layout needs a split, an order, or both' });
+  t.throws(() => h.transformLayout({ split: { dim: 'q', factor: 4 } }), { instanceOf: ScheduleError, message: 'stage blur_x, axis q: transform_layout: q is not a storage dimension of blur_x\n  legal alternatives: y, x' });
+  t.throws(() => h.transformLayout({ split: { dim: 'x', factor: 0 } }), { instanceOf: ScheduleError, message: 'stage blur_x, axis x: transform_layout: split factor must be a positive integer, got 0' });
+  t.throws(() => h.transformLayout({ split: { dim: 'x', factor: 8, outer: 'a', inner: 'a' } }), { instanceOf: ScheduleError, message: 'stage blur_x, axis x: transform_layout: outer and inner need different names (both a)' });
+  t.throws(() => h.transformLayout({ split: { dim: 'x', factor: 8, outer: 'x.o' } }), { instanceOf: ScheduleError, message: 'stage blur_x, axis x.o: transform_layout: dimension name "x.o" is not an identifier' });
+  t.throws(() => h.transformLayout({ split: { dim: 'x', factor: 8, outer: 'y' } }), { instanceOf: ScheduleError, message: 'stage blur_x, axis y: transform_layout: the storage already has a dimension named y; pass another name' });
+  t.throws(() => h.transformLayout({ split: { dim: 'x', factor: 8 }, order: ['y', 'xo'] }), { instanceOf: ScheduleError, message: 'stage blur_x, axis xi: transform_layout: the order must list every storage dimension once; it lacks xi\n  legal alternatives: y, xo, xi' });
+  t.throws(() => h.transformLayout({ split: { dim: 'x', factor: 8 }, order: ['y', 'x', 'xi'] }), { instanceOf: ScheduleError, message: 'stage blur_x, axis x: transform_layout: x is not a storage dimension of blur_x (it was split into xo and xi)\n  legal alternatives: y, xo, xi' });
+  t.throws(() => h.transformLayout({ order: ['y', 'y'] }), { instanceOf: ScheduleError, message: 'stage blur_x, axis y: transform_layout: y is listed twice in the order' });
+  t.is(sch.state('blur_x').storage, undefined);
+  t.deepEqual(sch.trace, []);
+  h.transformLayout({ split: { dim: 'x', factor: 8 } });
+  t.throws(() => h.reorderStorage('x', 'y'), { instanceOf: ScheduleError, message: 'stage blur_x, axis x: reorder_storage: x is not a storage dimension of blur_x (it was split into xo and xi)\n  legal alternatives: y, xo, xi' });
+});
+
+test("fma 'relaxed' on an engine without relaxed SIMD: refused when the kernel is loaded", async (t) => {
+  const { relaxedSimdSupported } = await import('../runtime/wasm_features.js');
+  if (relaxedSimdSupported()) { t.pass('this engine has relaxed SIMD'); return; }
+  const p = pipeline(compute('out', [sizeVar('N')], (i) => placeholder('a', [sizeVar('N')], 'f32').at(i).mul(2).add(1)));
+  const sch = new Schedule(p);
+  sch.stage('out').vectorize('i', 4);
+  t.throws(() => compile(p, sch, { fma: 'relaxed' }), { instanceOf: KernelError, message: "out: the kernel was compiled with fma 'relaxed' and uses f32x4.relaxed_madd, but this WebAssembly engine has no relaxed SIMD (Node 20: run node with --experimental-wasm-relaxed-simd); compile it with fma: 'none' or 'auto' for this engine" });
+});

@@ -13,7 +13,7 @@ import {
   type X, type Val, type VecVal, type SimdVal, type ScalarVal, wasmType, fitsSimd, shapeOf, lanesPerChunk, laneBitsOf,
 } from './values.js';
 import { type ScalarCtx, type HelperName, scalarBinary, scalarCmp, scalarCast, scalarLoad, scalarStore, scalarConst } from './scalar_ops.js';
-import { simdBinary, simdCmp, simdCall, simdCast, convertMask, splat, constChunk, extractLane, replaceLane } from './simd_ops.js';
+import { simdBinary, simdCmp, simdCall, simdCast, convertMask, splat, constChunk, extractLane, replaceLane, relaxedMadd } from './simd_ops.js';
 
 export class CodegenError extends Error {
   override name = 'CodegenError';
@@ -40,10 +40,14 @@ export interface ModuleContext {
   readonly tasks: string[];
   /** Outline parallel loops into tasks run through env.parallel_for. */
   readonly threads: boolean;
+  /** Emit f32 vector a * b + c as f32x4.relaxed_madd (the module enables relaxed SIMD). */
+  readonly relaxedMadd: boolean;
+  /** How many relaxed_madd instructions were emitted. */
+  madds: number;
 }
 
-export function newModuleContext(threads: boolean): ModuleContext {
-  return { helpers: new Set(), mathImports: new Set(), messages: [], tasks: [], threads };
+export function newModuleContext(threads: boolean, relaxedMadd = false): ModuleContext {
+  return { helpers: new Set(), mathImports: new Set(), messages: [], tasks: [], threads, relaxedMadd, madds: 0 };
 }
 
 /** Bytes a captured binding takes in a parallel task's closure. */
@@ -54,6 +58,15 @@ const hasLoad = (e: ir.Expr): boolean => {
   ir.walkExpr(e, (x) => { if (x.kind === 'load') found = true; });
   return found;
 };
+
+/** An f32 vector add with a multiply as an operand: the operands of a fused multiply-add. */
+function multiplyAddend(e: ir.Binary): { a: ir.Expr; b: ir.Expr; c: ir.Expr; productFirst: boolean } | undefined {
+  if (e.op !== 'add' || e.dtype !== 'f32') return undefined;
+  const isMul = (x: ir.Expr): x is ir.Binary => x.kind === 'binary' && x.op === 'mul';
+  if (isMul(e.a)) return { a: e.a.a, b: e.a.b, c: e.b, productFirst: true };
+  if (isMul(e.b)) return { a: e.b.a, b: e.b.b, c: e.a, productFirst: false };
+  return undefined;
+}
 
 export class FunctionEmitter implements ScalarCtx {
   private readonly localTypes: binaryen.Type[] = [];
@@ -312,6 +325,8 @@ export class FunctionEmitter implements ScalarCtx {
   private vectorBinary(e: ir.Binary): VecVal {
     const m = this.m;
     const L = e.lanes;
+    const product = this.ctx.relaxedMadd ? multiplyAddend(e) : undefined;
+    if (product) return this.multiplyAdd(product.a, product.b, product.c, product.productFirst);
     let a = this.vector(e.a);
     let b = this.vector(e.b);
     const cb = ir.constValue(e.b);
@@ -335,6 +350,24 @@ export class FunctionEmitter implements ScalarCtx {
     }
     const la = this.lanesOf(a), lb = this.lanesOf(b);
     return { rep: 'lanes', dtype: e.dtype, lanes: la.map((x, i) => scalarBinary(this, e.op, e.dtype, x, lb[i]!, cb)) };
+  }
+
+  /**
+   * x * y + z on f32 vectors: one relaxed_madd per chunk when all three are chunks, else lane by
+   * lane as mul then add (`productFirst` keeps the order of the add's operands).
+   */
+  private multiplyAdd(x: ir.Expr, y: ir.Expr, z: ir.Expr, productFirst: boolean): VecVal {
+    const a = this.vector(x), b = this.vector(y), c = this.vector(z);
+    if (a.rep === 'simd' && b.rep === 'simd' && c.rep === 'simd') {
+      this.ctx.madds += a.chunks.length;
+      return { ...c, chunks: a.chunks.map((ch, i) => relaxedMadd(this.m, ch, b.chunks[i]!, c.chunks[i]!)) };
+    }
+    const la = this.lanesOf(a), lb = this.lanesOf(b), lc = this.lanesOf(c);
+    const lanes = la.map((l, i) => {
+      const p = scalarBinary(this, 'mul', 'f32', l, lb[i]!);
+      return productFirst ? scalarBinary(this, 'add', 'f32', p, lc[i]!) : scalarBinary(this, 'add', 'f32', lc[i]!, p);
+    });
+    return { rep: 'lanes', dtype: 'f32', lanes };
   }
 
   private vectorSelect(e: ir.Select): VecVal {
@@ -477,6 +510,7 @@ export class FunctionEmitter implements ScalarCtx {
       case 'allocate': return this.allocate(s);
       case 'provide': case 'realize':
         throw new CodegenError(`internal: ${s.kind} of ${s.func.name} reached code generation`);
+      case 'barrier': throw new CodegenError('internal: a GPU barrier reached WebAssembly code generation');
     }
   }
 

@@ -1,6 +1,6 @@
 /**
  * Builds the WebAssembly module of a lowered function through binaryen: features SIMD128,
- * non-trapping float-to-int and sign extension; memory imported from the runtime (env.memory);
+ * non-trapping float-to-int and sign extension (relaxed SIMD with fma 'relaxed'); memory imported from the runtime (env.memory);
  * env.abort(messageIndex) for failed asserts; host Math for transcendental functions. Every module is
  * validated by binaryen, then optimized with its passes.
  */
@@ -11,6 +11,7 @@ import { kernelSignature } from '../signature.js';
 import { FunctionEmitter, CodegenError, newModuleContext } from './function_emitter.js';
 import { addHelper } from './scalar_ops.js';
 import { checkedModule } from './tree_check.js';
+import { relaxedSimdSupported } from '../../runtime/wasm_features.js';
 
 /** Largest shared memory a threaded kernel declares (1 GiB): shared memories reserve their maximum. */
 export const SHARED_MEMORY_MAX_PAGES = 16384;
@@ -36,7 +37,17 @@ export interface WasmOptions {
    * imports a shared memory and env.parallel_for; without a pool the tasks run on the caller.
    */
   readonly threads?: boolean;
+  /**
+   * f32 vector a * b + c: 'relaxed' emits f32x4.relaxed_madd (WebAssembly relaxed SIMD: fused or
+   * not, as the engine chooses; results may differ from mul + add in the last bit), 'none' a
+   * multiply then an add, 'auto' (default) 'relaxed' when the engine compiling has relaxed SIMD.
+   * A module built with 'relaxed' (an AOT artifact, say) runs only on engines with relaxed SIMD;
+   * the runtime refuses to load it elsewhere (KernelError). `signature.fma` records what was used.
+   */
+  readonly fma?: FmaOption;
 }
+
+export type FmaOption = 'auto' | 'relaxed' | 'none';
 
 /**
  * @param f a lowered function (lower/lower.ts)
@@ -48,14 +59,17 @@ export function compileToWasm(f: LoweredFunc, options: WasmOptions = {}): WasmAr
   const m = new binaryen.Module();
   try {
     const threads = (options.threads ?? true) && hasParallelLoop(f.body);
+    const fma = options.fma ?? 'auto';
+    const relaxed = fma === 'relaxed' || (fma === 'auto' && relaxedSimdSupported());
     m.setFeatures(binaryen.Features.MVP | binaryen.Features.SIMD128 | binaryen.Features.NontrappingFPToInt
-      | binaryen.Features.SignExt | binaryen.Features.BulkMemory | binaryen.Features.MutableGlobals | (threads ? binaryen.Features.Atomics : 0));
+      | binaryen.Features.SignExt | binaryen.Features.BulkMemory | binaryen.Features.MutableGlobals | (threads ? binaryen.Features.Atomics : 0)
+      | (relaxed ? binaryen.Features.RelaxedSIMD : 0));
     m.setMemory(1, threads ? SHARED_MEMORY_MAX_PAGES : 65536, null, [], threads, false, 'memory');
     m.addMemoryImport('memory', 'env', 'memory', threads);
     m.addFunctionImport('abort', 'env', 'abort', binaryen.i32, binaryen.none);
     if (threads) m.addFunctionImport('parallel_for', 'env', 'parallel_for', binaryen.createType([binaryen.i32, binaryen.i32, binaryen.i32, binaryen.i32, binaryen.i32]), binaryen.none);
     const checking = typeof process !== 'undefined' && process.env?.TESSERA_CHECK_WASM_TREE;
-    const emitter = new FunctionEmitter(checking ? checkedModule(m) : m, f, newModuleContext(threads));
+    const emitter = new FunctionEmitter(checking ? checkedModule(m) : m, f, newModuleContext(threads, relaxed));
     const out = emitter.emit('main');
     for (const h of out.helpers) addHelper(m, h);
     for (const fn of out.mathImports) {
@@ -69,7 +83,7 @@ export function compileToWasm(f: LoweredFunc, options: WasmOptions = {}): WasmAr
     binaryen.setOptimizeLevel(options.optimizeLevel ?? 3);
     binaryen.setShrinkLevel(0);
     if ((options.optimizeLevel ?? 3) > 0) m.optimize();
-    const signature = { ...kernelSignature(f, out.messages, [...out.mathImports]), tasks: out.tasks };
+    const signature = { ...kernelSignature(f, out.messages, [...out.mathImports]), tasks: out.tasks, fma: out.madds > 0 ? 'relaxed' as const : 'none' as const };
     return { binary: m.emitBinary(), signature, text: m.emitText() };
   } finally {
     m.dispose();

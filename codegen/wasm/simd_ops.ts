@@ -76,6 +76,17 @@ export function simdBinary(m: M, op: BinOp, t: DType, a: X, b: X, cb?: number, b
   }
 }
 
+/**
+ * a * b + c on f32x4 chunks as one `f32x4.relaxed_madd` (WebAssembly relaxed-SIMD proposal, "Relaxed
+ * fused multiply-add"): the engine may round once (fused) or twice (mul then add), so results can
+ * differ from `mul` + `add` in the last bit. The module needs Features.RelaxedSIMD.
+ */
+export function relaxedMadd(m: M, a: X, b: X, c: X): X {
+  // binaryen.js has the operation but no f32x4 method for it.
+  const raw = binaryen as unknown as { _BinaryenSIMDTernary(module: number, op: number, a: X, b: X, c: X): X; RelaxedMaddVecF32x4: number };
+  return raw._BinaryenSIMDTernary((m as unknown as { ptr: number }).ptr, raw.RelaxedMaddVecF32x4, a, b, c);
+}
+
 /** floor(a / d) for u8/u16 lanes by a constant d: widening multiply by a magic number and shift. */
 function unsignedDivByConst(m: M, t: DType, a: X, d: number): X | undefined {
   if (t !== 'u8' && t !== 'u16') return undefined;

@@ -13,7 +13,7 @@ let wabt: Awaited<ReturnType<typeof createWabt>> | undefined;
  */
 export async function watOf(binary: Uint8Array): Promise<string> {
   wabt ??= await createWabt();
-  const mod = wabt.readWasm(binary, { readDebugNames: true, simd: true, sat_float_to_int: true, sign_extension: true, bulk_memory: true, mutable_globals: true });
+  const mod = wabt.readWasm(binary, { readDebugNames: true, simd: true, sat_float_to_int: true, sign_extension: true, bulk_memory: true, mutable_globals: true, relaxed_simd: true });
   try {
     mod.validate();
     return mod.toText({ foldExprs: false, inlineExport: false });

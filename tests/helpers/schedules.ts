@@ -10,6 +10,7 @@ import { Schedule } from '../../schedule/schedule.js';
 import { ScheduleError } from '../../schedule/error.js';
 import type { StageState, TailStrategy } from '../../schedule/state.js';
 import type { Pipeline } from '../../dsl/pipeline.js';
+import { storageDims } from '../../schedule/layout_transformation.js';
 
 export const TAILS: readonly TailStrategy[] = ['auto', 'guard', 'round_up', 'shift_inwards'];
 
@@ -25,7 +26,10 @@ export type Move =
   | { readonly kind: 'computeRoot'; readonly stage: number }
   | { readonly kind: 'computeInline'; readonly stage: number }
   | { readonly kind: 'storeAt'; readonly stage: number; readonly site: number }
-  | { readonly kind: 'rfactor'; readonly stage: number; readonly loop: number };
+  | { readonly kind: 'rfactor'; readonly stage: number; readonly loop: number }
+  | { readonly kind: 'alignBounds'; readonly stage: number; readonly axis: number; readonly modulus: number }
+  | { readonly kind: 'reorderStorage'; readonly stage: number; readonly keys: readonly number[] }
+  | { readonly kind: 'transformLayout'; readonly stage: number; readonly dim: number; readonly factor: number };
 
 export interface MoveOptions {
   /** Draw rfactor moves (for pipelines with reductions). */
@@ -81,13 +85,14 @@ export const AVOID_KNOWN_BUGS: Avoid = {};
  *    with a factor that does not divide the loop's extent, or shift_inwards of a loop shorter than
  *    the factor (extents are followed through the stage's splits and fuses at the concrete sizes);
  *  - a stage in `directReaders` (one whose definition reads an input without a boundary condition,
- *    such as matmul's C and the stages rfactor makes of it) has any round_up or shift_inwards split
- *    (over-computed points read the input outside its shape).
+ *    such as matmul's C and the stages rfactor makes of it) has any round_up or shift_inwards split,
+ *    or align_bounds (over-computed points read the input outside its shape).
  * The estimate is conservative (it may excuse a kernel that should have run), never the reverse.
  */
 export function expectedRefusal(sch: Schedule, sizes: Readonly<Record<string, number>>, directReaders: RegExp = /^$/): string | undefined {
   for (const s of sch.stagesInOrder()) {
     const isOutput = sch.isOutput(s.name);
+    if (directReaders.test(s.name) && s.alignments.size > 0) return `${s.name} reads an input directly and has align_bounds`;
     if (!isOutput) {
       if (directReaders.test(s.name) && s.relations.some((r) => r.kind === 'split' && r.tail !== 'guard')) {
         return `${s.name} reads an input directly and has a round_up or shift_inwards split`;
@@ -135,6 +140,11 @@ export function movesArb(o: MoveOptions = {}): fc.Arbitrary<Move[]> {
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('computeInline' as const), stage }) },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('storeAt' as const), stage, site: idx }) },
   ];
+  entries.push(
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('alignBounds' as const), stage, axis: idx, modulus: fc.integer({ min: 1, max: 8 }) }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('reorderStorage' as const), stage, keys: fc.array(fc.nat({ max: 99 }), { minLength: 8, maxLength: 8 }) }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('transformLayout' as const), stage, dim: idx, factor: fc.integer({ min: 1, max: 8 }) }) },
+  );
   if (o.rfactor) entries.push({ weight: 2, arbitrary: fc.record({ kind: fc.constant('rfactor' as const), stage, loop: idx }) });
   return fc.array(fc.oneof(...entries), { maxLength: o.maxMoves ?? 10 });
 }
@@ -148,7 +158,7 @@ export interface Applied {
 
 /** The observable state of a schedule: every stage's loops, kinds and locations, as text. */
 function snapshot(sch: Schedule): string {
-  return JSON.stringify(sch.stagesInOrder().map((s) => [s.name, s.loops, s.computeAt, s.storeAt ?? null]));
+  return JSON.stringify(sch.stagesInOrder().map((s) => [s.name, s.loops, s.computeAt, s.storeAt ?? null, [...s.bounds], [...s.alignments], s.storage ?? null]));
 }
 
 const pick = <T>(xs: readonly T[], i: number): T | undefined => (xs.length ? xs[i % xs.length] : undefined);
@@ -166,7 +176,8 @@ export function applyMoves(p: Pipeline, moves: readonly Move[], avoid: Avoid = {
   for (const m of moves) {
     const stages = sch.stagesInOrder().map((s) => s.name);
     const nonOutputs = stages.filter((s) => !outputs.has(s));
-    const name = pick(m.kind.startsWith('compute') || m.kind === 'storeAt' ? nonOutputs : stages, m.stage);
+    const allocated = m.kind.startsWith('compute') || m.kind === 'storeAt' || m.kind === 'alignBounds' || m.kind.endsWith('Storage') || m.kind === 'transformLayout';
+    const name = pick(allocated ? nonOutputs : stages, m.stage);
     if (name === undefined) continue;
     const h = sch.stage(name);
     const loops = h.loops;
@@ -233,6 +244,18 @@ export function applyMoves(p: Pipeline, moves: readonly Move[], avoid: Avoid = {
           if (site === 'root') { h.storeRoot(); return; }
           const dot = site.indexOf('.');
           h.storeAt(site.slice(0, dot), site.slice(dot + 1));
+          return;
+        }
+        case 'alignBounds': h.alignBounds(pick(sch.state(name).stage.axes, m.axis)!.name, m.modulus); return;
+        case 'reorderStorage': {
+          const dims = storageDims(sch.state(name));
+          if (dims.length < 2) return;
+          h.reorderStorage(...dims.map((d, i) => [d, m.keys[i % m.keys.length]! * 100 + i] as const).sort((a, b) => a[1] - b[1]).map((x) => x[0]));
+          return;
+        }
+        case 'transformLayout': {
+          const dim = pick(storageDims(sch.state(name)), m.dim)!;
+          h.transformLayout({ split: { dim, factor: m.factor, outer: `${dim}o${n}`, inner: `${dim}i${n}` } });
           return;
         }
         case 'rfactor': {
