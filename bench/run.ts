@@ -214,7 +214,8 @@ async function benchSgemm(): Promise<void> {
   const f = doTessera ? compile(p, sgemmSchedule(p)) : undefined;
   const parallelSchedule = () => { const sch = sgemmSchedule(p); sch.stage('C').parallel('jo'); return sch; };
   const f2 = doTessera ? await onTwoThreads(compile(p, parallelSchedule())) : undefined;
-  for (const n of [...new Set([...SGEMM_SIZES, ...(gpu ? gpuSizes : [])])].sort((x, y) => x - y)) {
+  // Sizes only WebGPU measures come last, in rows of their own.
+  for (const n of [...SGEMM_SIZES, ...(gpu ? gpuSizes.filter((m) => !SGEMM_SIZES.includes(m)) : [])]) {
     const onWasm = SGEMM_SIZES.includes(n);
     const a = new Float32Array(n * n), b = new Float32Array(n * n);
     a.forEach((_, i) => { a[i] = ((i * 37) % 17) / 17 - 0.5; });

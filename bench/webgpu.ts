@@ -85,7 +85,7 @@ export interface GpuBenchTiming {
 
 /**
  * Compiles `pipeline` with `schedule` for `gpu`, binds `inputs` once, runs one launch and `check`s
- * its outputs, then times single launches (one untimed first) and takes the median.
+ * its outputs, then times single launches and takes the median.
  * @returns the median in milliseconds, the timing method and the number of samples
  * @throws ScheduleError / CodegenError / WgslCompileError from compiling; GpuKernelError,
  *   ArgumentError from binding; whatever `check` throws
@@ -95,9 +95,8 @@ export async function timeGpuWorkload(gpu: BenchGpu, pipeline: Pipeline, schedul
   const f = await compileGpu(pipeline, schedule, { context: gpu.ctx });
   const call = f.kernel.bind(inputs);
   try {
-    await call.run();
+    await call.run();   // also the warm-up: shaders compiled, buffers touched
     check(await call.read());
-    await call.time();
     const samples: number[] = [];
     const methods = new Set<TimingMethod>();
     const start = performance.now();
