@@ -49,7 +49,12 @@ class Vectorizer {
     this.env.set(v, ir.ramp(min, ir.constant(1), lanes));
   }
 
-  private widen(e: ir.Expr): ir.Expr { return e.lanes === this.lanes ? e : ir.broadcast(e, this.lanes); }
+  private widen(e: ir.Expr): ir.Expr {
+    if (e.lanes === this.lanes) return e;
+    // A vector of an inner vectorized loop that does not depend on this loop's lane.
+    if (e.lanes !== 1) throw new CannotVectorize('it contains another vectorized loop');
+    return ir.broadcast(e, this.lanes);
+  }
 
   private varies(e: ir.Expr): boolean { return ir.usesVar(e, (x) => this.env.has(x)); }
 

@@ -5,7 +5,7 @@
  */
 import { ScheduleError } from './error.js';
 import type { ScheduleView } from './compute_location.js';
-import type { StageState, StorageLayout, StorageSplit } from './state.js';
+import type { StageState, StorageSplit } from './state.js';
 
 /** The stage's storage dimensions, outermost first. */
 export function storageDims(s: StageState): string[] {
@@ -105,5 +105,3 @@ export function transformLayout(v: ScheduleView, stage: string, split: StorageSp
   if (missing.length) throw new ScheduleError(stage, missing[0], `transform_layout: the order must list every storage dimension once; it lacks ${missing.join(', ')}`, dims);
   s.storage = { splits: [...(s.storage?.splits ?? []), ...(split ? [split] : [])], order: [...order] };
 }
-
-export type { StorageLayout };

@@ -500,7 +500,9 @@ test('transformLayout: outputs, empty requests, bad splits and orders; a refusal
 test("fma 'relaxed' on an engine without relaxed SIMD: refused when the kernel is loaded", async (t) => {
   const { relaxedSimdSupported } = await import('../runtime/wasm_features.js');
   if (relaxedSimdSupported()) { t.pass('this engine has relaxed SIMD'); return; }
-  const p = pipeline(compute('out', [sizeVar('N')], (i) => placeholder('a', [sizeVar('N')], 'f32').at(i).mul(2).add(1)));
+  const N = sizeVar('N');
+  const a = placeholder('a', [N], 'f32');
+  const p = pipeline(compute('out', [N], (i) => a.at(i).mul(2).add(1)));
   const sch = new Schedule(p);
   sch.stage('out').vectorize('i', 4);
   t.throws(() => compile(p, sch, { fma: 'relaxed' }), { instanceOf: KernelError, message: "out: the kernel was compiled with fma 'relaxed' and uses f32x4.relaxed_madd, but this WebAssembly engine has no relaxed SIMD (Node 20: run node with --experimental-wasm-relaxed-simd); compile it with fma: 'none' or 'auto' for this engine" });

@@ -81,6 +81,23 @@ test('transformLayout composes: splits of split dimensions, then reorderStorage 
   });
 });
 
+// Found by the property test: the split layout's index has a part (x / 2 * 2 + x % 2) that only the
+// inner vectorized loop varies, which the outer one broadcast as if it were a scalar (a TypeError);
+// now the outer loop runs serially, as with any loop nest of two vectorized loops.
+test('regression: two vectorized loops over a split layout', (t) => {
+  check(t, blurU16(), (s) => {
+    s.stage('blur_x').transformLayout({ split: { dim: 'x', factor: 2 } });
+    s.stage('blur_x').vectorize('y', 2);
+    s.stage('blur_x').vectorize('x', 8);
+  });
+  check(t, matmul(), (s) => {
+    s.stage('C').rfactor('k', { name: 'C_rf' });
+    s.stage('C_rf').transformLayout({ split: { dim: 'j', factor: 2 }, order: ['k', 'i', 'jo', 'ji'] });
+    s.stage('C_rf').vectorize('i', 2);
+    s.stage('C_rf').vectorize('j', 8);
+  });
+});
+
 test('transformLayout of a cache_write accumulator computed per tile', (t) => {
   check(t, matmul(13, 40, 11), (s) => {
     const acc = s.stage('C').cacheWrite();
