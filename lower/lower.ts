@@ -20,6 +20,7 @@ import { vectorizeLoops } from './vectorize.js';
 import { promoteRegisters } from './promote_registers.js';
 import { hoistLoopInvariants } from './hoist_invariants.js';
 import { partitionLoops } from './partition_loops.js';
+import { removeProvenClamps } from './remove_proven_clamps.js';
 import { eliminateCommonSubexpressions } from './cse.js';
 import { checkGpuLoopKinds } from './gpu/check_loop_kinds.js';
 
@@ -89,6 +90,7 @@ export function lower(p: Pipeline, sch: Schedule = new Schedule(p), options: Low
   s = run('unroll the lane-by-lane fallbacks', () => unrollLoops(s));
   s = run('simplify', () => simplifyStmt(block([s])));
   s = run('partition loops', () => partitionLoops(s));
+  s = run('remove proven clamps', () => simplifyStmt(removeProvenClamps(s, new Set(p.params))));
   s = run('common subexpressions', () => eliminateCommonSubexpressions(s));
   s = run('promote registers', () => promoteRegisters(s));
   s = run('hoist loop invariants', () => simplifyStmt(hoistLoopInvariants(s)));
