@@ -21,11 +21,14 @@
  * Every figure is the median of several runs, each the median of several timed calls after a
  * time-based warm-up. Every output is checked against a plain-JS reference before timing.
  * Results go to results/bench.json and results/bench.svg (both written atomically).
+ * Tessera's f32 multiply-adds are relaxed-SIMD FMAs when the engine has relaxed SIMD (printed with the
+ * table); Node 20 needs a flag for it: `npm run bench:relaxed` runs this file with it (peers included).
  * Options: --quick (fewer runs), --only blur|sgemm|conv3x3|conv1x1|depthwise (comma-separated), --no-ort2,
  * --no-gpu (no WebGPU column), --gpu-sizes 256,512 (SGEMM sizes on WebGPU; larger ones are very slow
  * on SwiftShader).
  */
 import { parseArgs } from 'node:util';
+import { relaxedSimdSupported } from '../runtime/wasm_features.js';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
@@ -108,7 +111,10 @@ const rows: Row[] = [];
 /** Per workload key: implementation -> figure (GFLOP/s or ms/MP). */
 const figures: Record<string, Record<string, number>> = {};
 const units: Record<string, string> = {};
-const results: Record<string, unknown> = { machine: `${process.platform} ${process.arch}, node ${process.version}`, date: new Date().toISOString(), runs: count };
+const fmaNote = relaxedSimdSupported()
+  ? 'Tessera uses relaxed-SIMD fused multiply-add (f32x4.relaxed_madd): this engine has relaxed SIMD'
+  : 'Tessera uses f32x4 mul + add: this engine has no relaxed SIMD (Node 20: npm run bench:relaxed enables it; Chrome >= 114 and Node >= 22 have it on)';
+const results: Record<string, unknown> = { machine: `${process.platform} ${process.arch}, node ${process.version}`, date: new Date().toISOString(), runs: count, fma: relaxedSimdSupported() ? 'relaxed' : 'none', fmaNote };
 
 /** Tessera on 2 threads: the same schedules with their outer loop parallel, on this pool. */
 let pool: ThreadPool | undefined;
@@ -408,6 +414,7 @@ const panels: ChartPanel[] = (['GFLOP/s', 'ms/MP'] as const).map((unit) => {
   };
 }).filter((p) => p.groups.length > 0);
 console.log(formatTable(rows));
+console.log(`\n${fmaNote}.`);
 if (ort2Note) console.log(`\n${ort2Note}`);
 if (gpu) {
   const methods = [...new Set(Object.values(gpuTimings).map((t) => t.method))].join(', ') || 'none timed';
