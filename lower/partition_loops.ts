@@ -104,6 +104,7 @@ function assumeTrue(s: Stmt, keys: ReadonlyMap<string, ir.Expr>): Stmt {
   return m.stmt(s);
 }
 
+/** Numbers the steady-state bounds of one call of partitionLoops (names then depend on nothing else). */
 let counter = 0;
 
 function partition(loop: Stmt & { kind: 'for' }): Stmt {
@@ -144,5 +145,8 @@ function partition(loop: Stmt & { kind: 'for' }): Stmt {
 
 /** Partitions every serial loop with partitionable conditions, innermost first. */
 export function partitionLoops(s: Stmt): Stmt {
+  // Per call, not per process: the same schedule must give the same code (WGSL text keys the
+  // pipeline cache; compiled programs are artifacts).
+  counter = 0;
   return mapBottomUp(s, 'for', partition);
 }

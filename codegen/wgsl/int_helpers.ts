@@ -8,26 +8,24 @@ export interface IntHelper { readonly name: string; readonly source: string }
 
 const helper = (name: string, source: string): IntHelper => ({ name, source });
 
+// Branch-free (select, non-short-circuit &): WGSL defines a / 0 = a and a % 0 = 0 (§8.7), so both
+// sides can be computed; early returns inlined into loop nests made SwiftShader's shader compiler
+// take minutes.
 export const INT_HELPERS: Readonly<Record<string, IntHelper>> = {
   div_i32: helper('tsr_div_i32', `fn tsr_div_i32(a: i32, b: i32) -> i32 {
-  if (b == 0i) { return 0i; }
   let q = a / b;
-  if ((a % b != 0i) && ((a < 0i) != (b < 0i))) { return q - 1i; }
-  return q;
+  let floored = select(q, q - 1i, (a % b != 0i) & ((a < 0i) != (b < 0i)));
+  return select(floored, 0i, b == 0i);
 }`),
   mod_i32: helper('tsr_mod_i32', `fn tsr_mod_i32(a: i32, b: i32) -> i32 {
-  if (b == 0i) { return 0i; }
   let r = a % b;
-  if (r < 0i) { return r + abs(b); }
-  return r;
+  return select(select(r, r + abs(b), r < 0i), 0i, b == 0i);
 }`),
   div_u32: helper('tsr_div_u32', `fn tsr_div_u32(a: u32, b: u32) -> u32 {
-  if (b == 0u) { return 0u; }
-  return a / b;
+  return select(a / b, 0u, b == 0u);
 }`),
   mod_u32: helper('tsr_mod_u32', `fn tsr_mod_u32(a: u32, b: u32) -> u32 {
-  if (b == 0u) { return 0u; }
-  return a % b;
+  return select(a % b, 0u, b == 0u);
 }`),
   mod_f32: helper('tsr_mod_f32', `fn tsr_mod_f32(a: f32, b: f32) -> f32 {
   return a - b * floor(a / b);

@@ -35,11 +35,18 @@ export function threadDimensions(body: Stmt, limits: GpuLimits): ThreadDims {
   const names: string[][] = [[], [], []];
   // Extents are often hoisted into lets (LICM): bound them through the lets around them.
   const lets = new Map<ir.Var, ir.Expr>();
-  const visit = (s: Stmt) => {
+  const visit = (s: Stmt, enclosing?: ir.Var) => {
     if (s.kind === 'letStmt') lets.set(s.v, irx.substitute(s.value, lets));
     if (s.kind === 'for' && s.forKind === 'gpu_thread') {
       const d = threadDepth(s.body);
       const [stage, axis] = stageAndAxis(s.v.name);
+      // A stage computed inside another stage's thread loop is private to one invocation: threads of
+      // its own would each fill part of their own copy (and a copy stored outside would race).
+      const outer = enclosing && stageAndAxis(enclosing.name)[0];
+      if (outer !== undefined && outer !== stage) {
+        throw new ScheduleError(stage, axis, `the thread loop ${s.v.name} is inside the thread loop ${enclosing!.name} of ${outer}: ${stage} is computed by one invocation, into memory private to it; make ${axis} serial, or compute ${stage} at a block-level loop (workgroup memory) to bind its loops to threads`);
+      }
+      enclosing = s.v;
       if (d >= GPU_DIMS.length) throw new ScheduleError(stage, axis, `${d + 1} nested thread loops from ${s.v.name} inward; a workgroup has 3 dimensions: fuse some`);
       const extent = constantUpperBound(irx.substitute(s.extent, lets));
       if (extent === undefined) throw new ScheduleError(stage, axis, `the thread loop ${s.v.name} has extent ${printExpr(s.extent)}, with no constant bound; the workgroup size must be known at compile time: split it by a constant and bind the inner loop`);
@@ -47,7 +54,7 @@ export function threadDimensions(body: Stmt, limits: GpuLimits): ThreadDims {
       size[d] = Math.max(size[d]!, extent);
       names[d]!.push(`${s.v.name} (${extent})`);
     }
-    subStmts(s).forEach(visit);
+    for (const x of subStmts(s)) visit(x, enclosing);
   };
   visit(body);
   const fail = (d: number, why: string) => {

@@ -17,6 +17,7 @@
  *  - a site inside the kernel is offered only when every loop inside it has an extent known now, so
  *    that the producer's region (and so its memory) has a constant size; the threads a producer binds
  *    keep the kernel's workgroup within 256 invocations (64 in z).
+ * A producer inside a kernel is sometimes stored at a loop further out, in the same memory.
  * Inputs read without a boundary condition may first get a cache_read copy for their readers, which
  * is then scheduled as any producer.
  */
@@ -110,7 +111,7 @@ export interface GpuAvoid {
   /**
    * round_up splits of a stage computed inside a kernel: its region's size is then an expression
    * with `x / f * f` whose constant bound is not found, and the schedule is refused
-   * (tests/gpu_errors.test.ts, "round_up ... workgroup").
+   * (tests/gpu_property.test.ts, "gpu known bug: a round_up producer ...").
    */
   readonly roundUpInKernel?: boolean;
 }
@@ -126,8 +127,8 @@ export function drawGpuSchedule(p: Pipeline, d: Draw, o: GpuScheduleOptions = {}
   for (const input of p.inputs) {
     if (!d.chance(o.cacheRead ?? 25)) continue;
     const readers = sch.stagesInOrder().filter((s) => s.stage.producers().some((f) => f.name === input.name));
-    // Not behind a boundary condition: the region of a clamped read has no constant bound, so the
-    // copy could not live in workgroup or private memory (a limitation, tested in gpu_errors).
+    // Not behind a boundary condition: the region of a clamped read gets no constant bound, so the
+    // copy could not live in workgroup or private memory (a known bug, tests/gpu_property.test.ts).
     if (readers.length && !readers.some((r) => INLINE_BY_DEFAULT.has(r.stage))) sch.cacheRead(input.name, readers.map((r) => r.name), { name: `${input.name}_c` });
   }
   const outputs = new Set(p.outputs.map((x) => x.name));
@@ -160,16 +161,34 @@ function placeProducer(sch: Schedule, d: Draw, o: GpuScheduleOptions, stage: str
     case 'block': {
       const site = d.pick(block);
       h.computeAt(site.at, site.axis);
+      storeFurtherOut(sch, d, stage, 'block');
       workgroupStage(sch, d, o, stage, name);
       return;
     }
     case 'thread': {
       const site = d.pick(thread);
       h.computeAt(site.at, site.axis);
+      storeFurtherOut(sch, d, stage, 'thread');
       innerLoops(sch, d, o, stage, name);
       return;
     }
   }
+}
+
+/**
+ * Now and then stores the stage at a loop further out than its compute site, in the same memory
+ * (a workgroup buffer at block level, a private one inside the thread loops: storage outside a thread
+ * loop that the stage is computed inside would be a race), of constant size.
+ */
+function storeFurtherOut(sch: Schedule, d: Draw, stage: string, scope: GpuScope): void {
+  if (!d.chance(20)) return;
+  const loc = sch.state(stage).computeAt;
+  const chain = enclosingLoops(sch, loc);
+  const sites = chain.slice(0, -1).filter((x, i) => siteScope(sch, x.stage.name, x.loop.name) === scope
+    && regionIsConstant(sch, x.stage.name, x.loop.name) && !chain.slice(i + 1).some((y) => y.loop.kind.startsWith('gpu')));
+  if (!sites.length) return;
+  const site = d.pick(sites);
+  sch.stage(stage).storeAt(site.stage.name, site.loop.name);
 }
 
 /**
@@ -188,7 +207,7 @@ function tail(sch: Schedule, d: Draw, o: GpuScheduleOptions, stage: string, ...a
     const reduction = axes.some((a) => st.loops.find((l) => l.name === a)?.isReduction);
     return derived || reduction || noRoundUp ? 'guard' : d.pick(['auto', 'guard', 'round_up'] as const);
   }
-  if (sch.isOutput(stage)) return d.pick(['guard', 'guard', 'guard', 'auto', 'round_up'] as const);
+  if (sch.isOutput(stage)) return d.pick(['guard', 'guard', 'guard', 'guard', 'guard', 'guard', 'auto', 'round_up'] as const);
   return d.pick(noRoundUp ? TAILS.filter((t) => t !== 'round_up') : TAILS);
 }
 
@@ -284,10 +303,20 @@ function workgroupStage(sch: Schedule, d: Draw, o: GpuScheduleOptions, stage: st
       }
     } else {
       const a = d.chance(50) ? pure[pure.length - 1]! : d.pick(pure);
-      const f = threadFactor(d, size, 0);
+      const f = threadFactor(d, size, 0, 64);
       const [, at] = h.split(a, f, { outer: name(`${a}o`), inner: name(`${a}t`), tail: tail(sch, d, o, stage, a) });
       h.gpuThreads(at);
     }
+  }
+  // A reduction's loops may run at block level, around its thread loops (an update per iteration).
+  const loops = sch.state(stage).loops;
+  const firstThread = loops.findIndex((l) => l.kind === 'gpu_thread');
+  if (st.isReduction && firstThread >= 0 && d.chance(30)) {
+    const red = loops.filter((l, i) => l.isReduction && i > firstThread);
+    const rest = loops.filter((l) => !red.includes(l));
+    const at = rest.findIndex((l) => l.kind === 'gpu_thread');
+    const order = [...rest.slice(0, at), ...red, ...rest.slice(at)].map((l) => l.name);
+    if (red.length && order.length >= 2) h.reorder(...order);
   }
   innerLoops(sch, d, o, stage, name);
 }
