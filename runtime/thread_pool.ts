@@ -171,7 +171,10 @@ function mayBlock(): boolean {
 export function defaultThreadCount(): number {
   const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
   if (nav?.hardwareConcurrency) return nav.hardwareConcurrency;
-  return 1;
+  // Node 20 has no navigator; process.getBuiltinModule (Node >= 20.16) reaches os without an import
+  // that a browser bundle would have to resolve.
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => { availableParallelism?: () => number } | undefined } }).process;
+  return proc?.getBuiltinModule?.('node:os')?.availableParallelism?.() ?? 1;
 }
 
 export class ThreadPool {
