@@ -145,6 +145,33 @@ export function constantUpperBound(e: Expr, depth = 0): number | undefined {
   if (depth > 6 || s.dtype !== 'i32' || s.lanes !== 1) return undefined;
   const terms: [number, Expr][] = [];
   sumTerms(s, 1, terms);
+  // c * min(a, b) with c > 0 is min(c * a, c * b) (the simplifier folds it the other way).
+  // floor(x / c) * k with k a positive multiple of c > 0 lies in [(x - c + 1) * k/c, x * k/c]: keep
+  // the side that bounds the sum from above (the rounding of a split's extent up to its factor).
+  let rounded = false;
+  for (const t of terms) {
+    const [sign, x] = t;
+    const k = x.kind === 'binary' && x.op === 'mul' ? constValue(x.b) : undefined;
+    if (k !== undefined && k > 0 && x.kind === 'binary' && x.a.kind === 'binary' && x.a.op === 'div') {
+      const c = constValue(x.a.b);
+      if (c !== undefined && c > 0 && k % c === 0) {
+        const top = sign > 0 ? x.a.a : binary('sub', x.a.a, constant(c - 1));
+        t[1] = binary('mul', top, constant(k / c));
+        rounded = true;
+      }
+    }
+  }
+  if (rounded) {
+    const sum = terms.reduce<Expr>((acc, [sg, x]) => (sg > 0 ? binary('add', acc, x) : binary('sub', acc, x)), constant(0));
+    return constantUpperBound(sum, depth + 1);
+  }
+  for (const t of terms) {
+    const x = t[1];
+    const c = x.kind === 'binary' && x.op === 'mul' ? constValue(x.b) : undefined;
+    if (c !== undefined && c > 0 && x.kind === 'binary' && x.a.kind === 'binary' && (x.a.op === 'min' || x.a.op === 'max')) {
+      t[1] = binary(x.a.op, binary('mul', x.a.a, x.b), binary('mul', x.a.b, x.b));
+    }
+  }
   const isMinMax = (t: Expr): t is Expr & { kind: 'binary' } => t.kind === 'binary' && (t.op === 'min' || t.op === 'max');
   // Branch first on terms that need both arms (rest - min, rest + max), so that each branch can pair
   // the remaining min's arms with it.

@@ -8,6 +8,7 @@
 import * as ir from '../../ir/expr.js';
 import { type Stmt, allocate, mapStmtChildren, type StmtMapper } from '../../ir/stmt.js';
 import { constantUpperBound } from '../../ir/interval.js';
+import { simplify } from '../../ir/simplify.js';
 import { printExpr } from '../../ir/printer.js';
 import { ScheduleError } from '../../schedule/error.js';
 import type { GpuLimits } from '../../schedule/gpu_limits.js';
@@ -23,9 +24,12 @@ export const GPU_WORD_BYTES = 4;
 export function assignMemoryScopes(body: Stmt, limits: GpuLimits): Stmt {
   const shared: { name: string; bytes: number }[] = [];
   let threadDepth = 0;
+  // Sizes are often hoisted into lets (LICM): bound them through the lets around them.
+  const lets = new Map<ir.Var, ir.Expr>();
   const m: StmtMapper = {
     expr: (e) => e,
     stmt: (s) => {
+      if (s.kind === 'letStmt') lets.set(s.v, ir.substitute(s.value, lets));
       if (s.kind === 'for' && s.forKind === 'gpu_thread') {
         threadDepth++;
         const out = mapStmtChildren(s, m);
@@ -33,9 +37,10 @@ export function assignMemoryScopes(body: Stmt, limits: GpuLimits): Stmt {
         return out;
       }
       if (s.kind !== 'allocate') return mapStmtChildren(s, m);
-      const size = constantUpperBound(s.size);
+      const exact = ir.substitute(s.size, lets);
+      const size = constantUpperBound(exact);
       if (size === undefined) {
-        throw new ScheduleError(s.buffer.name, undefined, `its storage inside a GPU kernel needs a size known at compile time, but it is ${printExpr(s.size)} elements; use constant split factors for the loops it is computed in`);
+        throw new ScheduleError(s.buffer.name, undefined, `its storage inside a GPU kernel needs a size known at compile time, but it is ${printExpr(simplify(exact))} elements; use constant split factors for the loops it is computed in`);
       }
       const inner = mapStmtChildren(s, m) as Stmt & { kind: 'allocate' };
       if (threadDepth === 0) {
