@@ -74,14 +74,10 @@ async function checkSgemm(t: ExecutionContext, M: number, N: number, K: number):
   t.true(worst <= 1, `C[${Math.floor(worstAt / N)}, ${worstAt % N}] is ${C!.data[worstAt]}, plain JS loops say ${c[worstAt]}`);
 }
 
-/** Software rasterizers, where a 1024^3 SGEMM takes minutes (sgemmGpuSchedule accumulates in C in global memory). */
-const SOFTWARE_ADAPTERS = new Set(['swiftshader', 'llvmpipe', 'lavapipe', 'warp']);
-
-test('sgemmGpuSchedule: 1024-term sums match i-k-j JS loops within the f32 bound (M=N=K=1024 on a GPU)', async (t) => {
-  // On a CPU rasterizer the test keeps K = 1024 (the length of the sums, which sets the tolerance)
-  // and computes a 256 x 256 block of C: the same kernel, 1/16 of the workgroups.
-  const rows = SOFTWARE_ADAPTERS.has(ctx.adapterInfo.label) ? 256 : 1024;
-  await checkSgemm(t, rows, rows, 1024);
+test('sgemmGpuSchedule: M=N=K=1024 matches i-k-j JS loops within the f32 bound', async (t) => {
+  // About 20 s on SwiftShader on a quiet 2-core machine (one launch; the schedule accumulates in C in
+  // global memory between K steps).
+  await checkSgemm(t, 1024, 1024, 1024);
 });
 
 test('sgemmGpuSchedule: M=100, N=72, K=37, no size a multiple of the 32 x 32 tile or the K step of 8', async (t) => {
