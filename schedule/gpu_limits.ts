@@ -2,16 +2,12 @@
  * The device limits GPU schedules are checked against. Until a device is known (at schedule time),
  * WebGPU's default limits, which every adapter supports (WebGPU spec §3.6.2 "Limits").
  */
-export interface GpuLimits {
-  readonly maxComputeInvocationsPerWorkgroup: number;
-  readonly maxComputeWorkgroupSizeX: number;
-  readonly maxComputeWorkgroupSizeY: number;
-  readonly maxComputeWorkgroupSizeZ: number;
-  /** Bytes of `var<workgroup>` memory one workgroup may use. */
-  readonly maxComputeWorkgroupStorageSize: number;
-  readonly maxComputeWorkgroupsPerDimension: number;
-  readonly maxStorageBuffersPerShaderStage: number;
-}
+import type { GpuLimits as DeviceLimits } from '../runtime/webgpu/device.js';
+
+/** The device limits the compiler checks a GPU schedule against (a subset of the runtime's). */
+export type GpuLimits = Pick<DeviceLimits,
+  | 'maxComputeInvocationsPerWorkgroup' | 'maxComputeWorkgroupSizeX' | 'maxComputeWorkgroupSizeY' | 'maxComputeWorkgroupSizeZ'
+  | 'maxComputeWorkgroupStorageSize' | 'maxComputeWorkgroupsPerDimension' | 'maxStorageBuffersPerShaderStage'>;
 
 export const DEFAULT_GPU_LIMITS: GpuLimits = {
   maxComputeInvocationsPerWorkgroup: 256,
