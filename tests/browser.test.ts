@@ -8,10 +8,10 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { compile } from '../tessera.js';
-import { Schedule } from '../schedule/schedule.js';
 import { blurU16 } from './helpers/pipelines.js';
 import { reference, diffArrays } from './helpers/compare.js';
 import { bundleForBrowser, withBrowserPage, pageResult } from './helpers/browser.js';
+import { parallelBlurSchedule } from './helpers/schedules.js';
 import type { KernelCase, RunReport } from '../browser/run_case.js';
 
 /** Sources a browser bundle of the runtime may include: the runtime, the dtype table, the page's own. */
@@ -19,12 +19,7 @@ const RUNTIME_ONLY = /^(runtime\/|ir\/dtype\.ts$|browser\/)/;
 
 test('a parallel kernel compiled in Node runs on a 2-thread pool in a cross-origin-isolated page, in a Worker and on the main thread', async (t) => {
   const tp = blurU16(61, 203);
-  const sch = new Schedule(tp.pipeline);
-  sch.stage('blur_y').tile('y', 'x', 4, 16);
-  sch.stage('blur_y').parallel('yo');
-  sch.stage('blur_y').vectorize('xi', 8);
-  sch.stage('blur_x').computeAt('blur_y', 'xo');
-  sch.stage('blur_x').vectorize('x', 8);
+  const sch = parallelBlurSchedule(tp.pipeline);
   const f = compile(tp.pipeline, sch);
   t.true((f.signature.tasks?.length ?? 0) > 0, 'the kernel has a parallel loop');
   const input = tp.inputs(1).input!;

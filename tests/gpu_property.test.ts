@@ -41,10 +41,10 @@ const SEED = process.env.TESSERA_FC_SEED === undefined ? undefined : Number(proc
 /** Known bugs steered around (each with a test.failing below). */
 const GPU_AVOID_KNOWN_BUGS: GpuAvoid = { roundUpInKernel: false };
 /**
- * A known bug tolerated (and counted) rather than steered around, as it comes from many schedules:
- * the generator offers only sites whose loops have constant extents, but the size of a region under
- * a guard, round_up or shift_inwards split (min(..) * c, x / c * c, hoisted lets) gets no constant
- * bound, so a legal producer in workgroup or private memory is refused (test.failing below).
+ * A refusal tolerated (and counted as knownBug) rather than steered around: a producer whose region
+ * size still has no constant bound (a region behind a clamp; test.failing below) is refused although
+ * legal. Sizes under guard, round_up and shift_inwards splits are bounded since ir/interval.ts sees
+ * through c * min(a, b) and floor(x / c) * c; the last runs counted none.
  */
 const KNOWN_REFUSAL = /its storage inside a GPU kernel needs a size known at compile time/;
 

@@ -12,7 +12,7 @@ import { ScheduleError } from '../schedule/error.js';
 import { ThreadPool } from '../runtime/thread_pool.js';
 import { checkCompiled } from './helpers/compare.js';
 import { type TestPipeline, blurU16, blurF32, matmul, conv2d, slidingMax, threeStage } from './helpers/pipelines.js';
-import { movesArb, applyMoves } from './helpers/schedules.js';
+import { movesArb, applyMoves, parallelBlurSchedule } from './helpers/schedules.js';
 
 let pool: ThreadPool;
 test.before(async () => { pool = await ThreadPool.create(2); });
@@ -26,12 +26,7 @@ async function threaded(tp: TestPipeline, sch: Schedule): Promise<string | undef
 
 test('parallel outer loops with intermediates computed inside them', async (t) => {
   const tp = blurU16(40, 67);
-  const sch = new Schedule(tp.pipeline);
-  sch.stage('blur_y').tile('y', 'x', 4, 16);
-  sch.stage('blur_y').parallel('yo');
-  sch.stage('blur_y').vectorize('xi', 8);
-  sch.stage('blur_x').computeAt('blur_y', 'xo');
-  sch.stage('blur_x').vectorize('x', 8);
+  const sch = parallelBlurSchedule(tp.pipeline);
   t.is(await threaded(tp, sch), undefined);
 });
 

@@ -289,3 +289,17 @@ export function applyMoves(p: Pipeline, moves: readonly Move[], avoid: Avoid = {
   }
   return { sch, applied, refused };
 }
+
+/**
+ * The blur's tiled schedule with its row tiles parallel: blur_y in 4 x 16 tiles, 8-lane vectors,
+ * blur_x computed per tile (inside the parallel loop). For the blur pipelines of pipelines.ts.
+ */
+export function parallelBlurSchedule(p: Pipeline): Schedule {
+  const sch = new Schedule(p);
+  sch.stage('blur_y').tile('y', 'x', 4, 16);
+  sch.stage('blur_y').parallel('yo');
+  sch.stage('blur_y').vectorize('xi', 8);
+  sch.stage('blur_x').computeAt('blur_y', 'xo');
+  sch.stage('blur_x').vectorize('x', 8);
+  return sch;
+}
