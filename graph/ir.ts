@@ -1,0 +1,69 @@
+/**
+ * The graph IR of a whole model: nodes in ONNX's operator vocabulary over named tensors, independent of
+ * the file format it was loaded from (onnx/ builds it; graph passes rewrite it; model/ compiles it).
+ *
+ * Element types are the model's own (ONNX TensorProto.DataType names shortened). Kernels compute in
+ * Tessera dtypes: see `kernelDType` for how each model dtype is held in a kernel.
+ */
+import type { DType } from '../ir/dtype.js';
+
+/** Element types a model's tensors may have (ONNX TensorProto.DataType, onnx.proto3). */
+export type ModelDType = 'f32' | 'f16' | 'f64' | 'i64' | 'i32' | 'i16' | 'i8' | 'u64' | 'u32' | 'u16' | 'u8' | 'bool';
+
+/**
+ * The Tessera dtype a kernel holds a model dtype in: f16 is widened to f32, i64 narrowed to i32 (values
+ * outside the i32 range are refused where they enter a kernel), u64 to u32, bool to u8 (0 or 1).
+ */
+export function kernelDType(t: ModelDType): Exclude<DType, 'bool'> {
+  switch (t) {
+    case 'f16': return 'f32';
+    case 'i64': return 'i32';
+    case 'u64': return 'u32';
+    case 'bool': return 'u8';
+    default: return t;
+  }
+}
+
+/** A tensor's type with a static shape (every symbolic dimension bound at compile time). */
+export interface TensorInfo {
+  readonly dtype: ModelDType;
+  /** Extents, outermost first; [] is a scalar. */
+  readonly shape: readonly number[];
+}
+
+/**
+ * The data of a constant tensor (an initializer, a Constant node, or a folded value), row-major.
+ * f32: Float32Array; f16: Float32Array (widened at load); f64: Float64Array; i64: BigInt64Array;
+ * u64: BigUint64Array; i32/i16/i8/u32/u16/u8: the matching typed array; bool: Uint8Array of 0/1.
+ */
+export type ConstData =
+  | Float32Array | Float64Array | BigInt64Array | BigUint64Array
+  | Int32Array | Int16Array | Int8Array | Uint32Array | Uint16Array | Uint8Array;
+
+export interface ConstTensor extends TensorInfo {
+  readonly data: ConstData;
+}
+
+/** A node attribute (ONNX AttributeProto): ints are int64 in the file, held as numbers here. */
+export type AttrValue =
+  | { readonly type: 'int'; readonly value: number }
+  | { readonly type: 'float'; readonly value: number }
+  | { readonly type: 'string'; readonly value: string }
+  | { readonly type: 'tensor'; readonly value: ConstTensor }
+  | { readonly type: 'ints'; readonly value: readonly number[] }
+  | { readonly type: 'floats'; readonly value: readonly number[] }
+  | { readonly type: 'strings'; readonly value: readonly string[] }
+  | { readonly type: 'tensors'; readonly value: readonly ConstTensor[] };
+
+export interface GraphNode {
+  /** The node's name in the model (may be empty in the file; the loader makes every name unique). */
+  readonly name: string;
+  /** The operator type, e.g. 'Conv'. */
+  readonly op: string;
+  /** The operator set domain; '' is ai.onnx. */
+  readonly domain: string;
+  /** Input tensor names in order; '' marks an omitted optional input. */
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
+  readonly attrs: Readonly<Record<string, AttrValue>>;
+}
