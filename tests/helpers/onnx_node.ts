@@ -262,9 +262,11 @@ export async function runTessera(c: NodeCase, o: TesseraOptions = {}, values = i
     if (o.pool) await f.kernel!.useThreadPool(o.pool);
     out = f(feeds);
   }
+  // The kernel holds a scalar as [1]; the result has the ONNX shape inferShapes gave, once the kernel's agrees.
   return outputs.map((s, i) => {
-    const t = out[s.name]!;
-    return { dtype: infos[i]!.dtype, shape: [...t.shape], values: Array.from(t.data as ArrayLike<number>) };
+    const t = out[s.name]!, info = infos[i]!;
+    const shape = t.shape.join(',') === kernelShape(info.shape).join(',') ? info.shape : t.shape;
+    return { dtype: info.dtype, shape: [...shape], values: Array.from(t.data as ArrayLike<number>) };
   });
 }
 
