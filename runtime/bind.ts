@@ -2,7 +2,7 @@
  * Checks the tensors passed to a kernel against its signature and binds the size parameters from
  * their shapes. Every error names the argument.
  */
-import { dtypeOfArray } from '../ir/dtype.js';
+import { dtypeOfArray } from './dtype.js';
 import { type KernelSignature, type ArgSpec, evalShape } from './signature.js';
 import { type Tensor, ArgumentError, numel, zeros } from './tensor.js';
 
