@@ -7,6 +7,7 @@
 import { Pipeline } from './dsl/pipeline.js';
 import { Stage } from './dsl/func.js';
 import { Schedule } from './schedule/schedule.js';
+import { ScheduleError } from './schedule/error.js';
 import { lower, type LowerOptions } from './lower/lower.js';
 import { printFunc } from './ir/printer.js';
 import type { LoweredFunc } from './ir/stmt.js';
@@ -62,16 +63,37 @@ export interface CompiledPipeline {
 }
 
 /**
- * Compiles a pipeline with a schedule.
- * @param what a pipeline, or its output stage(s)
+ * The pipeline to compile and its schedule. Given output stages, it is the schedule's pipeline when
+ * that pipeline has exactly those outputs (a schedule is built on a pipeline, not on stages), else a
+ * new pipeline of them.
+ * @throws ScheduleError when the schedule belongs to a pipeline with other outputs
+ */
+function pipelineAndSchedule(fn: string, what: Pipeline | Stage | readonly Stage[], schedule: Schedule | undefined): { p: Pipeline; sch: Schedule } {
+  let p: Pipeline;
+  if (what instanceof Pipeline) p = what;
+  else {
+    const outputs = what instanceof Stage ? [what] : [...what];
+    const same = schedule && schedule.pipeline.outputs.length === outputs.length && outputs.every((o) => schedule.pipeline.outputs.includes(o));
+    p = same ? schedule.pipeline : new Pipeline(outputs);
+  }
+  const sch = schedule ?? new Schedule(p);
+  if (sch.pipeline !== p) {
+    const names = (q: Pipeline) => q.outputs.map((o) => o.name).join(', ');
+    throw new ScheduleError(p.outputs[0]!.name, undefined, `${fn}: the schedule belongs to another pipeline (outputs ${names(sch.pipeline)}, built separately from this one with outputs ${names(p)}); build the schedule with new Schedule(pipeline) on the pipeline you compile, or compile that pipeline`);
+  }
+  return { p, sch };
+}
+
+/**
+ * Compiles a pipeline with a schedule (lowering: lower/lower.ts; code: codegen/wasm/module.ts).
+ * @param what a pipeline, or its output stage(s) (then the schedule's pipeline, when it has those outputs)
  * @param schedule a schedule of that pipeline (default: the default schedule)
  * @returns a function taking input tensors by name and returning output tensors by name
- * @throws ScheduleError for schedules that cannot be lowered; CodegenError for unsupported code
+ * @throws ScheduleError for schedules that cannot be lowered or that belong to another pipeline;
+ *   CodegenError for unsupported code; KernelError when this engine cannot run the kernel
  */
 export function compile(what: Pipeline | Stage | readonly Stage[], schedule?: Schedule, options: CompileOptions = {}): CompiledPipeline {
-  const p = what instanceof Pipeline ? what : new Pipeline(what instanceof Stage ? [what] : what);
-  const sch = schedule ?? new Schedule(p);
-  if (sch.pipeline !== p) throw new Error('compile: the schedule belongs to another pipeline; build it with new Schedule(pipeline)');
+  const { p, sch } = pipelineAndSchedule('compile', what, schedule);
   const { func, notes } = lower(p, sch, options);
   const target = options.target ?? 'wasm-simd';
   const base = { target, lowered: func, loweredText: printFunc(func), notes };
@@ -154,9 +176,7 @@ export interface GpuProgramResult {
  *   what WGSL cannot express (f64)
  */
 export function gpuProgram(what: Pipeline | Stage | readonly Stage[], schedule?: Schedule, options: GpuLowerOptions = {}): GpuProgramResult {
-  const p = what instanceof Pipeline ? what : new Pipeline(what instanceof Stage ? [what] : what);
-  const sch = schedule ?? new Schedule(p);
-  if (sch.pipeline !== p) throw new Error('gpuProgram: the schedule belongs to another pipeline; build it with new Schedule(pipeline)');
+  const { p, sch } = pipelineAndSchedule('gpuProgram', what, schedule);
   const lowered = lowerForGpu(p, sch, options);
   const program = wgslProgram(lowered);
   const trace: readonly Instruction[] = structuredClone(sch.trace);

@@ -29,8 +29,13 @@ const alignTensor = (n: number) => Math.ceil(n / TENSOR_ALIGNMENT) * TENSOR_ALIG
 export class ResidentTensor implements Tensor {
   private view: TypedArray | undefined;
   constructor(readonly memory: WebAssembly.Memory, readonly dtype: StorageDType, readonly address: number, readonly shape: readonly number[]) {}
+  /** @throws ArgumentError when the tensor does not lie inside its memory (a bad address) */
   get data(): TypedArray {
     if (!this.view || this.view.buffer !== this.memory.buffer) {
+      const end = this.address + this.byteLength;
+      if (!Number.isInteger(this.address) || this.address < 0 || this.address % storageBytes(this.dtype) !== 0 || end > this.memory.buffer.byteLength) {
+        throw new ArgumentError(`resident tensor at bytes ${this.address}..${end} does not lie inside its memory of ${this.memory.buffer.byteLength} bytes (or is not aligned to its ${this.dtype} elements)`);
+      }
       const T = storageArrayType(this.dtype);
       this.view = new T(this.memory.buffer, this.address, numel(this.shape));
     }
@@ -211,9 +216,6 @@ export class WasmKernel {
     const inputsToCopy: [Tensor, number][] = [];
     tensors.forEach((t, i) => {
       if (this.isResidentHere(t)) {
-        if (t.address + t.byteLength > this.memory.buffer.byteLength) {
-          throw new ArgumentError(`${sig.name}: ${sig.args[i]!.role} ${sig.args[i]!.name} is a resident tensor at bytes ${t.address}..${t.address + t.byteLength}, past the end of its memory (${this.memory.buffer.byteLength} bytes)`);
-        }
         addresses.push(t.address);
         return;
       }
