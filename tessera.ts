@@ -136,7 +136,8 @@ export async function compileGpu(what: Pipeline | Stage | readonly Stage[], sche
 
 export * from './dsl/index.js';
 export { Schedule } from './schedule/schedule.js';
-export { ScheduleError } from './schedule/error.js';
+export { ScheduleError, SCHEDULE_ERROR_CODES, type ScheduleErrorCode } from './schedule/error.js';
+export { CodegenError, CODEGEN_ERROR_CODES, type CodegenErrorCode } from './codegen/error.js';
 export { lower } from './lower/lower.js';
 export type { Tensor } from './runtime/tensor.js';
 export { ArgumentError } from './runtime/tensor.js';

@@ -32,7 +32,7 @@ function hostLoops(s: StageState): string[] {
 function sitesEnclosingLocation(v: ScheduleView, loc: Location, seen: Set<string>): Site[] {
   if (loc.kind !== 'at') return [];
   const host = v.state(loc.stage);
-  if (seen.has(host.name)) throw new ScheduleError(host.name, loc.axis, 'compute_at locations form a cycle');
+  if (seen.has(host.name)) throw new ScheduleError('location-cycle', host.name, loc.axis, 'compute_at locations form a cycle');
   seen.add(host.name);
   const loops = hostLoops(host);
   const upto = loops.indexOf(loc.axis);
@@ -68,7 +68,7 @@ function describe(v: ScheduleView, f: string): string[] {
 }
 
 function checkNotOutput(v: ScheduleView, f: string, what: string): void {
-  if (v.isOutput(f)) throw new ScheduleError(f, undefined, `${what}: ${f} is an output of the pipeline; outputs are computed at root into the output tensor`);
+  if (v.isOutput(f)) throw new ScheduleError('output-location', f, undefined, `${what}: ${f} is an output of the pipeline; outputs are computed at root into the output tensor`);
 }
 
 /**
@@ -89,7 +89,7 @@ export function computeAt(v: ScheduleView, f: string, at: string, axis: string):
       : host.loops.find((l) => l.name === axis)?.kind === 'vectorized' || !hostLoops(host).includes(axis)
         ? `${at}.${axis} is a vectorized loop or inside one; its lanes run at once`
         : `not every use of ${f} is inside ${at}.${axis}`;
-    throw new ScheduleError(f, axis, `compute_at(${at}, ${axis}): ${why}`, describe(v, f));
+    throw new ScheduleError('illegal-compute-site', f, axis, `compute_at(${at}, ${axis}): ${why}`, describe(v, f));
   }
   s.computeAt = { kind: 'at', stage: at, axis };
   if (s.storeAt && !storeEncloses(v, s.storeAt, s.computeAt)) s.storeAt = undefined;
@@ -109,7 +109,7 @@ export function computeRoot(v: ScheduleView, f: string): void {
 export function computeInline(v: ScheduleView, f: string): void {
   checkNotOutput(v, f, 'compute_inline');
   const s = v.state(f);
-  if (s.isReduction) throw new ScheduleError(f, undefined, `compute_inline: ${f} is a reduction, whose values need their own loop nest`, describe(v, f));
+  if (s.isReduction) throw new ScheduleError('inline-reduction', f, undefined, `compute_inline: ${f} is a reduction, whose values need their own loop nest`, describe(v, f));
   s.computeAt = { kind: 'inline' };
   s.storeAt = undefined;
 }
@@ -130,11 +130,11 @@ export function storeAt(v: ScheduleView, f: string, at: string, axis: string): v
   checkNotOutput(v, f, 'store_at');
   const s = v.state(f);
   if (s.computeAt.kind !== 'at') {
-    throw new ScheduleError(f, axis, `store_at(${at}, ${axis}): ${f} is computed ${s.computeAt.kind === 'inline' ? 'inline' : 'at root'}, so its storage cannot be inside a loop; compute_at first`);
+    throw new ScheduleError('store-without-compute-at', f, axis, `store_at(${at}, ${axis}): ${f} is computed ${s.computeAt.kind === 'inline' ? 'inline' : 'at root'}, so its storage cannot be inside a loop; compute_at first`);
   }
   const legal = sitesEnclosingLocation(v, s.computeAt, new Set());
   if (!legal.some((x) => x.stage === at && x.axis === axis)) {
-    throw new ScheduleError(f, axis, `store_at(${at}, ${axis}): the storage must be at or outside the compute site ${s.computeAt.stage}.${s.computeAt.axis}`, [...legal.map(siteName), 'root']);
+    throw new ScheduleError('illegal-store-site', f, axis, `store_at(${at}, ${axis}): the storage must be at or outside the compute site ${s.computeAt.stage}.${s.computeAt.axis}`, [...legal.map(siteName), 'root']);
   }
   s.storeAt = { kind: 'at', stage: at, axis };
 }
@@ -142,6 +142,6 @@ export function storeAt(v: ScheduleView, f: string, at: string, axis: string): v
 export function storeRoot(v: ScheduleView, f: string): void {
   checkNotOutput(v, f, 'store_root');
   const s = v.state(f);
-  if (s.computeAt.kind === 'inline') throw new ScheduleError(f, undefined, 'store_root: the stage is computed inline and has no storage; compute_at or compute_root first');
+  if (s.computeAt.kind === 'inline') throw new ScheduleError('no-storage', f, undefined, 'store_root: the stage is computed inline and has no storage; compute_at or compute_root first');
   s.storeAt = { kind: 'root' };
 }

@@ -58,7 +58,7 @@ const APPLY: { [K in Instruction['op']]: (sch: Schedule, i: Extract<Instruction,
 function tile(s: StageState, i: Extract<Instruction, { op: 'tile' | 'gpu_tile' }>): [string, string, string, string] {
   const [yo, xo, yi, xi] = i.names;
   const [y, x] = i.axes;
-  if (y === x) throw new ScheduleError(s.name, y, `${i.op} needs two different axes`);
+  if (y === x) throw new ScheduleError('listed-twice', s.name, y, `${i.op} needs two different axes`);
   split(s, y, i.factors[0], yo, yi, i.tail);
   split(s, x, i.factors[1], xo, xi, i.tail);
   reorder(s, [yo, xo, yi, xi]);
@@ -124,7 +124,7 @@ export class Schedule implements ScheduleView {
    */
   apply(i: Instruction): string[] {
     const f = APPLY[i.op] as Apply | undefined;
-    if (!f) throw new ScheduleError(String((i as { stage?: string }).stage), undefined, `unknown schedule instruction ${JSON.stringify((i as { op: unknown }).op)}`);
+    if (!f) throw new ScheduleError('unknown-instruction', String((i as { stage?: string }).stage), undefined, `unknown schedule instruction ${JSON.stringify((i as { op: unknown }).op)}`);
     const snapshot = this.snapshot();
     try {
       const out = f(this, i as never);
@@ -148,7 +148,7 @@ export class Schedule implements ScheduleView {
     const s = this.states.get(name);
     if (!s) {
       const input = this.pipeline.inputs.some((p) => p.name === name);
-      throw new ScheduleError(name, undefined, input ? `${name} is an input; inputs have no schedule` : 'no stage of this name in the pipeline', this.order);
+      throw new ScheduleError('no-such-stage', name, undefined, input ? `${name} is an input; inputs have no schedule` : 'no stage of this name in the pipeline', this.order);
     }
     return s;
   }
@@ -172,7 +172,7 @@ export class Schedule implements ScheduleView {
   rfactorStage(stage: string, axis: string, name: string): void {
     const s = this.state(stage);
     if (this.states.has(name) || this.pipeline.inputs.some((p) => p.name === name)) {
-      throw new ScheduleError(stage, axis, `rfactor: the name ${name} is taken; pass another name`);
+      throw new ScheduleError('name-taken', stage, axis, `rfactor: the name ${name} is taken; pass another name`);
     }
     const { rf, replaced } = rfactor(s, axis, name);
     this.states.set(name, new StageState(rf, false));
@@ -197,15 +197,15 @@ export class Schedule implements ScheduleView {
 
   cacheReadStage(tensor: string, readers: readonly string[], name: string): void {
     const f: Func | undefined = this.pipeline.inputs.find((p) => p.name === tensor) ?? (this.states.has(tensor) ? this.funcRef(tensor) : undefined);
-    if (!f) throw new ScheduleError(tensor, undefined, 'cache_read: no input or stage of this name', [...this.pipeline.inputs.map((p) => p.name), ...this.order]);
+    if (!f) throw new ScheduleError('no-such-stage', tensor, undefined, 'cache_read: no input or stage of this name', [...this.pipeline.inputs.map((p) => p.name), ...this.order]);
     this.checkFreeName(tensor, name, 'cache_read');
-    if (readers.length === 0) throw new ScheduleError(tensor, undefined, 'cache_read needs at least one reader', this.order.filter((n) => this.state(n).stage.producers().includes(f)));
+    if (readers.length === 0) throw new ScheduleError('too-few-axes', tensor, undefined, 'cache_read needs at least one reader', this.order.filter((n) => this.state(n).stage.producers().includes(f)));
     const axisNames = f instanceof Stage ? f.axes.map((v) => v.name) : f.shape.map((_, d) => `ax${d}`);
     const copy = copyStage(f, name, axisNames);
     for (const r of readers) {
       const st = this.state(r);
       if (!st.stage.producers().includes(f)) {
-        throw new ScheduleError(r, undefined, `cache_read(${tensor}): ${r} does not read ${tensor}`, this.order.filter((n) => this.state(n).stage.producers().includes(f)));
+        throw new ScheduleError('not-a-reader', r, undefined, `cache_read(${tensor}): ${r} does not read ${tensor}`, this.order.filter((n) => this.state(n).stage.producers().includes(f)));
       }
     }
     for (const r of readers) {
@@ -221,7 +221,7 @@ export class Schedule implements ScheduleView {
   cacheWriteStage(stage: string, name: string): void {
     const s = this.state(stage);
     this.checkFreeName(stage, name, 'cache_write');
-    if (s.computeAt.kind === 'inline') throw new ScheduleError(stage, undefined, 'cache_write: the stage is computed inline; it has no storage to cache');
+    if (s.computeAt.kind === 'inline') throw new ScheduleError('no-storage', stage, undefined, 'cache_write: the stage is computed inline; it has no storage to cache');
     const { cache, copy } = splitWrite(s.stage, name, this.funcRef(stage));
     this.states.set(name, new StageState(cache, false));
     this.canonical.set(name, cache);
@@ -234,7 +234,7 @@ export class Schedule implements ScheduleView {
 
   private checkFreeName(stage: string, name: string, what: string): void {
     if (this.states.has(name) || this.pipeline.inputs.some((p) => p.name === name)) {
-      throw new ScheduleError(stage, undefined, `${what}: the name ${name} is taken; pass another name`);
+      throw new ScheduleError('name-taken', stage, undefined, `${what}: the name ${name} is taken; pass another name`);
     }
   }
 
@@ -383,7 +383,7 @@ export class StageHandle {
    *   split nor order
    */
   transformLayout(r: LayoutRequest): this {
-    if (!r.split && !r.order) throw new ScheduleError(this.name, undefined, 'transform_layout needs a split, an order, or both');
+    if (!r.split && !r.order) throw new ScheduleError('empty-request', this.name, undefined, 'transform_layout needs a split, an order, or both');
     const { split, order } = resolveLayout(this.sch.state(this.name), r);
     this.sch.apply(split ? { op: 'transform_layout', stage: this.name, split, order } : { op: 'transform_layout', stage: this.name, order });
     return this;

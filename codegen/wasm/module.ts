@@ -78,7 +78,7 @@ export function compileToWasm(f: LoweredFunc, options: WasmOptions = {}): WasmAr
     }
     m.addFunctionExport('main', 'main');
     if (!m.validate()) {
-      throw new CodegenError(`binaryen rejected the module generated for ${f.name} (a compiler bug):\n${m.emitText().slice(0, 20000)}`);
+      throw new CodegenError('internal', `binaryen rejected the module generated for ${f.name} (a compiler bug):\n${m.emitText().slice(0, 20000)}`);
     }
     binaryen.setOptimizeLevel(options.optimizeLevel ?? 3);
     binaryen.setShrinkLevel(0);
