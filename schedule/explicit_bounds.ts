@@ -5,7 +5,7 @@
  */
 import { constValue } from '../ir/expr.js';
 import { ScheduleError } from './error.js';
-import type { ScheduleView } from './compute_location.js';
+import type { ScheduleContext } from './compute_location.js';
 import type { StageState } from './state.js';
 
 /** Checks that `axis` is a pure axis of the stage's definition (Halide's is_pure_arg). */
@@ -35,7 +35,7 @@ function pureAxis(s: StageState, axis: string, primitive: string): number {
  *   integer, an extent that is not a positive integer, a min other than 0 on an output, or an output
  *   whose constant extent differs
  */
-export function bound(v: ScheduleView, stage: string, axis: string, min: number, extent: number): void {
+export function bound(v: ScheduleContext, stage: string, axis: string, min: number, extent: number): void {
   const s = v.state(stage);
   const d = pureAxis(s, axis, 'bound');
   if (!Number.isInteger(min)) throw new ScheduleError('bad-bound', stage, axis, `bound: min must be an integer, got ${min}`);
@@ -62,7 +62,7 @@ export function bound(v: ScheduleView, stage: string, axis: string, min: number,
  * @throws ScheduleError for a reduction axis or a name that is not a pure axis, an output stage, or a
  *   modulus that is not a positive integer or a remainder that is not an integer
  */
-export function alignBounds(v: ScheduleView, stage: string, axis: string, modulus: number, remainder = 0): void {
+export function alignBounds(v: ScheduleContext, stage: string, axis: string, modulus: number, remainder = 0): void {
   const s = v.state(stage);
   pureAxis(s, axis, 'align_bounds');
   if (v.isOutput(stage)) {

@@ -4,7 +4,7 @@
  * changing its loops or its values. Inputs and outputs keep the caller's dense row-major layout.
  */
 import { ScheduleError } from './error.js';
-import type { ScheduleView } from './compute_location.js';
+import type { ScheduleContext } from './compute_location.js';
 import type { StageState, StorageSplit } from './state.js';
 
 /** The stage's storage dimensions, outermost first. */
@@ -12,7 +12,7 @@ export function storageDims(s: StageState): string[] {
   return [...(s.storage?.order ?? s.stage.axes.map((v) => v.name))];
 }
 
-function allocatedStage(v: ScheduleView, stage: string, primitive: string): StageState {
+function allocatedStage(v: ScheduleContext, stage: string, primitive: string): StageState {
   const s = v.state(stage);
   if (v.isOutput(stage)) {
     throw new ScheduleError('output-layout', stage, undefined, `${primitive}: ${stage} is an output of the pipeline; its layout is the caller's (dense row-major). Lay out a cacheWrite copy of it instead`);
@@ -35,7 +35,7 @@ function knownDim(s: StageState, dims: readonly string[], d: string, primitive: 
  *   split gave)
  * @throws ScheduleError for an output stage, fewer than two dimensions, an unknown or repeated one
  */
-export function reorderStorage(v: ScheduleView, stage: string, dims: readonly string[]): void {
+export function reorderStorage(v: ScheduleContext, stage: string, dims: readonly string[]): void {
   const s = allocatedStage(v, stage, 'reorder_storage');
   const current = storageDims(s);
   if (dims.length < 2) throw new ScheduleError('too-few-axes', stage, dims[0], 'reorder_storage needs at least two dimensions', current);
@@ -82,7 +82,7 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * @throws ScheduleError for an output stage, a request with neither split nor order, an unknown
  *   dimension, a bad factor or name, or an order that is not a permutation of the storage dimensions
  */
-export function transformLayout(v: ScheduleView, stage: string, split: StorageSplit | undefined, order: readonly string[]): void {
+export function transformLayout(v: ScheduleContext, stage: string, split: StorageSplit | undefined, order: readonly string[]): void {
   const s = allocatedStage(v, stage, 'transform_layout');
   let dims = storageDims(s);
   if (split) {
