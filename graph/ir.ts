@@ -67,3 +67,48 @@ export interface GraphNode {
   readonly outputs: readonly string[];
   readonly attrs: Readonly<Record<string, AttrValue>>;
 }
+
+/**
+ * A dimension as a model declares it: a number (dim_value), a symbolic name (dim_param, bound at
+ * compile time by `sizes`), or undefined when the file says neither.
+ */
+export type DeclaredDim = number | string | undefined;
+
+/** A graph input or output as the model declares it. */
+export interface ValueDecl {
+  readonly name: string;
+  /** Undefined when the file does not say (allowed for outputs only: inference gives their types). */
+  readonly dtype: ModelDType | undefined;
+  /** Outermost first; undefined when the file gives no shape at all. */
+  readonly shape: readonly DeclaredDim[] | undefined;
+}
+
+/**
+ * Nodes computed as one kernel: `nodes[0]` is the anchor (any op), each later node is elementwise in
+ * the previous one's output (ops/op.ts `elementwise`), which no other node reads. The group's output is
+ * the last node's output 0. Fusion is data: a pass decides the groups, the model compiler follows them.
+ */
+export interface FusionGroup {
+  readonly nodes: readonly string[];
+}
+
+/**
+ * A whole model: nodes in topological order over named tensors, with the opsets it imports, its
+ * declared inputs and outputs, and its constant tensors (initializers, and values folded by passes).
+ */
+export interface Graph {
+  readonly name: string;
+  /** Operator set version per domain ('' is ai.onnx). */
+  readonly opsets: ReadonlyMap<string, number>;
+  /** Inputs the caller feeds (initializers are not among them). */
+  readonly inputs: readonly ValueDecl[];
+  readonly outputs: readonly ValueDecl[];
+  readonly initializers: ReadonlyMap<string, ConstTensor>;
+  /** Topological order: every input of a node is a graph input, an initializer or an earlier node's output. */
+  readonly nodes: readonly GraphNode[];
+  /** Kernel groups chosen by the fusion pass; absent means every node is its own kernel. */
+  readonly groups?: readonly FusionGroup[];
+}
+
+/** Elements of a shape ([] is a scalar: 1 element). */
+export const elementCount = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
