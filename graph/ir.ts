@@ -5,24 +5,11 @@
  * Element types are the model's own (ONNX TensorProto.DataType names shortened). Kernels compute in
  * Tessera dtypes: see `kernelDType` for how each model dtype is held in a kernel.
  */
-import type { DType } from '../ir/dtype.js';
+import type { ModelDType } from '../runtime/model_dtype.js';
 
-/** Element types a model's tensors may have (ONNX TensorProto.DataType, onnx.proto3). */
-export type ModelDType = 'f32' | 'f16' | 'f64' | 'i64' | 'i32' | 'i16' | 'i8' | 'u64' | 'u32' | 'u16' | 'u8' | 'bool';
-
-/**
- * The Tessera dtype a kernel holds a model dtype in: f16 is widened to f32, i64 narrowed to i32 (values
- * outside the i32 range are refused where they enter a kernel), u64 to u32, bool to u8 (0 or 1).
- */
-export function kernelDType(t: ModelDType): Exclude<DType, 'bool'> {
-  switch (t) {
-    case 'f16': return 'f32';
-    case 'i64': return 'i32';
-    case 'u64': return 'u32';
-    case 'bool': return 'u8';
-    default: return t;
-  }
-}
+// Model dtypes and their kernel dtypes are defined once, in the runtime, which reads them too.
+export type { ModelDType } from '../runtime/model_dtype.js';
+export { kernelDType } from '../runtime/model_dtype.js';
 
 /** A tensor's type with a static shape (every symbolic dimension bound at compile time). */
 export interface TensorInfo {

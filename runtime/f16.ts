@@ -43,7 +43,7 @@ export function numberToF16Bits(x: number): number {
 let table: Float32Array | undefined;
 
 /** Widens binary16 bits to f32 values, element by element (through a 256 KiB table built on first use). */
-export function f16ToF32(bits: Uint16Array, out = new Float32Array(bits.length)): Float32Array {
+export function f16ToF32(bits: Uint16Array<ArrayBufferLike>, out: Float32Array<ArrayBufferLike> = new Float32Array(bits.length)): Float32Array<ArrayBufferLike> {
   if (!table) {
     table = new Float32Array(65536);
     for (let h = 0; h < 65536; h++) table[h] = f16BitsToNumber(h);
@@ -53,7 +53,7 @@ export function f16ToF32(bits: Uint16Array, out = new Float32Array(bits.length))
 }
 
 /** Narrows f32 values to binary16 bits (round to nearest even), element by element. */
-export function f32ToF16(values: ArrayLike<number>, out = new Uint16Array(values.length)): Uint16Array {
+export function f32ToF16(values: ArrayLike<number>, out: Uint16Array<ArrayBufferLike> = new Uint16Array(values.length)): Uint16Array<ArrayBufferLike> {
   for (let i = 0; i < values.length; i++) out[i] = numberToF16Bits(values[i]!);
   return out;
 }

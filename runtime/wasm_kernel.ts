@@ -142,6 +142,23 @@ export class WasmKernel {
   }
 
   /**
+   * Calls the kernel on tensors already in its memory, at the given byte addresses, copying and
+   * checking nothing: the caller (a model's runtime, which planned every address ahead of time) vouches
+   * for the arguments. `scratch` is where the kernel's stack starts; memory above it grows as needed.
+   * @param params size parameters in `signature.params` order
+   * @param addresses one per `signature.args` entry, in order
+   * @throws KernelError for a failed runtime check or a trap
+   */
+  callAt(scratch: number, params: readonly number[], addresses: readonly number[]): void {
+    try {
+      this.main(scratch, ...params, ...addresses);
+    } catch (e) {
+      if (e instanceof KernelError) throw e;
+      throw new KernelError(`${this.signature.name}: the kernel trapped: ${(e as Error).message}`);
+    }
+  }
+
+  /**
    * Runs the kernel.
    * @param inputs a tensor per input, by name
    * @param outputs optional output tensors by name; allocated (shape from the size parameters) if absent

@@ -45,6 +45,11 @@ export interface WasmOptions {
    * the runtime refuses to load it elsewhere (KernelError). `signature.fma` records what was used.
    */
   readonly fma?: FmaOption;
+  /**
+   * Import a shared memory even without parallel loops (default false), so that the kernel can be
+   * instantiated over the one shared memory of a threaded model with the other kernels.
+   */
+  readonly sharedMemory?: boolean;
 }
 
 export type FmaOption = 'auto' | 'relaxed' | 'none';
@@ -59,13 +64,14 @@ export function compileToWasm(f: LoweredFunc, options: WasmOptions = {}): WasmAr
   const m = new binaryen.Module();
   try {
     const threads = (options.threads ?? true) && hasParallelLoop(f.body);
+    const shared = threads || options.sharedMemory === true;
     const fma = options.fma ?? 'auto';
     const relaxed = fma === 'relaxed' || (fma === 'auto' && relaxedSimdSupported());
     m.setFeatures(binaryen.Features.MVP | binaryen.Features.SIMD128 | binaryen.Features.NontrappingFPToInt
-      | binaryen.Features.SignExt | binaryen.Features.BulkMemory | binaryen.Features.MutableGlobals | (threads ? binaryen.Features.Atomics : 0)
+      | binaryen.Features.SignExt | binaryen.Features.BulkMemory | binaryen.Features.MutableGlobals | (shared ? binaryen.Features.Atomics : 0)
       | (relaxed ? binaryen.Features.RelaxedSIMD : 0));
-    m.setMemory(1, threads ? SHARED_MEMORY_MAX_PAGES : 65536, null, [], threads, false, 'memory');
-    m.addMemoryImport('memory', 'env', 'memory', threads);
+    m.setMemory(1, shared ? SHARED_MEMORY_MAX_PAGES : 65536, null, [], shared, false, 'memory');
+    m.addMemoryImport('memory', 'env', 'memory', shared);
     m.addFunctionImport('abort', 'env', 'abort', binaryen.i32, binaryen.none);
     if (threads) m.addFunctionImport('parallel_for', 'env', 'parallel_for', binaryen.createType([binaryen.i32, binaryen.i32, binaryen.i32, binaryen.i32, binaryen.i32]), binaryen.none);
     const checking = typeof process !== 'undefined' && process.env?.TESSERA_CHECK_WASM_TREE;
