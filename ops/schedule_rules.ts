@@ -1,0 +1,142 @@
+/**
+ * Default schedule rules the operator families share (the autotuner replaces them later): where a
+ * fused epilogue goes, pointwise stages vectorized along their innermost contiguous axis with the
+ * outer loops parallel, and the GPU mapping of one invocation per element.
+ *
+ * Every split here uses the `guard` tail: a kernel may run in place (its output in the buffer of an
+ * elementwise input), and `shift_inwards` would recompute points after their input was overwritten.
+ */
+import { Stage, type Func } from '../dsl/func.js';
+import { bytes } from '../ir/dtype.js';
+import type { Schedule, StageHandle } from '../schedule/schedule.js';
+import type { ScheduleRequest } from './op.js';
+import { extentsOf } from './indexing.js';
+
+/** Pure stages with fewer elements than this run on one thread: the fork costs more than the work. */
+export const PARALLEL_MIN_ELEMENTS = 16384;
+
+/** The stages on the paths from `from` to `to` (exclusive of both), producers first. */
+function stagesBetween(sch: Schedule, from: Stage, to: Stage): Stage[] {
+  const reads = new Map<Func, boolean>();
+  const readsFrom = (f: Func): boolean => {
+    if (f === from) return true;
+    if (!(f instanceof Stage)) return false;
+    let r = reads.get(f);
+    if (r === undefined) { reads.set(f, false); r = f.producers().some(readsFrom); reads.set(f, r); }
+    return r;
+  };
+  return sch.pipeline.stages.filter((s) => s !== from && s !== to && readsFrom(s) && dependsOn(to, s));
+}
+
+function dependsOn(s: Stage, f: Func): boolean {
+  const seen = new Set<Func>();
+  const go = (g: Func): boolean => {
+    if (g === f) return true;
+    if (!(g instanceof Stage) || seen.has(g)) return false;
+    seen.add(g);
+    return g.producers().some(go);
+  };
+  return go(s);
+}
+
+/**
+ * The stage the kernel writes for `request`: the epilogue when one is fused (after inlining the
+ * elementwise stages between the op's output and it), else the op's first output.
+ */
+export function kernelOutput(sch: Schedule, request: ScheduleRequest): Stage {
+  const { epilogue } = request;
+  const main = request.outputs[0]!;
+  if (!epilogue || epilogue === main) return main;
+  for (const s of stagesBetween(sch, main, epilogue)) if (!s.reduction) sch.stage(s).computeInline();
+  return epilogue;
+}
+
+/** The lanes to vectorize a stage of `dtype` by along an axis of `extent`: two vectors, one, or none. */
+export function vectorLanes(dtype: Stage['dtype'], extent: number): number {
+  const perVector = 16 / bytes(dtype);
+  if (extent >= 2 * perVector) return 2 * perVector;
+  return extent >= perVector ? perVector : 0;
+}
+
+/** The innermost axis of `extents` with more than one element, or -1. */
+export function innermostNonUnit(extents: readonly number[]): number {
+  for (let d = extents.length - 1; d >= 0; d--) if (extents[d]! > 1) return d;
+  return -1;
+}
+
+/**
+ * Marks one loop of `h` parallel: the outermost loop of `loops` (with their extents) that has at least
+ * 4 iterations per thread, else the longest. Nothing when no loop has two iterations.
+ */
+export function parallelOuter(h: StageHandle, loops: readonly { name: string; extent: number }[], threads: number): void {
+  if (threads <= 1 || loops.length === 0) return;
+  const pick = loops.find((l) => l.extent >= 4 * threads) ?? [...loops].sort((a, b) => b.extent - a.extent)[0]!;
+  if (pick.extent >= 2) h.parallel(pick.name);
+}
+
+/**
+ * A pure stage at root on wasm-simd: its innermost axis with more than one element (contiguous in
+ * memory, since the axes inside it have one element) vectorized by 1 or 2 vectors with a guarded
+ * tail, and with threads, an outer loop parallel.
+ * @returns the loop the vectors are in (the outer half of the vectorized axis), or undefined
+ */
+export function pointwiseCpu(sch: Schedule, stage: Stage, threads: number): string | undefined {
+  const h = sch.stage(stage);
+  const extents = extentsOf(stage), axes = stage.axes.map((a) => a.name);
+  const v = innermostNonUnit(extents);
+  if (v < 0) return undefined;
+  const lanes = vectorLanes(stage.dtype, extents[v]!);
+  let tile: string | undefined;
+  const outer = axes.slice(0, v).map((name, d) => ({ name, extent: extents[d]! }));
+  if (lanes > 0) {
+    [tile] = h.vectorize(axes[v]!, lanes, { outer: `${axes[v]}o`, inner: `${axes[v]}i`, tail: 'guard' });
+    outer.push({ name: tile!, extent: Math.ceil(extents[v]! / lanes) });
+  } else outer.push({ name: axes[v]!, extent: extents[v]! });
+  if (extents.reduce((a, b) => a * b, 1) >= PARALLEL_MIN_ELEMENTS) parallelOuter(h, outer, threads);
+  return tile;
+}
+
+/** Invocations per workgroup of the pointwise GPU mapping. */
+export const GPU_GROUP = 64;
+/** Workgroups per grid dimension before a second dimension is used (under WebGPU's 65535). */
+const GPU_GRID_X = 32768;
+
+/**
+ * A pure stage at root on webgpu: its loops fused into one, split into workgroups of GPU_GROUP
+ * invocations (guarded tail), one element per invocation; over GPU_GRID_X workgroups, a second grid
+ * dimension. A 0-d stage gets no loops and runs as a one-invocation kernel.
+ * @returns the thread loop
+ */
+export function pointwiseGpu(sch: Schedule, stage: Stage): string | undefined {
+  const h = sch.stage(stage);
+  const loops = h.loops;
+  if (loops.length === 0) return undefined;
+  let fused = loops[0]!;
+  for (const l of loops.slice(1)) fused = h.fuse(fused, l, { fused: `${fused}_${l}` });
+  const n = extentsOf(stage).reduce((a, b) => a * b, 1);
+  const group = Math.min(GPU_GROUP, n);
+  const [blocks, thread] = h.split(fused, group, { outer: 'gb', inner: 'gt', tail: 'guard' });
+  if (Math.ceil(n / group) > GPU_GRID_X) {
+    const [by, bx] = h.split(blocks, GPU_GRID_X, { outer: 'gby', inner: 'gbx', tail: 'guard' });
+    h.gpuBlocks(by, bx);
+  } else h.gpuBlocks(blocks);
+  h.gpuThreads(thread);
+  return thread;
+}
+
+/** The default schedule of a pure stage at root for the request's target. @returns the loop a producer of one tile can be computed at */
+export function schedulePointwise(sch: Schedule, stage: Stage, request: ScheduleRequest): string | undefined {
+  return request.target === 'webgpu' ? pointwiseGpu(sch, stage) : pointwiseCpu(sch, stage, request.threads);
+}
+
+/**
+ * The schedule of an elementwise or data-movement op: every output a pure stage at root; with an
+ * epilogue, the op's output inlined into it and the epilogue scheduled instead.
+ */
+export function schedulePointwiseOp(sch: Schedule, request: ScheduleRequest): void {
+  const final = kernelOutput(sch, request);
+  const [main, ...rest] = request.outputs;
+  if (final !== main && !main!.reduction) sch.stage(main!).computeInline();
+  schedulePointwise(sch, final, request);
+  for (const s of rest) schedulePointwise(sch, s, request);
+}
