@@ -47,3 +47,14 @@ export function freshName(g: Graph, base: string): string {
   for (let k = 1; used.has(name); k++) name = `${base}_${k}`;
   return name;
 }
+
+/**
+ * `g` with some graph inputs bound to constant values: they become initializers (TVM's
+ * freeze_params), so shape inference and folding see them.
+ */
+export function bindInputs(g: Graph, values: ReadonlyMap<string, ConstTensor>): Graph {
+  if (values.size === 0) return g;
+  const initializers = new Map(g.initializers);
+  for (const [k, v] of values) initializers.set(k, v);
+  return { ...g, inputs: g.inputs.filter((i) => !values.has(i.name)), initializers };
+}
