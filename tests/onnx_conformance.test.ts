@@ -65,7 +65,7 @@ function loadFailure(message: string): string {
 
 function loadCases(): Case[] {
   if (!existsSync(ROOT)) return [];
-  return readdirSync(ROOT).sort().flatMap((name) => {
+  return readdirSync(ROOT).sort().flatMap((name): Case[] => {
     const dir = join(ROOT, name);
     if (!existsSync(join(dir, 'model.onnx'))) return [];
     let graph: Graph;
