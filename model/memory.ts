@@ -10,6 +10,7 @@ import { type ConstTensor, type Graph, elementCount, kernelDType } from '../grap
 import type { Analysis } from '../graph/analysis.js';
 import { type TensorLifetime, planArena } from '../graph/memory_plan.js';
 import { GraphError } from '../graph/errors.js';
+import { RESERVED_BYTES, TENSOR_ALIGNMENT } from '../runtime/abi.js';
 
 /** What the layout needs to know of one step (one kernel call). */
 export interface StepUse {
@@ -35,9 +36,7 @@ export interface MemoryPlacement {
   readonly inPlace: readonly (readonly [string, string])[];
 }
 
-/** Addresses below this are never used: the kernels' runtime keeps them. */
-export const RESERVED_BYTES = 1024;
-const ALIGN = 16;
+const ALIGN = TENSOR_ALIGNMENT;
 const roundUp = (n: number, a: number) => Math.ceil(n / a) * a;
 
 /** The bytes a tensor of this type takes in a kernel (a scalar takes one element). */

@@ -7,7 +7,7 @@
 import { ArgumentError } from './tensor.js';
 import type { ModelDType } from './model_dtype.js';
 import { kernelDType } from './model_dtype.js';
-import { arrayTypeOf } from '../ir/dtype.js';
+import { storageArrayType as arrayTypeOf } from './dtype.js';
 import { f16ToF32, f32ToF16 } from './f16.js';
 
 export type ModelArray =

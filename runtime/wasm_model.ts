@@ -4,16 +4,14 @@
  * their planned addresses, each kernel called at its planned addresses in order, the outputs copied
  * out. Nothing is allocated in wasm memory per run; no tensor moves between kernels.
  */
-import { WasmKernel, THREAD_SCRATCH_BYTES } from './wasm_kernel.js';
+import { WasmKernel } from './wasm_kernel.js';
+import { MAX_PAGES, PAGE_BYTES, SHARED_MAX_PAGES, THREAD_SCRATCH_BYTES } from './abi.js';
 import type { ThreadPool } from './thread_pool.js';
 import { ArgumentError } from './tensor.js';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelTensorSpec, type WasmModelProgram } from './model_program.js';
 import { type ModelTensor, checkFeed, readOutput, writeFeed } from './model_tensors.js';
 import type { ModelDType } from './model_dtype.js';
 
-const PAGE = 65536;
-/** Pages a threaded model's shared memory may grow to (1 GiB, as threaded kernels declare). */
-const SHARED_MAX_PAGES = 16384;
 
 /** A model's input or output as callers see it. */
 export interface ModelValueInfo {
@@ -60,10 +58,10 @@ export class WasmModel {
     if (options.pool && !threaded) throw new ModelRuntimeError(`${program.name} was compiled for one thread; compile it with threads > 1 to run it on a pool`);
     const m = program.memory;
     const scratch = THREAD_SCRATCH_BYTES * Math.max(1, options.pool?.threads ?? 1);
-    const initial = Math.ceil((m.scratchAddress + scratch) / PAGE);
+    const initial = Math.ceil((m.scratchAddress + scratch) / PAGE_BYTES);
     const memory = threaded
       ? new WebAssembly.Memory({ initial, maximum: SHARED_MAX_PAGES, shared: true })
-      : new WebAssembly.Memory({ initial, maximum: 65536 });
+      : new WebAssembly.Memory({ initial, maximum: MAX_PAGES });
     new Uint8Array(memory.buffer, m.weightsAddress, weights.byteLength).set(weights);
     const kernels = await Promise.all(program.kernels.map((sig, i) => WasmKernel.instantiateAsync(binaries[i]!, sig, memory)));
     if (options.pool) for (const k of kernels) await k.useThreadPool(options.pool);

@@ -14,7 +14,7 @@ import { ArgumentError } from '../tensor.js';
 import { kernelDType, type ModelDType } from '../model_dtype.js';
 import { type ModelTensor, checkFeed, readOutput, writeFeed } from '../model_tensors.js';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION } from '../model_program.js';
-import { bytes } from '../../ir/dtype.js';
+import { storageBytes as bytes } from '../dtype.js';
 
 export interface GpuTensorSpec {
   readonly name: string;
