@@ -7,7 +7,6 @@ import type { Graph } from '../graph/ir.js';
 import type { Analysis } from '../graph/analysis.js';
 import { acquireGpu, type GpuContext } from '../runtime/webgpu/device.js';
 import { GpuModel, type GpuModelProgram, type GpuTensorSpec } from '../runtime/webgpu/gpu_model.js';
-import { MODEL_FORMAT, MODEL_FORMAT_VERSION } from '../runtime/model_program.js';
 import { ArgumentError } from '../runtime/tensor.js';
 import { executionPlan } from './plan.js';
 import { buildGpuKernel, type GpuKernelBuild } from './kernel.js';
@@ -56,7 +55,7 @@ export function buildGpuModel(g: Graph, a: Analysis, context: GpuContext | undef
   const weights = new Uint8Array(offset);
   constants.forEach((c, i) => weights.set(chunks[i]!, c.offset));
   const program: GpuModelProgram = {
-    format: MODEL_FORMAT, version: MODEL_FORMAT_VERSION, kind: 'model', target: 'webgpu', name: g.name || 'model',
+    name: g.name || 'model',
     tensors: [...tensors.values()], constants,
     inputs: g.inputs.map((i) => i.name), outputs: g.outputs.map((o) => o.name),
     kernels: builds.map((b) => b.program),
@@ -93,6 +92,7 @@ export async function compileGpuModel(g: Graph, a: Analysis, cache: KernelCache 
     graph: g,
     kernelCount: build.program.steps.length,
     notes: build.notes,
+    webgpu: { program: build.program, weights: build.weights },
     dispose: async () => { disposed = true; model.destroy(); if (!context) ctx.destroy(); },
   };
 }

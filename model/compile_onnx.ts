@@ -16,6 +16,7 @@ import type { ModelTensor } from '../runtime/model_tensors.js';
 import type { WasmModelProgram } from '../runtime/model_program.js';
 import { ArgumentError } from '../runtime/tensor.js';
 import type { GpuContext } from '../runtime/webgpu/device.js';
+import type { GpuModelProgram } from '../runtime/webgpu/gpu_model.js';
 import { compileWasmModel } from './compile_wasm.js';
 import { KernelCache } from './kernel_cache.js';
 import { TESSERA_OPS } from './library.js';
@@ -65,8 +66,9 @@ export interface CompiledModel {
   readonly kernelCount: number;
   /** What the kernels' lowering could not do as their schedules asked. */
   readonly notes: readonly string[];
-  /** What a saved artifact holds (wasm-simd). */
+  /** What a saved artifact holds (model/artifact.ts): the wasm-simd build, or the WebGPU one. */
   readonly wasm?: { readonly program: WasmModelProgram; readonly binaries: readonly Uint8Array[]; readonly weights: Uint8Array };
+  readonly webgpu?: { readonly program: GpuModelProgram; readonly weights: Uint8Array };
   /** Releases the thread pool (and GPU buffers); the model cannot run afterwards. */
   dispose(): Promise<void>;
 }

@@ -5,8 +5,7 @@
 import type { Graph } from '../graph/ir.js';
 import { bytes } from '../ir/dtype.js';
 import type { Analysis } from '../graph/analysis.js';
-import type { KernelSignature } from '../runtime/signature.js';
-import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelStep, type ModelTensorSpec, type WasmModelProgram } from '../runtime/model_program.js';
+import type { ModelStep, ModelTensorSpec, WasmModelProgram } from '../runtime/model_program.js';
 import { buildWasmKernel, type WasmKernelBuild } from './kernel.js';
 import { executionPlan } from './plan.js';
 import { placeTensors, type StepUse } from './memory.js';
@@ -47,7 +46,7 @@ export function compileWasmModel(g: Graph, a: Analysis, threads: number, cache?:
     extra.set(u.name, arg.shape.reduce<number>((p, d) => p * Number(d), 1) * bytes(arg.dtype));
   }));
   const place = placeTensors(g, a, steps, plan.aliases, extra);
-  const kernels: KernelSignature[] = builds.map((b) => b.signature);
+  const kernels = builds.map((b) => ({ ...b.signature, features: [...b.features] }));
   const modelSteps: ModelStep[] = builds.map((b, k) => ({
     kernel: k,
     nodes: plan.kernels[k]!.nodes.map((n) => n.name),
@@ -59,7 +58,7 @@ export function compileWasmModel(g: Graph, a: Analysis, threads: number, cache?:
     return { name, dtype: t.dtype, shape: [...t.shape], address: place.address.get(name)! };
   };
   const program: WasmModelProgram = {
-    format: MODEL_FORMAT, version: MODEL_FORMAT_VERSION, kind: 'model', target: 'wasm-simd', name: g.name || 'model', threads,
+    name: g.name || 'model', threads,
     memory: { weightsAddress: place.weightsAddress, weightsBytes: place.weights.byteLength, arenaAddress: place.arenaAddress, arenaBytes: place.arenaBytes, scratchAddress: place.scratchAddress },
     inputs: g.inputs.map((i) => spec(i.name)),
     outputs: g.outputs.map((o) => spec(o.name)),

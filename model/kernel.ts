@@ -12,6 +12,7 @@ import { compileToWasm } from '../codegen/wasm/module.js';
 import { lowerForGpu } from '../lower/gpu/lower_gpu.js';
 import { wgslProgram } from '../codegen/wgsl/program.js';
 import type { KernelSignature } from '../runtime/signature.js';
+import type { WasmFeature } from '../runtime/abi.js';
 import type { GpuProgram } from '../runtime/webgpu/program.js';
 import type { GpuLimits } from '../runtime/webgpu/device.js';
 import { type Graph, type GraphNode, kernelDType } from '../graph/ir.js';
@@ -36,6 +37,7 @@ export interface KernelArgs {
 export interface WasmKernelBuild extends KernelArgs {
   readonly binary: Uint8Array;
   readonly signature: KernelSignature;
+  readonly features: readonly WasmFeature[];
   readonly notes: readonly string[];
 }
 
@@ -129,7 +131,7 @@ export function buildWasmKernel(g: Graph, a: Analysis, job: KernelJob, threads: 
     const d = define(g, a, job, 'wasm-simd', threads);
     const { func, notes } = lower(d.pipeline, d.schedule, { name: kernelName(job) });
     const art = compileToWasm(func, { threads: threads > 1, sharedMemory: threads > 1, fma: 'none' });
-    return { ...d.args, binary: art.binary, signature: art.signature, notes };
+    return { ...d.args, binary: art.binary, signature: art.signature, features: art.features, notes };
   });
 }
 

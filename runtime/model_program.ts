@@ -10,9 +10,7 @@
  */
 import type { KernelSignature } from './signature.js';
 import type { ModelDType } from './model_dtype.js';
-
-export const MODEL_FORMAT = 'tessera-model';
-export const MODEL_FORMAT_VERSION = 1;
+import type { WasmFeature } from './abi.js';
 
 /** A model input, output or constant output: where its data lies in memory. */
 export interface ModelTensorSpec {
@@ -43,17 +41,14 @@ export interface MemoryLayout {
 }
 
 export interface WasmModelProgram {
-  readonly format: typeof MODEL_FORMAT;
-  readonly version: typeof MODEL_FORMAT_VERSION;
-  readonly kind: 'model';
-  readonly target: 'wasm-simd';
   readonly name: string;
   /** Threads the kernels were compiled for; above 1 every kernel imports one shared memory. */
   readonly threads: number;
   readonly memory: MemoryLayout;
   readonly inputs: readonly ModelTensorSpec[];
   readonly outputs: readonly ModelTensorSpec[];
-  readonly kernels: readonly KernelSignature[];
+  /** Each kernel's calling convention and the WebAssembly features its binary needs. */
+  readonly kernels: readonly (KernelSignature & { readonly features: readonly WasmFeature[] })[];
   readonly steps: readonly ModelStep[];
   /** The arena plan's peak and its lower bound (the largest sum of bytes live at one step). */
   readonly plan: { readonly peakBytes: number; readonly lowerBoundBytes: number };

@@ -8,7 +8,7 @@ import { WasmKernel } from './wasm_kernel.js';
 import { MAX_PAGES, PAGE_BYTES, SHARED_MAX_PAGES, THREAD_SCRATCH_BYTES } from './abi.js';
 import type { ThreadPool } from './thread_pool.js';
 import { ArgumentError } from './tensor.js';
-import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelTensorSpec, type WasmModelProgram } from './model_program.js';
+import type { ModelTensorSpec, WasmModelProgram } from './model_program.js';
 import { type ModelTensor, checkFeed, readOutput, writeFeed } from './model_tensors.js';
 import type { ModelDType } from './model_dtype.js';
 
@@ -44,14 +44,11 @@ export class WasmModel {
    * Instantiates every kernel over one memory and copies the weights in.
    * @param binaries one WebAssembly module per `program.kernels` entry
    * @param weights the weights blob, placed at `program.memory.weightsAddress`
-   * @throws ModelRuntimeError for another format or version, a binary count or weights size that
-   *   disagrees with the program, or a pool given to a program compiled for one thread; KernelError
-   *   when a kernel needs a WebAssembly feature this engine lacks
+   * @throws ModelRuntimeError for a binary count or weights size that disagrees with the program, or a
+   *   pool given to a program compiled for one thread; KernelError when a kernel needs a WebAssembly
+   *   feature this engine lacks
    */
   static async create(program: WasmModelProgram, binaries: readonly Uint8Array[], weights: Uint8Array, options: WasmModelOptions = {}): Promise<WasmModel> {
-    if (program.format !== MODEL_FORMAT || program.version !== MODEL_FORMAT_VERSION || program.kind !== 'model') {
-      throw new ModelRuntimeError(`not a ${MODEL_FORMAT} version ${MODEL_FORMAT_VERSION} model program (got format ${JSON.stringify(program.format)}, version ${program.version}, kind ${JSON.stringify(program.kind)})`);
-    }
     if (binaries.length !== program.kernels.length) throw new ModelRuntimeError(`${program.name}: ${binaries.length} kernel binaries for ${program.kernels.length} kernels`);
     if (weights.byteLength !== program.memory.weightsBytes) throw new ModelRuntimeError(`${program.name}: the weights blob has ${weights.byteLength} bytes, the program expects ${program.memory.weightsBytes}`);
     const threaded = program.threads > 1;

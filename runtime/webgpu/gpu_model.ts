@@ -13,7 +13,6 @@ import { encodeDispatches, submit, type DispatchCall } from './dispatch.js';
 import { ArgumentError } from '../tensor.js';
 import { kernelDType, type ModelDType } from '../model_dtype.js';
 import { type ModelTensor, checkFeed, readOutput, writeFeed } from '../model_tensors.js';
-import { MODEL_FORMAT, MODEL_FORMAT_VERSION } from '../model_program.js';
 import { storageBytes as bytes } from '../dtype.js';
 
 export interface GpuTensorSpec {
@@ -32,10 +31,6 @@ export interface GpuModelStep {
 }
 
 export interface GpuModelProgram {
-  readonly format: typeof MODEL_FORMAT;
-  readonly version: typeof MODEL_FORMAT_VERSION;
-  readonly kind: 'model';
-  readonly target: 'webgpu';
   readonly name: string;
   /** Every tensor kernels read or write, and the model's inputs and outputs. */
   readonly tensors: readonly GpuTensorSpec[];
@@ -67,13 +62,13 @@ export class GpuModel {
 
   /**
    * Creates the buffers, uploads the constants and builds every kernel's pipelines and dispatches.
-   * @throws ArgumentError for another format or version; WgslCompileError / GpuPipelineError when the
-   *   device refuses a shader; GpuBufferError for a tensor over the device's buffer limits
+   * @throws ArgumentError when the weights blob is shorter than the constants need; WgslCompileError /
+   *   GpuPipelineError when the device refuses a shader; GpuBufferError for a tensor over the device's
+   *   buffer limits
    */
   static async create(ctx: GpuContext, program: GpuModelProgram, weights: Uint8Array, cache = new PipelineCache(ctx)): Promise<GpuModel> {
-    if (program.format !== MODEL_FORMAT || program.version !== MODEL_FORMAT_VERSION || program.target !== 'webgpu') {
-      throw new ArgumentError(`not a ${MODEL_FORMAT} version ${MODEL_FORMAT_VERSION} WebGPU model program`);
-    }
+    const need = program.constants.reduce((m, c) => Math.max(m, c.offset + c.length), 0);
+    if (weights.byteLength < need) throw new ArgumentError(`${program.name}: the weights blob has ${weights.byteLength} bytes, the constants need ${need}`);
     const buffers = new Map<string, GPUBuffer>();
     const destroyers: (() => void)[] = [() => { for (const b of buffers.values()) b.destroy(); }];
     const constants = new Map(program.constants.map((c) => [c.buffer, c]));
