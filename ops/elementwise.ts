@@ -12,7 +12,7 @@ import { kernelDType, type ConstTensor, type ModelDType, type TensorInfo } from 
 import type { OpContext, OpEntry } from './op.js';
 import { Attributes, fail } from './attributes.js';
 import { ALL_TYPES, FLOAT_TYPES, NUMERIC_TYPES, broadcastShapes, checkDTypes, constValues, isFloatType, makeConst, numel } from './host_tensors.js';
-import { axisNames, boolToU8, broadcastAt } from './indexing.js';
+import { axisNames, boolToU8, broadcastAt, kernelShape } from './indexing.js';
 import { sigmoid, erf } from './math.js';
 import { schedulePointwiseOp } from './schedule_rules.js';
 
@@ -137,7 +137,7 @@ function unaryEntry(rule: UnaryRule): OpEntry {
     define(ctx, inputs) {
       const x = check(ctx), a = attrs(ctx);
       const f = inputs[0]!;
-      const out = compute(ctx.prefix, x.shape, (...i) => rule.kernel(broadcastAt(f, x.shape, i), a), { axes: axisNames(x.shape.length) });
+      const out = compute(ctx.prefix, kernelShape(x.shape), (...i) => rule.kernel(broadcastAt(f, x.shape, i), a), { axes: axisNames(kernelShape(x.shape).length) });
       return [out];
     },
     schedule: (sch, request) => schedulePointwiseOp(sch, request),
@@ -257,7 +257,7 @@ function broadcastEntry(rule: BroadcastRule): OpEntry {
         if (rule.finish) v = rule.finish(v, vals.length);
         return rule.bool ? boolToU8(v) : v;
       };
-      return [compute(ctx.prefix, out.shape, body, { axes: axisNames(out.shape.length) })];
+      return [compute(ctx.prefix, kernelShape(out.shape), body, { axes: axisNames(kernelShape(out.shape).length) })];
     },
     schedule: (sch, request) => schedulePointwiseOp(sch, request),
   };
@@ -301,7 +301,7 @@ export const Where: OpEntry = {
   define(ctx, inputs) {
     const [out] = Where.inferShapes(ctx);
     const [c, x, y] = ctx.inputs as TensorInfo[];
-    return [compute(ctx.prefix, out!.shape, (...i) => select(broadcastAt(inputs[0]!, c!.shape, i).ne(0), broadcastAt(inputs[1]!, x!.shape, i), broadcastAt(inputs[2]!, y!.shape, i)), { axes: axisNames(out!.shape.length) })];
+    return [compute(ctx.prefix, kernelShape(out!.shape), (...i) => select(broadcastAt(inputs[0]!, c!.shape, i).ne(0), broadcastAt(inputs[1]!, x!.shape, i), broadcastAt(inputs[2]!, y!.shape, i)), { axes: axisNames(kernelShape(out!.shape).length) })];
   },
   schedule: (sch, request) => schedulePointwiseOp(sch, request),
 };
@@ -322,10 +322,10 @@ export const PRelu: OpEntry = {
   define(ctx, inputs) {
     const [x, slope] = ctx.inputs as TensorInfo[];
     PRelu.inferShapes(ctx);
-    return [compute(ctx.prefix, x!.shape, (...i) => {
+    return [compute(ctx.prefix, kernelShape(x!.shape), (...i) => {
       const v = broadcastAt(inputs[0]!, x!.shape, i);
       return select(v.lt(0), v.mul(broadcastAt(inputs[1]!, slope!.shape, i)), v);
-    }, { axes: axisNames(x!.shape.length) })];
+    }, { axes: axisNames(kernelShape(x!.shape).length) })];
   },
   schedule: (sch, request) => schedulePointwiseOp(sch, request),
 };
@@ -386,10 +386,10 @@ export const Clip: OpEntry = {
     };
     const [tlo, thi] = typeLimits(x.dtype);
     const lo = bound(1, tlo), hi = bound(2, thi);
-    return [compute(ctx.prefix, out!.shape, (...i) => {
+    return [compute(ctx.prefix, kernelShape(out!.shape), (...i) => {
       const v = broadcastAt(inputs[0]!, x.shape, i);
       return v.max(typeof lo === 'number' ? lift(lo, kt) : lo).min(typeof hi === 'number' ? lift(hi, kt) : hi);
-    }, { axes: axisNames(out!.shape.length) })];
+    }, { axes: axisNames(kernelShape(out!.shape).length) })];
   },
   schedule: (sch, request) => schedulePointwiseOp(sch, request),
 };

@@ -1,7 +1,8 @@
 /**
  * Reading kernel inputs from operator definitions. A kernel holds a tensor in its kernel dtype
  * (graph/ir.ts kernelDType) with its ONNX shape, except that a rank-0 tensor (a scalar) is held with
- * shape [1], since a kernel argument has at least one dimension.
+ * shape [1], inputs and outputs alike (`kernelShape`): a kernel argument has at least one dimension,
+ * and a GPU kernel at least one loop to bind.
  */
 import type { Func } from '../dsl/func.js';
 import { Term, lift, select } from '../dsl/term.js';

@@ -4,6 +4,8 @@
  */
 import type { OpEntry } from './op.js';
 import { UNARY_OPS, BROADCAST_OPS, Where, PRelu, Clip } from './elementwise.js';
+import { Conv, ConvTranspose } from './conv.js';
+import { Gemm, MatMul } from './gemm.js';
 
 const TABLE: readonly OpEntry[] = [
   ...UNARY_OPS,                // Relu, LeakyRelu, Sigmoid, HardSigmoid, HardSwish, Tanh, Elu, Selu, Softplus, Erf, Exp, Log, Sqrt, Reciprocal, Neg, Abs, Floor, Ceil, Round, Sign, Not
@@ -11,6 +13,10 @@ const TABLE: readonly OpEntry[] = [
   Where,
   PRelu,
   Clip,
+  Conv,
+  ConvTranspose,
+  Gemm,
+  MatMul,
 ];
 
 const key = (domain: string, op: string) => `${domain === 'ai.onnx' ? '' : domain}/${op}`;

@@ -7,6 +7,7 @@
  * elementwise input), and `shift_inwards` would recompute points after their input was overwritten.
  */
 import { Stage, type Func } from '../dsl/func.js';
+import * as ir from '../ir/expr.js';
 import { bytes } from '../ir/dtype.js';
 import type { Schedule, StageHandle } from '../schedule/schedule.js';
 import type { ScheduleRequest } from './op.js';
@@ -47,6 +48,10 @@ export function kernelOutput(sch: Schedule, request: ScheduleRequest): Stage {
   const { epilogue } = request;
   const main = request.outputs[0]!;
   if (!epilogue || epilogue === main) return main;
+  const [a, b] = [extentsOf(main), extentsOf(epilogue)];
+  if (a.join(',') !== b.join(',')) {
+    throw new Error(`schedule: the epilogue ${epilogue.name} has shape [${b.join(', ')}] but ${main.name}, whose loops it takes, has [${a.join(', ')}]; only an epilogue of the same shape can be fused`);
+  }
   for (const s of stagesBetween(sch, main, epilogue)) if (!s.reduction) sch.stage(s).computeInline();
   return epilogue;
 }
@@ -74,15 +79,66 @@ export function parallelOuter(h: StageHandle, loops: readonly { name: string; ex
   if (pick.extent >= 2) h.parallel(pick.name);
 }
 
+/** The reads of `e`, looking through the stages computed inline (their bodies at the read's coordinates). */
+function readsThroughInline(sch: Schedule, e: ir.Expr, out: (ir.Expr & { kind: 'access' })[]): void {
+  if (e.kind === 'access') {
+    e.args.forEach((a) => readsThroughInline(sch, a, out));
+    const f = e.func as Func;
+    const def = f instanceof Stage ? sch.definition(f) : undefined;
+    if (def && !def.reduction && sch.state(def.name).computeAt.kind === 'inline') {
+      readsThroughInline(sch, ir.substitute(def.body, new Map(def.axes.map((v, i) => [v, e.args[i]!]))), out);
+    } else out.push(e);
+    return;
+  }
+  for (const c of ir.children(e)) readsThroughInline(sch, c, out);
+}
+
 /**
- * A pure stage at root on wasm-simd: its innermost axis with more than one element (contiguous in
- * memory, since the axes inside it have one element) vectorized by 1 or 2 vectors with a guarded
- * tail, and with threads, an outer loop parallel.
+ * How many trailing axes of a pure stage can be fused into one loop that still reads and writes
+ * densely: for every tensor the stage reads (through inlined stages), the fused axes index its last
+ * dimensions directly, in order and at the same extents, or do not index it at all (a broadcast).
+ * The fused loop's coordinates (f / W, f mod W) then recombine into f in every address.
+ */
+export function fusibleTrailingAxes(sch: Schedule, stage: Stage): number {
+  const reads: (ir.Expr & { kind: 'access' })[] = [];
+  readsThroughInline(sch, stage.body, reads);
+  const extents = extentsOf(stage), axes = stage.axes;
+  const dense = (t: number): boolean => {
+    const fused = axes.slice(axes.length - t);
+    return reads.every((r) => {
+      const uses = r.args.map((a) => ir.usesVar(a, (v) => fused.includes(v)));
+      if (!uses.some(Boolean)) return true;
+      const f = r.func as Func, fe = extentsOf(f), n = r.args.length;
+      if (n < t) return false;
+      return fused.every((v, i) => {
+        const a = r.args[n - t + i]!;
+        return a.kind === 'var' && a.v === v && fe[n - t + i] === extents[axes.length - t + i];
+      }) && uses.slice(0, n - t).every((u) => !u);
+    });
+  };
+  let t = 1;
+  while (t < axes.length && dense(t + 1)) t++;
+  return Math.min(t, axes.length);
+}
+
+/**
+ * A pure stage at root on wasm-simd: its trailing axes fused while that keeps every access dense
+ * (fusibleTrailingAxes), then its innermost axis with more than one element (contiguous in memory,
+ * since the axes inside it have one element) vectorized by 1 or 2 vectors with a guarded tail, and
+ * with threads, an outer loop parallel. `fuse: false` keeps the axes: a producer computed per vector
+ * of a fused loop would be computed over whole rows (bound inference sees f / W and f mod W apart).
  * @returns the loop the vectors are in (the outer half of the vectorized axis), or undefined
  */
-export function pointwiseCpu(sch: Schedule, stage: Stage, threads: number): string | undefined {
+export function pointwiseCpu(sch: Schedule, stage: Stage, threads: number, o: { fuse?: boolean } = {}): string | undefined {
   const h = sch.stage(stage);
-  const extents = extentsOf(stage), axes = stage.axes.map((a) => a.name);
+  let extents = extentsOf(stage), axes = stage.axes.map((a) => a.name);
+  const t = axes.length > 1 && o.fuse !== false ? fusibleTrailingAxes(sch, stage) : 1;
+  if (t > 1) {
+    let fused = axes[axes.length - t]!;
+    for (const a of axes.slice(axes.length - t + 1)) fused = h.fuse(fused, a, { fused: `${fused}_${a}` });
+    extents = [...extents.slice(0, axes.length - t), extents.slice(axes.length - t).reduce((a, b) => a * b, 1)];
+    axes = [...axes.slice(0, axes.length - t), fused];
+  }
   const v = innermostNonUnit(extents);
   if (v < 0) return undefined;
   const lanes = vectorLanes(stage.dtype, extents[v]!);
@@ -120,6 +176,31 @@ export function pointwiseGpu(sch: Schedule, stage: Stage): string | undefined {
     const [by, bx] = h.split(blocks, GPU_GRID_X, { outer: 'gby', inner: 'gbx', tail: 'guard' });
     h.gpuBlocks(by, bx);
   } else h.gpuBlocks(blocks);
+  h.gpuThreads(thread);
+  return thread;
+}
+
+/**
+ * A pure stage at root on webgpu whose invocations each compute a producer (a sum) in private memory:
+ * the innermost axis split into workgroups of up to GPU_GROUP invocations (guarded), the axis outside
+ * it and the outer axes fused as the other two grid dimensions. Unlike pointwiseGpu, every coordinate
+ * of the stage stays a plain loop variable or a quotient of one, so the producer's region per
+ * invocation has a constant size.
+ * @returns the thread loop
+ */
+export function pointGpu(sch: Schedule, stage: Stage): string | undefined {
+  const h = sch.stage(stage);
+  const loops = h.loops, extents = extentsOf(stage);
+  if (loops.length === 0) return undefined;
+  const inner = loops.at(-1)!, n = extents.at(-1)!;
+  const [blocks, thread] = h.split(inner, Math.min(GPU_GROUP, n), { outer: 'gb', inner: 'gt', tail: 'guard' });
+  const outer = loops.slice(0, -1);
+  if (outer.length === 0) { h.gpuBlocks(blocks); h.gpuThreads(thread); return thread; }
+  let z = outer.length > 1 ? outer[0]! : undefined;
+  for (const l of outer.slice(1, -1)) z = h.fuse(z!, l, { fused: `${z}_${l}` });
+  const y = outer.at(-1)!;
+  h.reorder(...(z ? [z] : []), y, blocks, thread);
+  h.gpuBlocks(...(z ? [z] : []), y, blocks);
   h.gpuThreads(thread);
   return thread;
 }

@@ -51,6 +51,11 @@ export interface NodeCase {
   /** Number of outputs (default 1). */
   readonly outputs?: number;
   readonly seed?: number;
+  /**
+   * An elementwise node after this one, reading its output 0 as input 0 (and `inputs` after it):
+   * Tessera fuses it as the schedule's epilogue, as the model compiler does.
+   */
+  readonly epilogue?: { readonly op: string; readonly attrs?: Readonly<Record<string, AttrValue>>; readonly inputs?: readonly NodeInput[] };
 }
 
 const ONNX_TYPE: Record<ModelDType, number> = {
@@ -67,7 +72,7 @@ const isFloat = (t: ModelDType) => t === 'f32' || t === 'f16' || t === 'f64';
 /** The values of each input of `c`: given, or drawn from the case's seed. */
 export function inputValues(c: NodeCase): (number[] | undefined)[] {
   const rand = random(c.seed ?? 7);
-  return c.inputs.map((x) => {
+  return [...c.inputs, ...(c.epilogue?.inputs ?? [])].map((x) => {
     if (!x) return undefined;
     if (x.data) {
       if (x.data.length !== numel(x.shape)) throw new Error(`input data has ${x.data.length} values for shape [${x.shape.join(', ')}]`);
@@ -82,6 +87,8 @@ export function inputValues(c: NodeCase): (number[] | undefined)[] {
 }
 
 const inputName = (i: number) => `in${i}`;
+/** Extra input j of the epilogue node: value index c.inputs.length + j. */
+const epilogueInputName = (j: number) => `e${j}`;
 const outputName = (i: number) => `out${i}`;
 
 function tensorProto(name: string, t: ConstTensor): onnxProto.onnx.ITensorProto {
@@ -114,15 +121,26 @@ function attributeProto(name: string, a: AttrValue): onnxProto.onnx.IAttributePr
 export function nodeModel(c: NodeCase, values = inputValues(c)): Uint8Array {
   const valueInfo = (name: string, x: NodeInput) => ({ name, type: { tensorType: { elemType: ONNX_TYPE[x.dtype], shape: { dim: x.shape.map((d) => ({ dimValue: d })) } } } });
   const outputs = Array.from({ length: c.outputs ?? 1 }, (_, i) => outputName(i));
+  const extra = c.epilogue?.inputs ?? [];
+  const nodes: onnxProto.onnx.INodeProto[] = [{
+    name: 'n0', opType: c.op, domain: '',
+    input: c.inputs.map((x, i) => (x ? inputName(i) : '')),
+    output: c.epilogue ? ['t0', ...outputs.slice(1)] : outputs,
+    attribute: Object.entries(c.attrs ?? {}).map(([k, v]) => attributeProto(k, v)),
+  }];
+  if (c.epilogue) {
+    nodes.push({
+      name: 'n1', opType: c.epilogue.op, domain: '', input: ['t0', ...extra.map((_, j) => epilogueInputName(j))], output: [outputs[0]!],
+      attribute: Object.entries(c.epilogue.attrs ?? {}).map(([k, v]) => attributeProto(k, v)),
+    });
+  }
   const graph: onnxProto.onnx.IGraphProto = {
     name: 'node',
-    node: [{
-      name: 'n0', opType: c.op, domain: '',
-      input: c.inputs.map((x, i) => (x ? inputName(i) : '')),
-      output: outputs,
-      attribute: Object.entries(c.attrs ?? {}).map(([k, v]) => attributeProto(k, v)),
-    }],
-    input: c.inputs.flatMap((x, i) => (x && !x.initializer ? [valueInfo(inputName(i), x)] : [])),
+    node: nodes,
+    input: [
+      ...c.inputs.flatMap((x, i) => (x && !x.initializer ? [valueInfo(inputName(i), x)] : [])),
+      ...extra.map((x, j) => valueInfo(epilogueInputName(j), x)),
+    ],
     initializer: c.inputs.flatMap((x, i) => (x?.initializer ? [tensorProto(inputName(i), { dtype: x.dtype, shape: x.shape, data: constData(x.dtype, values[i]!) })] : [])),
     output: outputs.map((name) => ({ name })),
   };
@@ -161,6 +179,10 @@ export async function runOrt(c: NodeCase, values = inputValues(c)): Promise<Resu
     const v = values[i]!;
     const data = x.dtype === 'f16' ? Uint16Array.from(v, halfBits) : x.dtype === 'bool' ? Uint8Array.from(v) : constData(x.dtype, v);
     feeds[inputName(i)] = new ort.Tensor(ORT_TYPE[x.dtype], data as never, [...x.shape]);
+  });
+  (c.epilogue?.inputs ?? []).forEach((x, j) => {
+    const v = values[c.inputs.length + j]!;
+    feeds[epilogueInputName(j)] = new ort.Tensor(ORT_TYPE[x.dtype], constData(x.dtype, v) as never, [...x.shape]);
   });
   const out = await session.run(feeds);
   await session.release();
@@ -208,14 +230,29 @@ export async function runTessera(c: NodeCase, o: TesseraOptions = {}, values = i
   const infos = entry.inferShapes(ctx);
   const funcs: (Func | undefined)[] = c.inputs.map((x, i) => (x ? placeholder(inputName(i), kernelShape(x.shape), kernelDType(x.dtype)) : undefined));
   const stages: Stage[] = entry.define(ctx, funcs);
-  const p = pipeline(...stages);
+  let outputs = stages, epilogue: Stage | undefined;
+  const extra = c.epilogue?.inputs ?? [];
+  if (c.epilogue) {
+    const next = lookupOp('', c.epilogue.op, c.opset);
+    if (!next?.elementwise) throw new Error(`${c.epilogue.op} is not an elementwise entry at opset ${c.opset}`);
+    const infos1 = [infos[0]!, ...extra.map((x) => ({ dtype: x.dtype, shape: [...x.shape] }))];
+    const ctx1: OpContext = {
+      node: { name: 'n1', op: c.epilogue.op, domain: '', attrs: c.epilogue.attrs ?? {}, inputs: ['t0', ...extra.map((_, j) => epilogueInputName(j))], outputs: [outputName(0)] },
+      opset: c.opset, inputs: infos1, consts: infos1.map(() => undefined), prefix: 'n1',
+    };
+    next.inferShapes(ctx1);
+    [epilogue] = next.define(ctx1, [stages[0]!, ...extra.map((x, j) => placeholder(epilogueInputName(j), kernelShape(x.shape), kernelDType(x.dtype)))]);
+    outputs = [epilogue!, ...stages.slice(1)];
+  }
+  const p = pipeline(...outputs);
   const sch = new Schedule(p);
   const target = o.target ?? 'wasm-simd';
-  entry.schedule(sch, { outputs: stages, target, threads: o.threads ?? 1 }, ctx);
+  entry.schedule(sch, { outputs: stages, epilogue, target, threads: o.threads ?? 1 }, ctx);
   // A kernel reads only the inputs its stages use (an op may take a constant input's value at compile time).
   const used = new Set(p.inputs.map((f) => f.name));
   const feeds: Record<string, Tensor> = {};
   c.inputs.forEach((x, i) => { if (x && used.has(inputName(i))) feeds[inputName(i)] = kernelTensor(x, values[i]!); });
+  extra.forEach((x, j) => { feeds[epilogueInputName(j)] = kernelTensor(x, values[c.inputs.length + j]!); });
   let out: Record<string, Tensor>;
   if (target === 'webgpu') {
     const f = await compileGpu(p, sch, { context: o.gpu });
@@ -225,9 +262,11 @@ export async function runTessera(c: NodeCase, o: TesseraOptions = {}, values = i
     if (o.pool) await f.kernel!.useThreadPool(o.pool);
     out = f(feeds);
   }
-  return stages.map((s, i) => {
-    const t = out[s.name]!;
-    return { dtype: infos[i]!.dtype, shape: [...t.shape], values: Array.from(t.data as ArrayLike<number>) };
+  // The kernel holds a scalar as [1]; the result has the ONNX shape inferShapes gave, once the kernel's agrees.
+  return outputs.map((s, i) => {
+    const t = out[s.name]!, info = infos[i]!;
+    const shape = t.shape.join(',') === kernelShape(info.shape).join(',') ? info.shape : t.shape;
+    return { dtype: info.dtype, shape: [...shape], values: Array.from(t.data as ArrayLike<number>) };
   });
 }
 
