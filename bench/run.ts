@@ -23,7 +23,9 @@
  * Results go to results/bench.json and results/bench.svg (both written atomically).
  * Tessera's f32 multiply-adds are relaxed-SIMD FMAs when the engine has relaxed SIMD (printed with the
  * table); Node 20 needs a flag for it: `npm run bench:relaxed` runs this file with it (peers included).
- * Options: --quick (fewer runs), --only blur|sgemm|conv3x3|conv1x1|depthwise (comma-separated), --no-ort2,
+ * Models (bench/models.ts): SqueezeNet 1.1 and UltraFace RFB-320 end to end, ms per inference, Tessera
+ *   1T/2T next to onnxruntime-web 1T/2T and onnxruntime-node 1T, with Tessera's arena peak and its lower bound.
+ * Options: --quick (fewer runs), --only blur|sgemm|conv3x3|conv1x1|depthwise|models (comma-separated), --no-ort2,
  * --no-gpu (no WebGPU column), --gpu-sizes 256,512 (SGEMM sizes on WebGPU; larger ones are very slow
  * on SwiftShader).
  */
@@ -46,8 +48,9 @@ import { initOrt, ortMatMul, ortConv, ortAvgPool3x3, type OrtOp } from './peers/
 import { barChartSvg, type ChartPanel } from './chart.js';
 import { openBenchGpu, timeGpuWorkload, type BenchGpu, type GpuBenchTiming } from './webgpu.js';
 import * as wl from './workloads.js';
+import { MODEL_WORKLOADS, benchModel } from './models.js';
 
-const WORKLOADS = ['blur', 'sgemm', 'conv3x3', 'conv1x1', 'depthwise'] as const;
+const WORKLOADS = ['blur', 'sgemm', 'conv3x3', 'conv1x1', 'depthwise', 'models'] as const;
 type Workload = (typeof WORKLOADS)[number];
 
 const { values: opts } = parseArgs({
@@ -137,6 +140,7 @@ function addRow(key: string, label: string, unit: string, f: Record<string, numb
   Object.assign(row, extra);
   if (f.tfjs !== undefined) { row['tfjs-wasm'] = f.tfjs; row['tessera/tfjs'] = ratio(t, f.tfjs)!; }
   if (f.ort !== undefined) { row['ort-web'] = f.ort; row['tessera/ort'] = ratio(t, f.ort)!; }
+  if (f['ort-node'] !== undefined) { row['ort-node'] = f['ort-node']; row['tessera/ort-node'] = ratio(t, f['ort-node'])!; }
   rows.push(row);
 }
 
@@ -340,6 +344,21 @@ async function benchConv(kind: 'conv3x3' | 'conv1x1' | 'depthwise'): Promise<voi
   addRow(kind, label, 'GFLOP/s', entry);
 }
 
+/**
+ * Whole models (bench/models.ts), ms per inference: Tessera 1T/2T, ort-web, ort-node, each checked
+ * against onnxruntime-node first; the arena peak next to its lower bound.
+ */
+async function benchModels(): Promise<void> {
+  const arenas: Record<string, unknown> = {};
+  for (const w of MODEL_WORKLOADS) {
+    const r = await benchModel(w, { timeAsync: (fn) => timeAsync(fn, 5), doTessera, doOrtWeb: doOrt, doOrtNode: doTessera });
+    const extra: Row = r.arena ? { 'arena peak MB': Number((r.arena.peakBytes / 2 ** 20).toFixed(2)), 'lower bound MB': Number((r.arena.lowerBoundBytes / 2 ** 20).toFixed(2)), kernels: r.arena.kernels } : {};
+    if (r.arena) arenas[w.key] = r.arena;
+    addRow(w.key, w.label, 'ms', r.figures, extra);
+  }
+  if (Object.keys(arenas).length) results.models = arenas;
+}
+
 /** Opens the WebGPU device unless --no-gpu (or in the ORT child); says why when there is none. */
 async function openGpu(): Promise<void> {
   if (!doTessera) return;
@@ -361,6 +380,7 @@ async function benchAll(): Promise<void> {
   if (only.has('blur')) await benchBlur();
   if (only.has('sgemm')) await benchSgemm();
   for (const k of ['conv3x3', 'conv1x1', 'depthwise'] as const) if (only.has(k)) await benchConv(k);
+  if (only.has('models')) await benchModels();
   await pool?.close();
   gpu?.ctx.destroy();
 }
@@ -404,11 +424,11 @@ results.figures = figures;
 results.table = rows;
 if (ort2Note) results.ort2 = ort2Note;
 const dir = fileURLToPath(new URL('../results/', import.meta.url));
-const panels: ChartPanel[] = (['GFLOP/s', 'ms/MP'] as const).map((unit) => {
+const panels: ChartPanel[] = (['GFLOP/s', 'ms/MP', 'ms'] as const).map((unit) => {
   const keys = Object.keys(figures).filter((k) => units[k] === unit);
   const names = [...new Set(keys.flatMap((k) => Object.keys(figures[k]!)))];
   return {
-    title: unit === 'GFLOP/s' ? 'GFLOP/s, one thread (ort 2T: two), higher is better' : 'ms per megapixel, one thread, lower is better',
+    title: unit === 'GFLOP/s' ? 'GFLOP/s, one thread (ort 2T: two), higher is better' : unit === 'ms' ? 'whole models, ms per inference, lower is better' : 'ms per megapixel, one thread, lower is better',
     groups: keys.map((k) => rowLabel(k) ?? k),
     series: Object.fromEntries(names.map((n) => [n, keys.map((k) => figures[k]![n])])),
   };
@@ -425,4 +445,4 @@ if (gpu) {
 const jsonPath = writeResults(dir, 'bench', results);
 const svgPath = join(dir, 'bench.svg');
 writeFileAtomic(svgPath, barChartSvg(panels));
-console.log(`\none thread unless marked 2T; medians of ${count} runs; ratios are Tessera/peer (GFLOP/s: >1 Tessera faster; ms/MP: <1 Tessera faster); results written to ${jsonPath} and ${svgPath}`);
+console.log(`\none thread unless marked 2T; medians of ${count} runs; ratios are Tessera/peer (GFLOP/s: >1 Tessera faster; ms/MP and ms: <1 Tessera faster); results written to ${jsonPath} and ${svgPath}`);
