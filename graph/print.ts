@@ -23,7 +23,7 @@ export function printGraph(g: Graph, types?: ReadonlyMap<string, TensorInfo>): s
   const lines: string[] = [];
   const group = new Map<string, number>();
   g.groups?.forEach((gr, k) => gr.nodes.forEach((n) => group.set(n, k)));
-  for (const i of g.inputs) lines.push(`input %${i.name} : ${i.dtype ?? '?'}[${i.shape?.map((d) => d ?? '?').join(',') ?? '?'}]`);
+  for (const i of g.inputs) lines.push(`input %${i.name} : ${types?.has(i.name) ? typeText(types.get(i.name)) : `${i.dtype ?? '?'}[${i.shape?.map((d) => d ?? '?').join(',') ?? '?'}]`}`);
   for (const [name, t] of g.initializers) lines.push(`const %${name} : ${t.dtype}[${t.shape.join(',')}]`);
   for (const n of g.nodes) {
     const attrs = Object.entries(n.attrs).map(([k, v]) => `${k}=${attrText(v)}`).join(', ');
