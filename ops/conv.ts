@@ -16,7 +16,8 @@ import { Attributes, fail } from './attributes.js';
 import { FLOAT_TYPES, checkDTypes } from './host_tensors.js';
 import { inputFunc } from './indexing.js';
 import { type WindowGeometry, windowGeometry, readsOutside, spatialAxisNames, spatialInts, AUTO_PADS } from './conv_params.js';
-import { chooseConvAlgorithm, scheduleConvGeneric } from './conv_algorithms.js';
+import { chooseConvAlgorithm } from './conv_algorithms.js';
+import { scheduleReduction } from './schedule_rules.js';
 
 /** A convolution layer: shapes and geometry, all static. */
 export interface ConvLayer {
@@ -215,8 +216,8 @@ export const ConvTranspose: OpEntry = {
     return defineConvTranspose(ctx, l, inputFunc(ctx, inputs, 0, 'X'), inputFunc(ctx, inputs, 1, 'W'), l.bias ? inputFunc(ctx, inputs, 2, 'B') : undefined);
   },
   schedule(sch, request, ctx) {
-    const l = convTransposeLayer(ctx);
-    scheduleConvGeneric(sch, request, `${ctx.prefix}_acc`, l.kernel.length);
+    convTransposeLayer(ctx);
+    scheduleReduction(sch, request, `${ctx.prefix}_acc`);
   },
 };
 

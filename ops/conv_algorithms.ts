@@ -15,8 +15,7 @@ import { compute, reduceAxis, sum, type Func, type Stage } from '../dsl/func.js'
 import type { Schedule } from '../schedule/schedule.js';
 import type { ScheduleRequest } from './op.js';
 import type { ConvLayer } from './conv.js';
-import { kernelOutput, parallelOuter, pointwiseCpu, pointGpu, vectorLanes, PARALLEL_MIN_ELEMENTS } from './schedule_rules.js';
-import { spatialAxisNames } from './conv_params.js';
+import { kernelOutput, parallelOuter, pointGpu, scheduleReduction, vectorLanes, PARALLEL_MIN_ELEMENTS } from './schedule_rules.js';
 
 export interface ConvAlgorithm {
   readonly name: string;
@@ -56,30 +55,14 @@ function computePadded(sch: Schedule, layer: ConvLayer, at: { stage: Stage; loop
 }
 
 /**
- * Any convolution-like layer (also ConvTranspose): on wasm-simd the output vectorized along its
- * innermost axis (ops/schedule_rules.ts pointwiseCpu) and the sum computed per vector, reduction
- * outermost; on webgpu one invocation per output element with its sum in private memory.
- * @param acc the name of the reduction stage
+ * Any layer: on wasm-simd the output vectorized along its innermost axis and the sum computed per
+ * vector, reduction outermost; on webgpu one invocation per output element with its sum in private
+ * memory (ops/schedule_rules.ts scheduleReduction).
  */
-export function scheduleConvGeneric(sch: Schedule, request: ScheduleRequest, acc: string, spatialRank: number): void {
-  const final = placeOutput(sch, request);
-  const a = sch.stage(acc);
-  if (request.target === 'webgpu') {
-    const thread = pointGpu(sch, final);
-    if (thread) a.computeAt(final, thread);
-    return;
-  }
-  const tile = pointwiseCpu(sch, final, request.threads, { fuse: false });
-  a.computeAt(final, tile ?? sch.stage(final).loops.at(-1)!);
-  const pure = ['n', 'k', ...spatialAxisNames(spatialRank)];
-  a.reorder(...reductionLoops(sch, acc), ...pure);
-  if (tile) a.vectorize(pure.at(-1)!);
-}
-
 const generic: ConvAlgorithm = {
   name: 'generic',
   applies: () => true,
-  schedule: (sch, layer, request) => scheduleConvGeneric(sch, request, layer.names.acc, layer.geometry.input.length),
+  schedule: (sch, layer, request) => scheduleReduction(sch, request, layer.names.acc),
 };
 
 const direct: ConvAlgorithm = {

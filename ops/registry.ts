@@ -6,6 +6,7 @@ import type { OpEntry } from './op.js';
 import { UNARY_OPS, BROADCAST_OPS, Where, PRelu, Clip } from './elementwise.js';
 import { Conv, ConvTranspose } from './conv.js';
 import { Gemm, MatMul } from './gemm.js';
+import { MaxPool, AveragePool, GlobalMaxPool, GlobalAveragePool } from './pool.js';
 
 const TABLE: readonly OpEntry[] = [
   ...UNARY_OPS,                // Relu, LeakyRelu, Sigmoid, HardSigmoid, HardSwish, Tanh, Elu, Selu, Softplus, Erf, Exp, Log, Sqrt, Reciprocal, Neg, Abs, Floor, Ceil, Round, Sign, Not
@@ -17,6 +18,10 @@ const TABLE: readonly OpEntry[] = [
   ConvTranspose,
   Gemm,
   MatMul,
+  MaxPool,
+  AveragePool,
+  GlobalMaxPool,
+  GlobalAveragePool,
 ];
 
 const key = (domain: string, op: string) => `${domain === 'ai.onnx' ? '' : domain}/${op}`;

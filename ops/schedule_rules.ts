@@ -190,7 +190,7 @@ export function pointwiseGpu(sch: Schedule, stage: Stage): string | undefined {
  */
 export function pointGpu(sch: Schedule, stage: Stage): string | undefined {
   const h = sch.stage(stage);
-  const loops = h.loops, extents = extentsOf(stage);
+  const loops = stage.axes.map((a) => a.name), extents = extentsOf(stage);
   if (loops.length === 0) return undefined;
   const inner = loops.at(-1)!, n = extents.at(-1)!;
   const [blocks, thread] = h.split(inner, Math.min(GPU_GROUP, n), { outer: 'gb', inner: 'gt', tail: 'guard' });
@@ -203,6 +203,50 @@ export function pointGpu(sch: Schedule, stage: Stage): string | undefined {
   h.gpuBlocks(...(z ? [z] : []), y, blocks);
   h.gpuThreads(thread);
   return thread;
+}
+
+/**
+ * A reduction stage computed at root on its own (a softmax's max and sum): on wasm-simd the reduction
+ * loops outermost and the innermost pure axis with more than one element vectorized (every lane its
+ * own accumulator), on webgpu one invocation per point (pointGpu), the reduction serial inside it.
+ */
+export function scheduleRootReduction(sch: Schedule, stage: Stage, request: ScheduleRequest): void {
+  if (request.target === 'webgpu') { pointGpu(sch, stage); return; }
+  const h = sch.stage(stage);
+  const pure = stage.axes.map((a) => a.name), extents = extentsOf(stage);
+  const v = innermostNonUnit(extents);
+  if (v < 0) return;
+  const lanes = vectorLanes(stage.dtype, extents[v]!);
+  const reduction = h.loops.filter((l) => !pure.includes(l));
+  h.reorder(...pure.filter((_, d) => d !== v), ...reduction, pure[v]!);
+  if (lanes) h.vectorize(pure[v]!, lanes, { outer: `${pure[v]}o`, inner: `${pure[v]}i`, tail: 'guard' });
+}
+
+/**
+ * An op whose output is a pure stage over a reduction stage `acc` of the same axes (a convolution,
+ * a pooling window, a reduce with keepdims): the kernel's output scheduled pointwise (without fusing
+ * its axes), `acc` computed per vector of it with the reduction outermost and the same axis in lanes;
+ * on webgpu `acc` per invocation, in private memory.
+ */
+export function scheduleReduction(sch: Schedule, request: ScheduleRequest, acc: string): void {
+  const final = kernelOutput(sch, request);
+  const main = request.outputs[0]!;
+  if (final !== main && !main.reduction) sch.stage(main).computeInline();
+  const a = sch.stage(acc);
+  if (request.target === 'webgpu') {
+    const thread = pointGpu(sch, final);
+    if (thread) a.computeAt(final, thread);
+    return;
+  }
+  const tile = pointwiseCpu(sch, final, request.threads, { fuse: false });
+  a.computeAt(final, tile ?? sch.stage(final).loops.at(-1)!);
+  const def = sch.state(acc).stage;
+  const pure = def.axes.map((v) => v.name);
+  const v = innermostNonUnit(extentsOf(final));
+  const lanesAxis = tile && def.axes.length === final.axes.length ? pure[v] : undefined;
+  const reduction = a.loops.filter((l) => !pure.includes(l));
+  a.reorder(...reduction, ...pure.filter((p) => p !== lanesAxis), ...(lanesAxis ? [lanesAxis] : []));
+  if (lanesAxis) a.vectorize(lanesAxis);
 }
 
 /** The default schedule of a pure stage at root for the request's target. @returns the loop a producer of one tile can be computed at */

@@ -224,7 +224,10 @@ class KernelEmitter {
   private expr(e: ir.Expr): string {
     if (e.lanes > 4) throw new WgslCodegenError(`internal: a ${e.lanes}-lane vector reached WGSL code generation (${printExpr(e)})`);
     switch (e.kind) {
-      case 'const': return e.lanes === 1 ? literal(e.dtype, e.value) : `${wgslType(e.dtype, e.lanes)}(${literal(e.dtype, e.value)})`;
+      case 'const': {
+        const scalar = isFloat(e.dtype) && !Number.isFinite(e.value) ? this.nonFinite(e.value) : literal(e.dtype, e.value);
+        return e.lanes === 1 ? scalar : `${wgslType(e.dtype, e.lanes)}(${scalar})`;
+      }
       case 'var':
         if (this.paramSet.has(e.v)) this.usedParams.add(e.v);
         return this.names.of(e.v, e.v.name);
@@ -294,6 +297,13 @@ class KernelEmitter {
     }
     const signed = isSigned(t);
     return wrapTo(t, lanes, this.helper(`${op}_${signed ? 'i32' : 'u32'}`, t, lanes, [a, b]));
+  }
+
+  /** An infinity or NaN, built at run time (tsr_f32_bits). */
+  private nonFinite(value: number): string {
+    const h = INT_HELPERS.f32_bits!;
+    this.helpers.add(h);
+    return `${h.name}(${new Uint32Array(new Float32Array([value]).buffer)[0]}u)`;
   }
 
   /** A call of a scalar helper function, lane by lane for vectors. */
