@@ -117,3 +117,9 @@ export async function ortModel(model: Uint8Array, feeds: Record<string, { data: 
     release: () => s.release(),
   };
 }
+
+/** An elementwise Exp or Sigmoid of a 1-D graph input. */
+export function ortUnary(x: Float32Array, opType: 'Exp' | 'Sigmoid'): Promise<OrtOp> {
+  const model = oneOpModel({ opType, inputs: [{ name: 'X', dims: [x.length] }], output: [x.length] });
+  return session(model, { X: new ort.Tensor('float32', x, [x.length]) });
+}

@@ -39,7 +39,8 @@ export interface EmittedKernel {
 const LANE = ['x', 'y', 'z', 'w'];
 const BINARY: Partial<Record<ir.BinOp, string>> = { add: '+', sub: '-', mul: '*', and: '&', or: '|', xor: '^' };
 const CMP: Record<ir.CmpOp, string> = { eq: '==', ne: '!=', lt: '<', le: '<=', gt: '>', ge: '>=' };
-const FLOAT_FNS = new Set<ir.MathFn>(['exp', 'log', 'sqrt', 'abs', 'floor', 'ceil', 'round', 'trunc', 'sin', 'cos', 'tan', 'tanh', 'pow', 'atan2']);
+/** WGSL builtins with Tessera's meaning; f32 exp, log, tanh, sigmoid and erf never get here (lower/expand_math.ts). */
+const FLOAT_FNS = new Set<ir.MathFn>(['sqrt', 'abs', 'floor', 'ceil', 'round', 'trunc', 'sin', 'cos', 'tan', 'pow', 'atan2']);
 
 /** @throws WgslCodegenError for what WGSL cannot express (f64, erf, a run-time check in a kernel) */
 export function emitKernel(k: KernelSource): EmittedKernel {
@@ -236,6 +237,12 @@ class KernelEmitter {
       case 'not': return `!(${this.expr(e.a)})`;
       case 'select': return `select(${this.expr(e.f)}, ${this.expr(e.t)}, ${this.expr(e.cond)})`;
       case 'cast': return this.cast(e.value.dtype, e.dtype, e.lanes, this.expr(e.value));
+      case 'reinterpret': {
+        const x = this.expr(e.value);
+        // Between integers of one width a reinterpretation is the wrapping cast.
+        if (!isFloat(e.dtype) && !isFloat(e.value.dtype)) return this.cast(e.value.dtype, e.dtype, e.lanes, x);
+        return `bitcast<${wgslType(e.dtype, e.lanes)}>(${x})`;
+      }
       case 'call': return this.call(e);
       case 'load': return this.load(e);
       case 'ramp': {
@@ -299,9 +306,9 @@ class KernelEmitter {
     return wrapTo(t, lanes, this.helper(`${op}_${signed ? 'i32' : 'u32'}`, t, lanes, [a, b]));
   }
 
-  /** An infinity or NaN, built at run time (tsr_f32_bits). */
+  /** An infinity or NaN, computed at run time from its bits (it has no WGSL literal). */
   private nonFinite(value: number): string {
-    const h = INT_HELPERS.f32_bits!;
+    const h = INT_HELPERS.f32_from_bits!;
     this.helpers.add(h);
     return `${h.name}(${new Uint32Array(new Float32Array([value]).buffer)[0]}u)`;
   }
@@ -337,7 +344,7 @@ class KernelEmitter {
   private call(e: ir.Expr & { kind: 'call' }): string {
     const args = e.args.map((a) => this.expr(a));
     if (isFloat(e.dtype)) {
-      if (!FLOAT_FNS.has(e.fn)) throw new WgslCodegenError(`${e.fn} is not implemented by the WGSL backend yet`);
+      if (!FLOAT_FNS.has(e.fn)) throw new WgslCodegenError(`internal: ${e.fn} of ${e.dtype} reached WGSL code generation (lowering expands it into arithmetic)`);
       return `${e.fn}(${args.join(', ')})`;
     }
     switch (e.fn) {
