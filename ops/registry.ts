@@ -7,6 +7,9 @@ import { UNARY_OPS, BROADCAST_OPS, Where, PRelu, Clip } from './elementwise.js';
 import { Conv, ConvTranspose } from './conv.js';
 import { Gemm, MatMul } from './gemm.js';
 import { MaxPool, AveragePool, GlobalMaxPool, GlobalAveragePool } from './pool.js';
+import { Shape, Reshape, Flatten, Squeeze, Unsqueeze, Expand, Identity, Dropout } from './shape_ops.js';
+import { Transpose, Concat, Split, Slice, Pad, Gather, Tile } from './data_movement.js';
+import { Constant, ConstantOfShape, Range, Cast, CastLike } from './constants.js';
 
 const TABLE: readonly OpEntry[] = [
   ...UNARY_OPS,                // Relu, LeakyRelu, Sigmoid, HardSigmoid, HardSwish, Tanh, Elu, Selu, Softplus, Erf, Exp, Log, Sqrt, Reciprocal, Neg, Abs, Floor, Ceil, Round, Sign, Not
@@ -22,6 +25,26 @@ const TABLE: readonly OpEntry[] = [
   AveragePool,
   GlobalMaxPool,
   GlobalAveragePool,
+  Shape,
+  Reshape,
+  Flatten,
+  Squeeze,
+  Unsqueeze,
+  Expand,
+  Identity,
+  Dropout,
+  Transpose,
+  Concat,
+  Split,
+  Slice,
+  Pad,
+  Gather,
+  Tile,
+  Constant,
+  ConstantOfShape,
+  Range,
+  Cast,
+  CastLike,
 ];
 
 const key = (domain: string, op: string) => `${domain === 'ai.onnx' ? '' : domain}/${op}`;
