@@ -81,7 +81,9 @@ function define(g: Graph, a: Analysis, job: KernelJob, target: ScheduleTarget, t
   job.nodes.forEach((node, k) => {
     const entry = a.entries.get(node.name)!;
     const ctx = opContext(node, job.indices[k]!, g.opsets.get(node.domain)!, a.types, a.consts);
-    const stages = entry.define(ctx, node.inputs.map((t) => (t === '' ? undefined : funcOf(t))));
+    // An empty tensor (an extent 0: an empty axes or scales list) has no kernel argument; ops read only its value.
+    const empty = (t: string) => a.types.get(t)!.shape.includes(0);
+    const stages = entry.define(ctx, node.inputs.map((t) => (t === '' || empty(t) ? undefined : funcOf(t))));
     stages.forEach((s, i) => {
       const t = node.outputs[i];
       if (t) { funcs.set(t, s); stageTensor.set(s, t); }

@@ -17,7 +17,8 @@ export interface ExecutionPlan {
 export function executionPlan(g: Graph, a: Analysis): ExecutionPlan {
   const index = new Map(g.nodes.map((n, i) => [n.name, i]));
   const aliases: [string, string][] = [];
-  const isAlias = (n: GraphNode) => a.entries.get(n.name)?.aliasesInput === true;
+  // An alias entry with further outputs (Dropout's mask) runs as a kernel, which computes them all.
+  const isAlias = (n: GraphNode) => a.entries.get(n.name)?.aliasesInput === true && n.outputs.slice(1).every((o) => o === '');
   for (const n of g.nodes) if (isAlias(n) && n.outputs[0]) aliases.push([n.inputs[0]!, n.outputs[0]]);
   const groups = g.groups ?? g.nodes.filter((n) => !isAlias(n)).map((n) => ({ nodes: [n.name] }));
   const byName = new Map(g.nodes.map((n) => [n.name, n]));
