@@ -419,3 +419,70 @@ export const Tile: OpEntry = {
   schedule: pointwise,
 };
 
+
+// ---------------------------------------------------------------------------------------------------
+// DepthToSpace, SpaceToDepth
+
+/**
+ * DepthToSpace (opsets 1, 11, 13; mode DCR or CRD from 11) and SpaceToDepth (1, 13), NCHW, block b:
+ *   DCR: out(n, c, y, x) = in(n, (y mod b * b + x mod b) * C' + c, y / b, x / b)
+ *   CRD: out(n, c, y, x) = in(n, c * b * b + y mod b * b + x mod b, y / b, x / b)
+ *   SpaceToDepth: out(n, (i * b + j) * C + c, y, x) = in(n, c, y * b + i, x * b + j)
+ */
+function blockParams(ctx: OpContext): { b: number; mode: 'DCR' | 'CRD'; out: number[] } {
+  const toSpace = ctx.node.op === 'DepthToSpace';
+  const a = new Attributes(ctx, toSpace && ctx.opset >= 11 ? ['blocksize', 'mode'] : ['blocksize']);
+  const x = data(ctx, 'input');
+  if (ctx.inputs.length !== 1) fail(ctx, `${ctx.node.op} takes 1 input`);
+  if (x.shape.length !== 4) fail(ctx, `input has rank ${x.shape.length}; ${ctx.node.op} takes NCHW (rank 4)`);
+  const b = a.int('blocksize');
+  if (!Number.isInteger(b) || b < 1) fail(ctx, `blocksize ${b} must be a positive integer`);
+  const mode = toSpace && ctx.opset >= 11 ? a.choice('mode', ['DCR', 'CRD'], 'DCR') : 'DCR';
+  const [N, C, H, W] = x.shape as [number, number, number, number];
+  if (toSpace) {
+    if (C % (b * b) !== 0) fail(ctx, `channels ${C} are not a multiple of blocksize^2 = ${b * b}`);
+    return { b, mode, out: [N, C / (b * b), H * b, W * b] };
+  }
+  if (H % b !== 0 || W % b !== 0) fail(ctx, `height ${H} and width ${W} must be multiples of blocksize ${b}`);
+  return { b, mode, out: [N, C * b * b, H / b, W / b] };
+}
+
+function blockEntry(op: 'DepthToSpace' | 'SpaceToDepth'): OpEntry {
+  const source = (ctx: OpContext, o: readonly number[]): number[] => {
+    const { b, mode } = blockParams(ctx);
+    const [n, c, y, x] = o as [number, number, number, number];
+    if (op === 'SpaceToDepth') {
+      const C = data(ctx, 'input').shape[1]!, k = Math.floor(c / C);
+      return [n, c % C, y * b + Math.floor(k / b), x * b + (k % b)];
+    }
+    const Cp = blockParams(ctx).out[1]!, off = (y % b) * b + (x % b);
+    return [n, mode === 'DCR' ? off * Cp + c : c * b * b + off, Math.floor(y / b), Math.floor(x / b)];
+  };
+  return {
+    op, opsets: [1, 21],
+    inferShapes: (ctx) => [{ dtype: data(ctx, 'input').dtype, shape: blockParams(ctx).out }],
+    fold(ctx) {
+      const { out } = blockParams(ctx);
+      if (!foldable(ctx, out)) return undefined;
+      const read = hostReader(ctx.consts[0]!);
+      return [hostTensor(data(ctx, 'input').dtype, out, (o) => read(source(ctx, o)))];
+    },
+    define(ctx, inputs) {
+      const { b, mode, out } = blockParams(ctx);
+      const X = inputFunc(ctx, inputs, 0, 'input');
+      const C = data(ctx, 'input').shape[1]!;
+      return [compute(ctx.prefix, out, (n, c, y, x) => {
+        if (op === 'SpaceToDepth') {
+          const k = c.div(C);
+          return X.at(n, c.mod(C), y.mul(b).add(k.div(b)), x.mul(b).add(k.mod(b)));
+        }
+        const off = y.mod(b).mul(b).add(x.mod(b));
+        return X.at(n, mode === 'DCR' ? off.mul(out[1]!).add(c) : c.mul(b * b).add(off), y.div(b), x.div(b));
+      }, { axes: ['n', 'c', 'y', 'x'] })];
+    },
+    schedule: pointwise,
+  };
+}
+
+export const DepthToSpace = blockEntry('DepthToSpace');
+export const SpaceToDepth = blockEntry('SpaceToDepth');

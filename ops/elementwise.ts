@@ -6,7 +6,7 @@
  *
  * Sources: ONNX Operators.md and Changelog.md, each operator's versions from opset 7 to 21.
  */
-import { Term, lift, select, exp, log, sqrt, abs, tanh, pow, floor, ceil, round, sigmoid, erf } from '../dsl/term.js';
+import { Term, lift, select, exp, log, sqrt, abs, tanh, pow, floor, ceil, round, sigmoid, erf, sin, cos, tan, reinterpret } from '../dsl/term.js';
 import { evalCall } from '../ir/ops.js';
 import type { MathFn } from '../ir/expr.js';
 import { compute } from '../dsl/func.js';
@@ -46,6 +46,8 @@ interface UnaryRule {
   readonly opsets: readonly [number, number];
   readonly types: (opset: number) => readonly ModelDType[];
   readonly attributes?: readonly string[];
+  /** The output is bool (IsNaN, IsInf); otherwise it has the input's type. */
+  readonly bool?: boolean;
   /** The result at one element; `x` has the input's kernel dtype. */
   readonly kernel: (x: Term, a: Attributes) => Term;
   /** The same on the host, for folding. */
@@ -101,7 +103,53 @@ const UNARY: readonly UnaryRule[] = [
     kernel: (x) => select(x.gt(0), lift(1, x.dtype), select(x.lt(0), lift(-1, x.dtype), lift(0, x.dtype))), host: (x) => Math.sign(x),
   },
   { op: 'Not', opsets: [1, 21], types: () => ['bool'], kernel: (x) => boolToU8(x.eq(0)), host: (x) => (x ? 0 : 1) },
+  { op: 'Softsign', opsets: [1, 21], types: floats, kernel: (x) => x.div(abs(x).add(1)), host: (x) => x / (1 + Math.abs(x)) },
+  {
+    op: 'ThresholdedRelu', opsets: [10, 21], types: floats, attributes: ['alpha'],
+    kernel: (x, a) => select(x.gt(a.float('alpha', 1)), x, lift(0, x.dtype)), host: (x, a) => (x > a.float('alpha', 1) ? x : 0),
+  },
+  {
+    op: 'Celu', opsets: [12, 21], types: () => ['f32'], attributes: ['alpha'],
+    kernel: (x, a) => x.max(0).add(exp(x.div(a.float('alpha', 1))).sub(1).mul(a.float('alpha', 1)).min(0)),
+    host: (x, a) => Math.max(0, x) + Math.min(0, a.float('alpha', 1) * (Math.exp(x / a.float('alpha', 1)) - 1)),
+  },
+  {
+    op: 'Shrink', opsets: [9, 21], types: () => NUMERIC_TYPES, attributes: ['bias', 'lambd'],
+    kernel: (x, a) => {
+      const l = a.float('lambd', 0.5), b = a.float('bias', 0);
+      return select(x.lt(-l), x.add(b), select(x.gt(l), x.sub(b), lift(0, x.dtype)));
+    },
+    host: (x, a) => { const l = a.float('lambd', 0.5), b = a.float('bias', 0); return x < -l ? x + b : x > l ? x - b : 0; },
+  },
+  { op: 'Mish', opsets: [18, 21], types: floats, kernel: (x) => x.mul(tanh(log(exp(x).add(1)))), host: (x) => x * Math.tanh(Math.log1p(Math.exp(x))) },
+  { op: 'Sin', opsets: [7, 21], types: floats, kernel: sin, host: Math.sin },
+  { op: 'Cos', opsets: [7, 21], types: floats, kernel: cos, host: Math.cos },
+  { op: 'Tan', opsets: [7, 21], types: floats, kernel: tan, host: Math.tan },
+  { op: 'IsNaN', opsets: [9, 21], types: floats, bool: true, kernel: (x) => boolToU8(isNaNTerm(x)), host: (x) => +Number.isNaN(x) },
+  {
+    op: 'IsInf', opsets: [10, 21], types: floats, bool: true, attributes: ['detect_negative', 'detect_positive'],
+    kernel: (x, a) => {
+      const inf = isInfTerm(x), pos = inf.and(x.gt(0)), neg = inf.and(x.lt(0));
+      const p = a.flag('detect_positive', 1), n = a.flag('detect_negative', 1);
+      return boolToU8(p && n ? pos.or(neg) : p ? pos : n ? neg : lift(0, 'bool'));
+    },
+    host: (x, a) => +((a.flag('detect_positive', 1) && x === Infinity) || (a.flag('detect_negative', 1) && x === -Infinity)),
+  },
 ];
+
+/**
+ * NaN and infinity tests on the bits of an f32 (exponent all ones; mantissa zero or not), since a GPU
+ * shader compiler may fold x != x to false (WGSL does not promise IEEE NaN comparisons, §14.6).
+ * f64 compares.
+ */
+function isNaNTerm(x: Term): Term {
+  if (x.dtype !== 'f32') return x.ne(x);
+  return reinterpret('i32', x).and(0x7fffffff).gt(0x7f800000);
+}
+function isInfTerm(x: Term): Term {
+  if (x.dtype !== 'f32') return abs(x).eq(lift(Infinity, x.dtype));
+  return reinterpret('i32', x).and(0x7fffffff).eq(0x7f800000);
+}
 
 function roundHalfEven(x: number): number {
   const f = Math.floor(x), r = x - f;
@@ -119,12 +167,13 @@ function unaryEntry(rule: UnaryRule): OpEntry {
   };
   return {
     op: rule.op, opsets: rule.opsets, elementwise: true,
-    inferShapes: (ctx) => [{ dtype: check(ctx).dtype, shape: [...check(ctx).shape] }],
+    inferShapes: (ctx) => [{ dtype: rule.bool ? 'bool' : check(ctx).dtype, shape: [...check(ctx).shape] }],
     fold(ctx) {
       const x = check(ctx), c = ctx.consts[0];
       if (!c || numel(x.shape) > FOLD_LIMIT) return undefined;
       const a = attrs(ctx);
-      return [makeConst(x.dtype, x.shape, constValues(c).map((v) => hostRound(x.dtype, rule.host(v, a, x.dtype))))];
+      const out = rule.bool ? 'bool' : x.dtype;
+      return [makeConst(out, x.shape, constValues(c).map((v) => hostRound(out, rule.host(v, a, x.dtype))))];
     },
     define(ctx, inputs) {
       const x = check(ctx), a = attrs(ctx);
@@ -401,6 +450,50 @@ function clipBounds(ctx: OpContext): [number, number] | undefined {
   const lo = value(1, tlo), hi = value(2, thi);
   return lo === undefined || hi === undefined ? undefined : [lo, hi];
 }
+
+/**
+ * Mod (opsets 10, 13): fmod = 0 is the integer remainder with the divisor's sign (Python's %), from
+ * the DSL's Euclidean remainder; fmod = 1 is C's fmod, a - b * trunc(a / b), with the dividend's
+ * sign (required for floats).
+ */
+function modParams(ctx: OpContext): { fmod: boolean; out: TensorInfo } {
+  const a = new Attributes(ctx, ['fmod']);
+  const [x, y] = ctx.inputs;
+  if (!x || !y || ctx.inputs.length !== 2) fail(ctx, 'Mod takes 2 inputs (A, B)');
+  checkDTypes(ctx, NUMERIC_TYPES);
+  if (x.dtype !== y.dtype) fail(ctx, `A and B have different dtypes (${x.dtype}, ${y.dtype})`);
+  const fmod = a.flag('fmod', 0);
+  if (!fmod && isFloatType(x.dtype)) fail(ctx, 'fmod = 0 is for integers; a float Mod needs fmod = 1');
+  return { fmod, out: { dtype: x.dtype, shape: broadcastShapes(ctx, [x.shape, y.shape]) } };
+}
+const hostMod = (a: number, b: number, fmod: boolean) => (b === 0 ? (fmod ? NaN : 0) : fmod ? a % b : ((a % b) + b) % b);
+
+export const Mod: OpEntry = {
+  op: 'Mod', opsets: [10, 21], elementwise: true,
+  inferShapes: (ctx) => [modParams(ctx).out],
+  fold(ctx) {
+    const { fmod, out } = modParams(ctx);
+    if (numel(out.shape) > FOLD_LIMIT || ctx.consts.some((c) => !c)) return undefined;
+    const [ra, rb] = (ctx.inputs as TensorInfo[]).map((x, i) => hostBroadcastReader(x.shape, out.shape, constValues(ctx.consts[i]!)));
+    return [makeConst(out.dtype, out.shape, Array.from({ length: numel(out.shape) }, (_, e) => hostRound(out.dtype, hostMod(ra!(e), rb!(e), fmod))))];
+  },
+  define(ctx, inputs) {
+    const { fmod, out } = modParams(ctx);
+    const [x, y] = ctx.inputs as TensorInfo[];
+    const shape = kernelShape(out.shape);
+    return [compute(ctx.prefix, shape, (...i) => {
+      const a = broadcastAt(inputs[0]!, x!.shape, i), b = broadcastAt(inputs[1]!, y!.shape, i);
+      if (fmod) {
+        const q = a.div(b);
+        const t = isInt(a) ? truncDiv(a, b) : select(q.lt(0), ceil(q), floor(q));
+        return a.sub(b.mul(t));
+      }
+      const r = a.mod(b);
+      return select(b.lt(0).and(r.ne(0)), r.add(b), r);
+    }, { axes: axisNames(shape.length) })];
+  },
+  schedule: (sch, request) => schedulePointwiseOp(sch, request),
+};
 
 export const UNARY_OPS: readonly OpEntry[] = UNARY.map(unaryEntry);
 export const BROADCAST_OPS: readonly OpEntry[] = BROADCAST.map(broadcastEntry);

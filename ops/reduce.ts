@@ -10,7 +10,7 @@
  * optional input from 13 / 18, with noop_with_empty_axes; no axes reduce every axis.
  */
 import { compute, reduceAxis, sum, maximum, minimum, product, type Reduction, type ReduceAxis } from '../dsl/func.js';
-import { Term, lift, abs, sqrt, log } from '../dsl/term.js';
+import { Term, lift, select, abs, sqrt, log } from '../dsl/term.js';
 import type { ModelDType, TensorInfo } from '../graph/ir.js';
 import type { OpContext, OpEntry } from './op.js';
 import { Attributes, fail } from './attributes.js';
@@ -18,7 +18,7 @@ import { FLOAT_TYPES, checkDTypes, constInput, constValues, makeConst, normalize
 import { axisNames, inputFunc, kernelShape } from './indexing.js';
 import { FOLD_LIMIT } from './elementwise.js';
 import { unravel, ravel } from './host_eval.js';
-import { scheduleReduction } from './schedule_rules.js';
+import { scheduleReduction, scheduleRootReduction } from './schedule_rules.js';
 
 interface ReduceRule {
   readonly op: string;
@@ -131,3 +131,80 @@ function reduceEntry(rule: ReduceRule): OpEntry {
 }
 
 export const REDUCE_OPS: readonly OpEntry[] = RULES.map(reduceEntry);
+
+// ---------------------------------------------------------------------------------------------------
+// ArgMax, ArgMin
+
+/**
+ * ArgMax and ArgMin (opsets 1, 11, 12 select_last_index, 13): the int64 index of the extreme along
+ * `axis`, the first one unless select_last_index. Two reductions: the extreme m, then the least (or
+ * greatest) index k with x(k) = m.
+ */
+function argParams(ctx: OpContext): { x: TensorInfo; axis: number; keepdims: boolean; last: boolean; out: number[] } {
+  const a = new Attributes(ctx, ctx.opset >= 12 ? ['axis', 'keepdims', 'select_last_index'] : ['axis', 'keepdims']);
+  const x = ctx.inputs[0];
+  if (!x || ctx.inputs.length !== 1) fail(ctx, `${ctx.node.op} takes 1 input`);
+  checkDTypes(ctx, [...FLOAT_TYPES, ...INTS, 'i8', 'u8', 'i16', 'u16']);
+  if (x.shape.length === 0) fail(ctx, 'the input must have rank 1 or more');
+  const axis = normalizeAxis(ctx, a.int('axis', 0), x.shape.length);
+  const keepdims = a.flag('keepdims', 1);
+  const out = x.shape.flatMap((n, d) => (d === axis ? (keepdims ? [1] : []) : [n]));
+  return { x, axis, keepdims, last: a.flag('select_last_index', 0), out };
+}
+
+function argEntry(op: 'ArgMax' | 'ArgMin'): OpEntry {
+  const better = op === 'ArgMax' ? (a: number, b: number) => a > b : (a: number, b: number) => a < b;
+  return {
+    op, opsets: [1, 21],
+    inferShapes: (ctx) => [{ dtype: 'i64', shape: argParams(ctx).out }],
+    fold(ctx) {
+      const p = argParams(ctx), c = ctx.consts[0];
+      if (!c || numel(p.x.shape) > FOLD_LIMIT) return undefined;
+      const v = constValues(c);
+      const keep = p.x.shape.map((e, d) => (d === p.axis ? 1 : e));
+      const best = new Array<number>(numel(keep)).fill(-1), at = new Array<number>(numel(keep)).fill(0);
+      for (let i = 0; i < v.length; i++) {
+        const co = unravel(i, p.x.shape), k = co[p.axis]!;
+        co[p.axis] = 0;
+        const o = ravel(co, keep);
+        if (best[o] === -1 || better(v[i]!, at[o]!) || (p.last && v[i] === at[o])) { best[o] = k; at[o] = v[i]!; }
+      }
+      return [makeConst('i64', p.out, best)];
+    },
+    define(ctx, inputs) {
+      const p = argParams(ctx);
+      const X = inputFunc(ctx, inputs, 0, 'data');
+      const n = p.x.shape[p.axis]!, rank = p.x.shape.length;
+      const keep = p.x.shape.map((e, d) => (d === p.axis ? 1 : e));
+      const names = axisNames(rank);
+      const r1 = reduceAxis(n, 'r');
+      const at = (o: Term[], k: Term) => o.map((x, d) => (d === p.axis ? k : x));
+      const extreme = compute(`${ctx.prefix}_extreme`, keep, (...o) => (op === 'ArgMax' ? maximum : minimum)(X.at(...at(o, r1)), r1), { axes: names });
+      const r2 = reduceAxis(n, 'r');
+      // The first (or last) index holding the extreme: indices elsewhere count as n (or -1).
+      const acc = compute(`${ctx.prefix}_acc`, keep, (...o) => {
+        const hit = X.at(...at(o, r2)).eq(extreme.at(...o));
+        return p.last ? maximum(select(hit, r2, lift(-1)), r2) : minimum(select(hit, r2, lift(n)), r2);
+      }, { axes: names });
+      const shape = kernelShape(p.out);
+      const out = compute(ctx.prefix, shape, (...o) => {
+        let k = 0;
+        const idx = p.x.shape.map((_, d) => {
+          if (d !== p.axis) return o[k++]!;
+          if (p.keepdims) k++;
+          return lift(0);
+        });
+        return acc.at(...idx);
+      }, { axes: axisNames(shape.length) });
+      return [out];
+    },
+    schedule(sch, request, ctx) {
+      argParams(ctx);
+      scheduleRootReduction(sch, sch.state(`${ctx.prefix}_extreme`).stage, request);
+      scheduleReduction(sch, request, `${ctx.prefix}_acc`);
+    },
+  };
+}
+
+export const ArgMax = argEntry('ArgMax');
+export const ArgMin = argEntry('ArgMin');

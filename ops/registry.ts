@@ -4,24 +4,26 @@
  */
 import type { OpEntry } from './op.js';
 import { foldEmptyOutputs } from './empty_outputs.js';
-import { UNARY_OPS, BROADCAST_OPS, Where, PRelu, Clip } from './elementwise.js';
+import { UNARY_OPS, BROADCAST_OPS, Where, PRelu, Clip, Mod } from './elementwise.js';
 import { Conv, ConvTranspose } from './conv.js';
 import { Gemm, MatMul } from './gemm.js';
 import { MaxPool, AveragePool, GlobalMaxPool, GlobalAveragePool } from './pool.js';
-import { Shape, Reshape, Flatten, Squeeze, Unsqueeze, Expand, Identity, Dropout } from './shape_ops.js';
-import { Transpose, Concat, Split, Slice, Pad, Gather, Tile } from './data_movement.js';
+import { Shape, Size, Reshape, Flatten, Squeeze, Unsqueeze, Expand, Identity, Dropout } from './shape_ops.js';
+import { Transpose, Concat, Split, Slice, Pad, Gather, Tile, DepthToSpace, SpaceToDepth } from './data_movement.js';
 import { Constant, ConstantOfShape, Range, Cast, CastLike } from './constants.js';
-import { BatchNormalization } from './norm.js';
-import { REDUCE_OPS } from './reduce.js';
+import { BatchNormalization, InstanceNormalization, LayerNormalization, LRN } from './norm.js';
+import { REDUCE_OPS, ArgMax, ArgMin } from './reduce.js';
 import { Softmax, LogSoftmax } from './softmax.js';
 import { Resize, Upsample } from './resize.js';
 
 const TABLE: readonly OpEntry[] = [
-  ...UNARY_OPS,                // Relu, LeakyRelu, Sigmoid, HardSigmoid, HardSwish, Tanh, Elu, Selu, Softplus, Erf, Exp, Log, Sqrt, Reciprocal, Neg, Abs, Floor, Ceil, Round, Sign, Not
+  ...UNARY_OPS,                // Relu, LeakyRelu, Sigmoid, HardSigmoid, HardSwish, Tanh, Elu, Selu, Softplus, Erf, Exp, Log, Sqrt, Reciprocal, Neg, Abs, Floor, Ceil, Round, Sign, Not,
+                               // Softsign, ThresholdedRelu, Celu, Shrink, Mish, Sin, Cos, Tan, IsNaN, IsInf
   ...BROADCAST_OPS,            // Add, Sub, Mul, Div, Pow, Equal, Less(OrEqual), Greater(OrEqual), And, Or, Xor, Max, Min, Sum, Mean
   Where,
   PRelu,
   Clip,
+  Mod,
   Conv,
   ConvTranspose,
   Gemm,
@@ -31,6 +33,7 @@ const TABLE: readonly OpEntry[] = [
   GlobalMaxPool,
   GlobalAveragePool,
   Shape,
+  Size,
   Reshape,
   Flatten,
   Squeeze,
@@ -45,13 +48,20 @@ const TABLE: readonly OpEntry[] = [
   Pad,
   Gather,
   Tile,
+  DepthToSpace,
+  SpaceToDepth,
   Constant,
   ConstantOfShape,
   Range,
   Cast,
   CastLike,
   BatchNormalization,
+  InstanceNormalization,
+  LayerNormalization,
+  LRN,
   ...REDUCE_OPS,               // ReduceSum, ReduceMean, ReduceMax, ReduceMin, ReduceProd, ReduceSumSquare, ReduceL1, ReduceL2, ReduceLogSum
+  ArgMax,
+  ArgMin,
   Softmax,
   LogSoftmax,
   Resize,

@@ -254,3 +254,20 @@ export const Expand: OpEntry = {
   schedule: (sch, request) => schedulePointwiseOp(sch, request),
 };
 
+
+// ---------------------------------------------------------------------------------------------------
+
+/** Size: the element count as an int64 scalar (opsets 1, 13, 19, 21); always folds. */
+function sizeOf(ctx: OpContext): number {
+  new Attributes(ctx, []);
+  if (ctx.inputs.length !== 1) fail(ctx, 'Size takes 1 input');
+  return numel(data(ctx).shape);
+}
+
+export const Size: OpEntry = {
+  op: 'Size', opsets: [1, 21],
+  inferShapes: (ctx) => { sizeOf(ctx); return [{ dtype: 'i64', shape: [] }]; },
+  fold: (ctx) => [makeConst('i64', [], [sizeOf(ctx)])],
+  define: (ctx) => [constantStage(ctx.prefix, 'i32', [sizeOf(ctx)])],
+  schedule: (sch, request) => schedulePointwiseOp(sch, request),
+};

@@ -22,7 +22,8 @@ export const fuseEpilogues: GraphPass = {
     const groups: { nodes: GraphNode[]; last: number }[] = [];
     const single = (n: GraphNode) => n.outputs.length >= 1 && n.outputs[0] !== '' && n.outputs.slice(1).every((o) => o === '');
     g.nodes.forEach((anchor, index) => {
-      if (grouped.has(anchor.name) || a.entries.get(anchor.name)?.aliasesInput) return;
+      // An alias entry runs no kernel, unless it has further outputs (Dropout's mask: model/plan.ts).
+      if (grouped.has(anchor.name) || (a.entries.get(anchor.name)?.aliasesInput && single(anchor))) return;
       const chain = [anchor];
       let last = index;
       grouped.add(anchor.name);
