@@ -10,7 +10,7 @@ import { ScheduleError } from '../schedule/error.js';
 import type { Instruction } from '../schedule/instruction.js';
 import type { GpuLimits } from '../schedule/gpu_limits.js';
 import { lower } from '../lower/lower.js';
-import type { LoweredFunc } from '../ir/stmt.js';
+import { type LoweredFunc, walkStmt } from '../ir/stmt.js';
 import { lowerForGpu } from '../lower/gpu/lower_gpu.js';
 import { compileToWasm } from '../codegen/wasm/module.js';
 import { wgslProgram } from '../codegen/wgsl/program.js';
@@ -32,7 +32,9 @@ export interface BuildOptions {
 
 export type BuildResult =
   | { readonly status: 'ok'; readonly kind: 'wasm-simd'; readonly binary: Uint8Array; readonly signature: KernelSignature;
-      readonly loweredHash: string; readonly compileSeconds: number; readonly memoryBytes: number }
+      readonly loweredHash: string; readonly compileSeconds: number; readonly memoryBytes: number;
+      /** Indices of `signature.messages` that report a failed memory.grow (see `outOfMemoryMessages`). */
+      readonly oomMessages: readonly number[] }
   | { readonly status: 'ok'; readonly kind: 'webgpu'; readonly program: GpuProgram; readonly loweredHash: string; readonly compileSeconds: number }
   | { readonly status: 'invalid'; readonly code?: string; readonly error: string; readonly compileSeconds: number }
   | { readonly status: 'compile'; readonly error: string; readonly loweredHash?: string; readonly compileSeconds: number };
@@ -42,6 +44,17 @@ export const scheduleErrorCode = (e: ScheduleError): string | undefined => {
   const code = (e as { code?: unknown }).code;
   return typeof code === 'string' ? code : undefined;
 };
+
+/**
+ * The messages of a kernel's aborts that are not the asserts of its lowered function: the WebAssembly
+ * backend's other abort is a stack allocation whose memory.grow failed (codegen/wasm/function_emitter.ts),
+ * so a run that aborts with one of these ran out of memory.
+ */
+export function outOfMemoryMessages(f: LoweredFunc, sig: KernelSignature): number[] {
+  const asserts = new Set<string>();
+  walkStmt(f.body, (s) => { if (s.kind === 'assert') asserts.add(s.message); });
+  return sig.messages.flatMap((m, i) => (asserts.has(m) ? [] : [i]));
+}
 
 /**
  * @param pipeline the workload's pipeline (rebuilt from its spec: autotune/workload.ts)
@@ -63,7 +76,10 @@ export function buildCandidate(pipeline: Pipeline, sizes: Readonly<Record<string
     func = lower(pipeline, sch).func;
     const hash = loweredHash(func);
     const art = compileToWasm(func, { fma: o.fma, threads: o.threads > 1 });
-    return { status: 'ok', kind: 'wasm-simd', binary: art.binary, signature: art.signature, loweredHash: hash, compileSeconds: seconds(), memoryBytes: memoryDemandBytes(func, sizes, o.threads) };
+    return {
+      status: 'ok', kind: 'wasm-simd', binary: art.binary, signature: art.signature, loweredHash: hash, compileSeconds: seconds(),
+      memoryBytes: memoryDemandBytes(func, sizes, o.threads), oomMessages: outOfMemoryMessages(func, art.signature),
+    };
   } catch (e) {
     if (e instanceof ScheduleError) {
       const code = scheduleErrorCode(e);

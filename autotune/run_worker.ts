@@ -25,7 +25,9 @@ export interface NamedTensor { readonly name: string; readonly data: TypedArray;
 export type Request =
   | { readonly kind: 'init'; readonly target: 'wasm-simd' | 'webgpu'; readonly threads: number; readonly memoryLimitBytes: number;
       readonly inputs: readonly NamedTensor[]; readonly expected: readonly NamedTensor[]; readonly tolerance: Tolerance }
-  | { readonly kind: 'load'; readonly slot: number; readonly binary?: Uint8Array; readonly signature?: KernelSignature; readonly program?: GpuProgram }
+  | { readonly kind: 'load'; readonly slot: number; readonly binary?: Uint8Array; readonly signature?: KernelSignature;
+      /** Indices of the signature's messages that report a failed memory.grow (autotune/build.ts). */
+      readonly oomMessages?: readonly number[]; readonly program?: GpuProgram }
   | { readonly kind: 'check'; readonly slot: number }
   | { readonly kind: 'time'; readonly slot: number; readonly warmupMs: number; readonly minRepeatMs: number; readonly repeats: number }
   | { readonly kind: 'calibrate'; readonly slot: number; readonly warmupMs: number; readonly minRepeatMs: number }
@@ -45,6 +47,8 @@ interface Loaded {
   /** Runs once (the check's run) and gives the outputs by name. */
   runOnce(): Promise<Record<string, TypedArray>>;
   readonly repeat: Repeat;
+  /** Abort texts of this kernel that mean memory could not grow. */
+  readonly oomTexts: readonly string[];
   dispose(): void;
 }
 
@@ -54,9 +58,11 @@ let poolUses = 0;
 let gpu: GpuContext | undefined;
 const loaded = new Map<number, Loaded>();
 
-function classify(e: unknown): Failure {
+function classify(e: unknown, oomTexts: readonly string[] = []): Failure {
   const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
   if (e instanceof RangeError || e instanceof GpuBufferError) return { status: 'oom', error: message };
+  // A kernel's abort raises its message (KernelError, on the caller) or carries it (ThreadPoolError, from a worker).
+  if (e instanceof Error && oomTexts.some((t) => e.message.endsWith(t))) return { status: 'oom', error: message };
   // The device refused a shader the compiler made (a compiler bug, but the candidate's, not the run's).
   if (e instanceof WgslCompileError || e instanceof GpuPipelineError || e instanceof WebAssembly.CompileError) return { status: 'compile', error: message };
   // KernelError, ThreadPoolError, WebAssembly.RuntimeError, GpuKernelError and the rest: the run failed.
@@ -72,7 +78,7 @@ async function threadPool(threads: number): Promise<ThreadPool> {
   return pool;
 }
 
-async function loadWasm(binary: Uint8Array, sig: KernelSignature): Promise<Loaded> {
+async function loadWasm(binary: Uint8Array, sig: KernelSignature, oomMessages: readonly number[]): Promise<Loaded> {
   const c = config!;
   const pages = Math.max(1, Math.floor(c.memoryLimitBytes / PAGE));
   const shared = (sig.tasks?.length ?? 0) > 0;
@@ -98,6 +104,7 @@ async function loadWasm(binary: Uint8Array, sig: KernelSignature): Promise<Loade
       for (let i = 0; i < inner; i++) call();
       return performance.now() - t0;
     },
+    oomTexts: oomMessages.map((i) => sig.messages[i]!).filter((m) => m !== undefined),
     dispose: () => {},
   };
 }
@@ -120,6 +127,7 @@ async function loadGpu(program: GpuProgram): Promise<Loaded> {
       for (let i = 0; i < inner; i++) ms += (await call.time()).ms;
       return ms;
     },
+    oomTexts: [],
     dispose: () => call.destroy(),
   };
 }
@@ -139,7 +147,7 @@ async function handle(r: Request): Promise<unknown> {
       loaded.get(r.slot)?.dispose();
       loaded.delete(r.slot);
       try {
-        const l = r.program ? await loadGpu(r.program) : await loadWasm(r.binary!, r.signature!);
+        const l = r.program ? await loadGpu(r.program) : await loadWasm(r.binary!, r.signature!, r.oomMessages ?? []);
         loaded.set(r.slot, l);
         return { ok: true };
       } catch (e) {
@@ -153,7 +161,7 @@ async function handle(r: Request): Promise<unknown> {
       try {
         got = await l.runOnce();
       } catch (e) {
-        return classify(e);
+        return classify(e, l.oomTexts);
       }
       const ms = performance.now() - t0;
       for (const want of config!.expected) {
@@ -166,19 +174,19 @@ async function handle(r: Request): Promise<unknown> {
       try {
         return { ok: true, ...(await timeRepeats(slot(r.slot).repeat, r)) };
       } catch (e) {
-        return classify(e);
+        return classify(e, loaded.get(r.slot)?.oomTexts);
       }
     case 'calibrate':
       try {
         return { ok: true, inner: await calibrate(slot(r.slot).repeat, r) };
       } catch (e) {
-        return classify(e);
+        return classify(e, loaded.get(r.slot)?.oomTexts);
       }
     case 'repeat':
       try {
         return { ok: true, ms: await slot(r.slot).repeat(r.inner) };
       } catch (e) {
-        return classify(e);
+        return classify(e, loaded.get(r.slot)?.oomTexts);
       }
     case 'unload':
       loaded.get(r.slot)?.dispose();

@@ -80,7 +80,7 @@ export class Runner {
 
   /** Loads `b` in `slot` and checks it: undefined when it passed (with the check's time), else its result. */
   private async loadAndCheck(b: Built, slot: number, o: RunOptions): Promise<{ failed?: MeasureResult; checkMs: number }> {
-    const load: Request = b.kind === 'wasm-simd' ? { kind: 'load', slot, binary: b.binary, signature: b.signature } : { kind: 'load', slot, program: b.program };
+    const load: Request = b.kind === 'wasm-simd' ? { kind: 'load', slot, binary: b.binary, signature: b.signature, oomMessages: b.oomMessages } : { kind: 'load', slot, program: b.program };
     const loaded = await this.call(load, o.runTimeoutMs);
     if (!('ok' in loaded)) return { failed: { status: loaded.status, error: loaded.error }, checkMs: 0 };
     const checked = await this.call({ kind: 'check', slot }, o.runTimeoutMs);
