@@ -5,6 +5,8 @@
  * select with a scalar condition get their own, so only the chosen arm's loads run (ir/expr.ts).
  */
 import binaryen from 'binaryen';
+import { CodegenError } from '../error.js';
+import { ABORT_IMPORT, PARALLEL_FOR_IMPORT, taskExportName } from '../../runtime/abi.js';
 import * as ir from '../../ir/expr.js';
 import { type LoweredFunc, type Stmt, varsDefinedIn, walkStmt, stmtExprs } from '../../ir/stmt.js';
 import { type DType, bits, bytes, isFloat } from '../../ir/dtype.js';
@@ -15,9 +17,7 @@ import {
 import { type ScalarCtx, type HelperName, scalarBinary, scalarCmp, scalarCast, scalarLoad, scalarStore, scalarConst } from './scalar_ops.js';
 import { simdBinary, simdCmp, simdCall, simdCast, convertMask, splat, constChunk, extractLane, replaceLane, relaxedMadd } from './simd_ops.js';
 
-export class CodegenError extends Error {
-  override name = 'CodegenError';
-}
+export { CodegenError };
 
 type Binding =
   | { readonly rep: 'scalar'; readonly local: number; readonly dtype: DType }
@@ -503,7 +503,7 @@ export class FunctionEmitter implements ScalarCtx {
       case 'if': return this.statement(() => m.if(this.scalar(s.cond), this.stmt(s.then), s.else ? this.stmt(s.else) : undefined));
       case 'assert': return this.statement(() => {
         this.messages.push(s.message);
-        return m.if(m.i32.eqz(this.scalar(s.cond)), m.block(null, [m.call('abort', [m.i32.const(this.messages.length - 1)], binaryen.none), m.unreachable()]));
+        return m.if(m.i32.eqz(this.scalar(s.cond)), m.block(null, [m.call(ABORT_IMPORT, [m.i32.const(this.messages.length - 1)], binaryen.none), m.unreachable()]));
       });
       case 'for': return this.forLoop(s);
       case 'store': return this.statement(() => this.store(s));
@@ -575,7 +575,7 @@ export class FunctionEmitter implements ScalarCtx {
     const bufferSlots = buffers.map(([b, bb]) => { const off = size; size += 8; return [b, bb as BufferBinding & { kind: 'memory' }, off] as const; });
     // The task's own function.
     const index = this.ctx.tasks.length;
-    const name = `task_${index}`;
+    const name = taskExportName(index);
     this.ctx.tasks.push(name);
     const task = new FunctionEmitter(m, this.f, this.ctx, true);
     task.emitTask(name, s, layout, bufferSlots);
@@ -592,7 +592,7 @@ export class FunctionEmitter implements ScalarCtx {
       }
       for (const [, bb, off] of bufferSlots) writes.push(m.i32.store(off, 4, at(), this.get(bb.base, binaryen.i32)));
       const min = this.share(this.scalar(s.min), binaryen.i32);
-      writes.push(m.call('parallel_for', [m.i32.const(index), at(), min(), this.scalar(s.extent), sp()], binaryen.none));
+      writes.push(m.call(PARALLEL_FOR_IMPORT, [m.i32.const(index), at(), min(), this.scalar(s.extent), sp()], binaryen.none));
       writes.push(m.local.set(this.spLocal, at()));
       return m.block(null, writes);
     });
@@ -696,7 +696,7 @@ export class FunctionEmitter implements ScalarCtx {
         m.local.set(this.spLocal, m.i32.add(sp(), sizeBytes)),
         m.if(m.i32.gt_s(needed, m.i32.const(0)),
           m.if(m.i32.eq(m.memory.grow(m.i32.sub(m.i32.shr_u(m.i32.add(sp(), m.i32.const(65535)), m.i32.const(16)), m.memory.size())), m.i32.const(-1)),
-            m.block(null, [m.call('abort', [m.i32.const(oom)], binaryen.none), m.unreachable()]))),
+            m.block(null, [m.call(ABORT_IMPORT, [m.i32.const(oom)], binaryen.none), m.unreachable()]))),
       );
       this.buffers.set(s.buffer, { kind: 'memory', base });
       const body = this.stmt(s.body);

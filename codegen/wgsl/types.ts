@@ -6,10 +6,10 @@
  */
 import type { DType } from '../../ir/dtype.js';
 import { bits, isFloat, isSigned } from '../../ir/dtype.js';
+import { CodegenError } from '../error.js';
 
-export class WgslCodegenError extends Error {
-  override name = 'CodegenError';
-}
+/** A CodegenError of the WGSL backend. */
+export class WgslCodegenError extends CodegenError {}
 
 /** The WGSL scalar type that holds values of `t`. @throws WgslCodegenError for f64 */
 export function scalarType(t: DType): 'f32' | 'i32' | 'u32' | 'bool' {
