@@ -4,7 +4,9 @@
  * candidate passes it before its time counts (tuning that never checked gave wrong programs:
  * tvm#7250, tvm#17947).
  */
-import { dtypeOfArray, isFloat, type TypedArray } from '../ir/dtype.js';
+import { dtypeOfArray, type TypedArray } from '../runtime/dtype.js';
+
+const isFloat = (dtype: string): boolean => dtype === 'f32' || dtype === 'f64';
 
 /**
  * Float tolerance: a value is accepted when |got - want| <= atol * scale + rtol * |want|, where scale

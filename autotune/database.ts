@@ -15,7 +15,7 @@ import { basename, dirname, join } from 'node:path';
 import type { Instruction } from '../schedule/instruction.js';
 import { type TuningTarget, targetClass, targetProblem } from './target.js';
 import { type MeasureResult, resultProblem } from './result.js';
-import { TESSERA_VERSION } from './version.js';
+import { TESSERA_VERSION } from '../runtime/abi.js';
 
 /** The version of the record format this code writes and reads. */
 export const RECORD_VERSION = 1;

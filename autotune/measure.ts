@@ -27,7 +27,7 @@ import { referenceOutputs, type ReferenceMode } from './reference_outputs.js';
 import { type Builder, type BuildOutcome, WorkerBuilder, type WorkerBuilderOptions } from './builder.js';
 import type { BuildOptions } from './build.js';
 import { Runner, type RunOptions } from './runner.js';
-import { isNode } from './worker_host.js';
+import { isNode } from '../runtime/platform.js';
 import { defaultThreadCount } from '../runtime/thread_pool.js';
 
 export type { MeasureStatus, MeasureResult } from './result.js';

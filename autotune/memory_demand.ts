@@ -10,10 +10,9 @@ import { bytes } from '../ir/dtype.js';
 import type { LoweredFunc, Stmt } from '../ir/stmt.js';
 import { boundsOf, constantUpperBound, type Interval } from '../ir/interval.js';
 import { simplify } from '../ir/simplify.js';
-import { THREAD_SCRATCH_BYTES } from '../runtime/wasm_kernel.js';
+import { THREAD_SCRATCH_BYTES, RESERVED_BYTES, PAGE_BYTES, TENSOR_ALIGNMENT } from '../runtime/abi.js';
 
-const RESERVED = 1024, PAGE = 65536;
-const align16 = (n: number) => Math.ceil(n / 16) * 16;
+const align = (n: number) => Math.ceil(n / TENSOR_ALIGNMENT) * TENSOR_ALIGNMENT;
 
 /**
  * @param f the lowered function
@@ -39,16 +38,16 @@ export function memoryDemandBytes(f: LoweredFunc, sizes: Readonly<Record<string,
     const max = boundsOf(c, scope).max;
     return (max && constantUpperBound(max)) ?? Infinity;
   };
-  let tensors = RESERVED;
+  let tensors = RESERVED_BYTES;
   for (const a of f.args) {
     const n = a.shape.reduce((acc, e) => acc * upper(e), 1);
-    tensors += align16(n * bytes(a.buffer.dtype));
+    tensors += align(n * bytes(a.buffer.dtype));
   }
   let parallel = false;
   const peak = (s: Stmt): number => {
     switch (s.kind) {
       case 'allocate': {
-        const own = s.scope === 'stack' ? align16(upper(s.size) * bytes(s.buffer.dtype)) : 0;
+        const own = s.scope === 'stack' ? align(upper(s.size) * bytes(s.buffer.dtype)) : 0;
         return own + peak(s.body);
       }
       case 'for': {
@@ -74,5 +73,5 @@ export function memoryDemandBytes(f: LoweredFunc, sizes: Readonly<Record<string,
   };
   const stack = peak(f.body);
   const scratch = parallel && threads > 1 ? threads * THREAD_SCRATCH_BYTES : 0;
-  return tensors + PAGE + stack + scratch;
+  return tensors + PAGE_BYTES + stack + scratch;
 }

@@ -15,7 +15,8 @@ import { acquireGpu, type GpuContext } from '../runtime/webgpu/device.js';
 import { GpuKernel, type BoundGpuCall } from '../runtime/webgpu/gpu_kernel.js';
 import { GpuBufferError, GpuPipelineError, WgslCompileError } from '../runtime/webgpu/errors.js';
 import type { GpuProgram } from '../runtime/webgpu/program.js';
-import { dtypeOfArray, type DType, type TypedArray } from '../ir/dtype.js';
+import { dtypeOfArray, type StorageDType, type TypedArray } from '../runtime/dtype.js';
+import { PAGE_BYTES, SHARED_MAX_PAGES } from '../runtime/abi.js';
 import { serveRequests } from './worker_port.js';
 import { mismatch, type Tolerance } from './check.js';
 import { timeRepeats, calibrate, type Repeat } from './timing.js';
@@ -37,9 +38,6 @@ export type Request =
 /** A failed step: the class and what happened. */
 export interface Failure { readonly status: 'trap' | 'oom' | 'wrong' | 'compile'; readonly error: string }
 
-const PAGE = 65536;
-/** Shared memories are declared with at most this many pages (codegen/wasm/module.ts). */
-const SHARED_MAX_PAGES = 16384;
 /** A thread pool keeps every module it loaded; a fresh pool every so many candidates frees them. */
 const POOL_CANDIDATES = 16;
 
@@ -80,14 +78,14 @@ async function threadPool(threads: number): Promise<ThreadPool> {
 
 async function loadWasm(binary: Uint8Array, sig: KernelSignature, oomMessages: readonly number[]): Promise<Loaded> {
   const c = config!;
-  const pages = Math.max(1, Math.floor(c.memoryLimitBytes / PAGE));
+  const pages = Math.max(1, Math.floor(c.memoryLimitBytes / PAGE_BYTES));
   const shared = (sig.tasks?.length ?? 0) > 0;
   const memory = shared
     ? new WebAssembly.Memory({ initial: Math.min(16, pages), maximum: Math.min(pages, SHARED_MAX_PAGES), shared: true })
     : new WebAssembly.Memory({ initial: Math.min(16, pages), maximum: pages });
   const kernel = await WasmKernel.instantiateAsync(binary, sig, memory);
   if (shared && c.threads > 1) await kernel.useThreadPool(await threadPool(c.threads));
-  const resident = (t: NamedTensor): ResidentTensor => kernel.alloc(dtypeOfArray(t.data) as Exclude<DType, 'bool'>, t.shape);
+  const resident = (t: NamedTensor): ResidentTensor => kernel.alloc(dtypeOfArray(t.data) as StorageDType, t.shape);
   const inputs: Record<string, ResidentTensor> = {}, outputs: Record<string, ResidentTensor> = {};
   for (const t of c.inputs) { const r = resident(t); byteView(r.data).set(byteView(t.data)); inputs[t.name] = r; }
   for (const t of c.expected) outputs[t.name] = resident(t);

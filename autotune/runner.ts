@@ -17,7 +17,8 @@ import type { MeasureResult } from './result.js';
 import type { BuildOutcome } from './builder.js';
 import type { NamedTensor, Failure, Request } from './run_worker.js';
 import { summarize } from './timing.js';
-import { type IsolatedWorker, WorkerLostError, isNode, startWorker } from './worker_host.js';
+import { type IsolatedWorker, WorkerLostError, startWorker } from './worker_host.js';
+import { isNode } from '../runtime/platform.js';
 
 export interface RunnerSetup {
   readonly target: 'wasm-simd' | 'webgpu';

@@ -6,7 +6,7 @@
  * module on every load); the bundle starts in about a second, and needs no loader in the worker.
  * Compiled JavaScript entries are used as they are.
  */
-const nodeBuiltin = <T>(name: string): Promise<T> => import(/* @vite-ignore */ name) as Promise<T>;
+import { nodeBuiltin } from '../runtime/platform.js';
 
 const bundles = new Map<string, Promise<URL>>();
 

@@ -12,6 +12,7 @@
  * Node built-ins are reached by computed specifiers, so a browser bundle of the measurement includes
  * none of them.
  */
+import { isNode, nodeBuiltin } from '../runtime/platform.js';
 
 export type WorkerKind = 'thread' | 'process';
 
@@ -66,12 +67,10 @@ interface Link {
   kill(): Promise<void>;
 }
 
-const nodeBuiltin = <T>(name: string): Promise<T> => import(/* @vite-ignore */ name) as Promise<T>;
 /** Node only; by a computed specifier so that a browser bundle leaves it (and esbuild) out. */
 const runnableEntry = async (entry: URL): Promise<URL> =>
   (await nodeBuiltin<typeof import('./worker_bundle.js')>(new URL(`./worker_bundle${entry.pathname.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href)).runnableEntry(entry);
 
-export const isNode = (): boolean => typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
 
 const READY_MS = 60000;
 

@@ -2,6 +2,7 @@
  * The worker's side of autotune/worker_host.ts: answers requests one at a time with a handler, from a
  * Node worker thread, a Node child process or a browser Web Worker, and says when it is ready.
  */
+import { nodeBuiltin } from '../runtime/platform.js';
 
 export type Handler = (message: unknown) => Promise<{ value: unknown; transfer?: ArrayBuffer[] }> | { value: unknown; transfer?: ArrayBuffer[] };
 
@@ -10,7 +11,6 @@ interface Port {
   listen(f: (m: unknown) => void): void;
 }
 
-const nodeBuiltin = <T>(name: string): Promise<T> => import(/* @vite-ignore */ name) as Promise<T>;
 
 async function port(): Promise<Port> {
   const proc = (globalThis as { process?: NodeJS.Process }).process;
