@@ -77,6 +77,7 @@ test('every candidate of a batch gets its class (trap, timeout, wrong, oom, inva
     t.regex(results[3]!.error!, /blur_y\(0, 0\) is 12345, the reference's is/);
     t.regex(results[4]!.error!, /more than the limit of 393216/);
     t.regex(results[6]!.error!, /more than the limit of 393216/);
+    t.is(results[7]!.code, 'no-such-loop', 'a refused trace carries the ScheduleError code');
     const again = await m.measure([tiled(2, 16)]);
     t.is(again[0]!.status, 'ok', 'the measurer still works');
     const reread = await TuningDatabase.open(join(dir, 'records.jsonl'));

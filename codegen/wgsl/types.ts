@@ -14,7 +14,7 @@ export class WgslCodegenError extends CodegenError {}
 /** The WGSL scalar type that holds values of `t`. @throws WgslCodegenError for f64 */
 export function scalarType(t: DType): 'f32' | 'i32' | 'u32' | 'bool' {
   if (t === 'bool') return 'bool';
-  if (t === 'f64') throw new WgslCodegenError('f64 has no WGSL type (WGSL §6.2.4 has f32 and f16 only): compute in f32 for the webgpu target');
+  if (t === 'f64') throw new WgslCodegenError('unsupported', 'f64 has no WGSL type (WGSL §6.2.4 has f32 and f16 only): compute in f32 for the webgpu target');
   if (isFloat(t)) return 'f32';
   return isSigned(t) ? 'i32' : 'u32';
 }
