@@ -18,7 +18,8 @@ async function port(): Promise<Port> {
     const { parentPort } = await nodeBuiltin<typeof import('node:worker_threads')>('node:worker_threads');
     if (parentPort) return { post: (m, t) => parentPort.postMessage(m, t), listen: (f) => { parentPort.on('message', f); } };
     if (typeof proc.send === 'function') {
-      // The IPC channel must not keep a finished worker alive, but it must keep a waiting one.
+      // A parent that dies (even by SIGKILL) closes the channel: do not outlive it.
+      proc.on('disconnect', () => proc.exit(0));
       return { post: (m) => { proc.send!(m as never); }, listen: (f) => { proc.on('message', f); } };
     }
     throw new Error('serveRequests: this Node process is neither a worker thread nor a forked child');
