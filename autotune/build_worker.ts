@@ -13,7 +13,7 @@ import { buildCandidate, type BuildOptions } from './build.js';
 
 export type BuildRequest =
   | { readonly kind: 'init'; readonly spec: WorkloadSpec; readonly options: BuildOptions }
-  | { readonly kind: 'build'; readonly trace: readonly Instruction[] };
+  | { readonly kind: 'build'; readonly trace: readonly Instruction[]; readonly options?: BuildOptions };
 
 let state: { pipeline: Pipeline; spec: WorkloadSpec; options: BuildOptions } | undefined;
 
@@ -24,7 +24,7 @@ void serveRequests((m) => {
     return { value: { ok: true } };
   }
   if (!state) throw new Error('build worker: build before init');
-  const result = buildCandidate(state.pipeline, state.spec.sizes, r.trace, state.options);
+  const result = buildCandidate(state.pipeline, state.spec.sizes, r.trace, r.options ?? state.options);
   // Transfer the module's bytes when they own their buffer (a view into a larger one would detach it).
   const own = result.status === 'ok' && result.kind === 'wasm-simd' && result.binary.byteOffset === 0 && result.binary.byteLength === result.binary.buffer.byteLength;
   const transfer = own ? [result.binary.buffer as ArrayBuffer] : [];

@@ -13,8 +13,12 @@ export type BuildOutcome = BuildResult | { readonly status: 'compile-timeout'; r
 
 /** What builds candidates: the worker pool here; a test may wrap it to inject faults. */
 export interface Builder {
-  /** One outcome per trace, in order; never rejects for a bad candidate. */
-  build(traces: readonly (readonly Instruction[])[]): Promise<BuildOutcome[]>;
+  /**
+   * One outcome per trace, in order; never rejects for a bad candidate.
+   * @param options how to build, instead of the pool's own (the measurer builds its reference, the
+   *   default schedule, for wasm-simd whatever the target)
+   */
+  build(traces: readonly (readonly Instruction[])[], options?: BuildOptions): Promise<BuildOutcome[]>;
   close(): Promise<void>;
 }
 
@@ -60,7 +64,7 @@ export class WorkerBuilder implements Builder {
     return fresh;
   }
 
-  async build(traces: readonly (readonly Instruction[])[]): Promise<BuildOutcome[]> {
+  async build(traces: readonly (readonly Instruction[])[], options?: BuildOptions): Promise<BuildOutcome[]> {
     if (this.closed) throw new Error('the build pool is closed');
     const out = new Array<BuildOutcome>(traces.length);
     let next = 0;
@@ -69,7 +73,7 @@ export class WorkerBuilder implements Builder {
         const t0 = performance.now();
         try {
           const w = await this.worker(i);
-          out[t] = await w.call<BuildResult>({ kind: 'build', trace: traces[t] }, this.o.compileTimeoutMs);
+          out[t] = await w.call<BuildResult>({ kind: 'build', trace: traces[t], ...(options ? { options } : {}) }, this.o.compileTimeoutMs);
         } catch (e) {
           const seconds = (performance.now() - t0) / 1000;
           if (e instanceof WorkerLostError && e.reason === 'timeout') {

@@ -23,7 +23,9 @@ import { type TuningTarget, TargetError } from './target.js';
 import type { MeasureResult } from './result.js';
 import { DEFAULT_TOLERANCE, type Tolerance } from './check.js';
 import { seededInputs } from './inputs.js';
-import { referenceOutputs, type ReferenceMode } from './reference_outputs.js';
+import { evaluatorOutputs, usesEvaluator, type ReferenceMode } from './reference_outputs.js';
+import { arrayTypeOf, type DType } from '../ir/dtype.js';
+import { specShapes } from './workload.js';
 import { type Builder, type BuildOutcome, WorkerBuilder, type WorkerBuilderOptions } from './builder.js';
 import type { BuildOptions } from './build.js';
 import { Runner, type RunOptions } from './runner.js';
@@ -73,6 +75,15 @@ export function buildOptionsOf(target: TuningTarget): BuildOptions {
   };
 }
 
+/** Zero outputs of the workload's shapes and dtypes. */
+function placeholderOutputs(w: Workload): Record<string, { data: InstanceType<ReturnType<typeof arrayTypeOf>>; shape: number[] }> {
+  const shapes = specShapes(w.spec).outputs;
+  return Object.fromEntries(w.pipeline.outputs.map((o) => {
+    const shape = shapes[o.name]!;
+    return [o.name, { data: new (arrayTypeOf(o.dtype as Exclude<DType, 'bool'>))(shape.reduce((a, b) => a * b, 1)), shape }];
+  }));
+}
+
 export class Measurer {
   private readonly cache = new Map<string, BuildOutcome>();
   private closed = false;
@@ -101,7 +112,9 @@ export class Measurer {
     }
     if (target.kind === 'webgpu' && !target.gpu) throw new TargetError('a webgpu target needs its gpu (adapter and limits): use currentTarget({ kind: "webgpu", gpu })');
     const inputs = seededInputs(workload.spec, o.seed ?? 1);
-    const { outputs, method } = referenceOutputs(workload, inputs, o.reference);
+    const method = usesEvaluator(workload, o.reference) ? 'evaluator' as const : 'default-schedule' as const;
+    // With the default schedule the runner computes the reference; until then zeros give names, shapes and dtypes.
+    const outputs = method === 'evaluator' ? evaluatorOutputs(workload, inputs) : placeholderOutputs(workload);
     const compileTimeoutMs = o.compileTimeoutMs ?? 10000;
     const builders = o.builders ?? defaultThreadCount();
     const memoryLimitBytes = o.memoryLimitBytes ?? GIB;
@@ -124,6 +137,17 @@ export class Measurer {
       runTimeoutMs: o.runTimeoutMs ?? 10000, minRepeatMs: o.minRepeatMs ?? 50, repeats: o.repeats ?? 5,
       warmupMs: o.warmupMs ?? (isNode() ? 20 : 1000),
     };
+    if (method === 'default-schedule') {
+      try {
+        // Built for the wasm-simd target whatever the measured one: the default schedule has no GPU binding.
+        const [built] = await builder.build([[]], { kind: 'wasm-simd', threads: 1, fma: 'none' });
+        if (built!.status !== 'ok') throw new Error(`the default schedule, which gives the reference outputs, does not build (${built!.status}): ${'error' in built! ? built.error : ''}`);
+        await runner.takeReference(built, run);
+      } catch (e) {
+        await Promise.all([builder.close(), runner.close()]);
+        throw e;
+      }
+    }
     return new Measurer(workload, target, builder, runner, run, memoryLimitBytes, method);
   }
 

@@ -1,16 +1,11 @@
 /**
  * The outputs every candidate of a workload must reproduce, computed once per measurer from the seeded
  * inputs: by the definition-level reference evaluator (reference/evaluate.ts, the project's
- * independent oracle) when the workload is small enough for it, else by the default schedule compiled
- * once (every stage at root, serial loops, no fused multiply-add), which the test suite checks against
- * that oracle on every pipeline it has.
+ * independent oracle) when the workload is small enough for it, else by the default schedule (every
+ * stage at root, serial loops, no fused multiply-add), which the test suite checks against that oracle
+ * on every pipeline it has, built and run once by the measurer's own workers.
  */
 import { evaluate } from '../reference/evaluate.js';
-import { Schedule } from '../schedule/schedule.js';
-import { lower } from '../lower/lower.js';
-import { compileToWasm } from '../codegen/wasm/module.js';
-import { WasmKernel } from '../runtime/wasm_kernel.js';
-import type { Tensor } from '../runtime/tensor.js';
 import { type Workload, specExtent } from './workload.js';
 import type { HostTensor } from './inputs.js';
 
@@ -37,17 +32,17 @@ export function definitionWork(w: Workload): number {
   return work;
 }
 
+/** Whether `mode` asks for the evaluator for this workload ('auto': when its work is small enough). */
+export function usesEvaluator(w: Workload, mode: ReferenceMode = 'auto'): boolean {
+  return mode === 'evaluator' || (mode === 'auto' && definitionWork(w) <= EVALUATOR_MAX_WORK);
+}
+
 /**
- * @returns the outputs of `w` on `inputs`, by name, and how they were computed
- * @throws Error from the evaluator (for instance a read outside an input) or from compiling or running
- *   the default schedule: the workload itself cannot be computed on these inputs
+ * The evaluator's outputs of `w` on `inputs`, by name (the default schedule's are computed by the
+ * measurer's own builder and runner: autotune/measure.ts).
+ * @throws Error from the evaluator (for instance a read outside an input): the workload itself cannot
+ *   be computed on these inputs
  */
-export function referenceOutputs(w: Workload, inputs: Readonly<Record<string, HostTensor>>, mode: ReferenceMode = 'auto'): { outputs: Record<string, HostTensor>; method: 'evaluator' | 'default-schedule' } {
-  const useEvaluator = mode === 'evaluator' || (mode === 'auto' && definitionWork(w) <= EVALUATOR_MAX_WORK);
-  if (useEvaluator) return { outputs: evaluate(w.pipeline, inputs, w.sizes), method: 'evaluator' };
-  const { func } = lower(w.pipeline, new Schedule(w.pipeline));
-  const art = compileToWasm(func, { fma: 'none', threads: false });
-  const kernel = WasmKernel.instantiate(art.binary, art.signature);
-  const out = kernel.run(inputs as Readonly<Record<string, Tensor>>);
-  return { outputs: Object.fromEntries(Object.entries(out).map(([n, t]) => [n, { data: t.data, shape: [...t.shape] }])), method: 'default-schedule' };
+export function evaluatorOutputs(w: Workload, inputs: Readonly<Record<string, HostTensor>>): Record<string, HostTensor> {
+  return evaluate(w.pipeline, inputs, w.sizes);
 }

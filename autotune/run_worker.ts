@@ -30,6 +30,8 @@ export type Request =
       /** Indices of the signature's messages that report a failed memory.grow (autotune/build.ts). */
       readonly oomMessages?: readonly number[]; readonly program?: GpuProgram }
   | { readonly kind: 'check'; readonly slot: number }
+  /** Runs the candidate in `slot` once and returns its outputs (the reference, from the default schedule), then takes them as expected. */
+  | { readonly kind: 'reference'; readonly slot: number }
   | { readonly kind: 'time'; readonly slot: number; readonly warmupMs: number; readonly minRepeatMs: number; readonly repeats: number }
   | { readonly kind: 'calibrate'; readonly slot: number; readonly warmupMs: number; readonly minRepeatMs: number }
   | { readonly kind: 'repeat'; readonly slot: number; readonly inner: number }
@@ -167,6 +169,17 @@ async function handle(r: Request): Promise<unknown> {
         if (problem) return { status: 'wrong', error: problem } satisfies Failure;
       }
       return { ok: true, ms };
+    }
+    case 'reference': {
+      let got: Record<string, TypedArray>;
+      try {
+        got = await slot(r.slot).runOnce();
+      } catch (e) {
+        return classify(e, slot(r.slot).oomTexts);
+      }
+      const expected = config!.expected.map((t) => ({ name: t.name, shape: t.shape, data: got[t.name]!.slice() }));
+      config = { ...config!, expected };
+      return { ok: true, outputs: expected };
     }
     case 'time':
       try {

@@ -39,7 +39,7 @@ export interface RunOptions {
 }
 
 type Built = Extract<BuildOutcome, { status: 'ok' }>;
-type Reply = { ok: true; ms?: number; perCallMs?: number[]; inner?: number } | Failure;
+type Reply = { ok: true; ms?: number; perCallMs?: number[]; inner?: number; outputs?: NamedTensor[] } | Failure;
 
 const sourceExtension = (): string => (new URL(import.meta.url).pathname.endsWith('.ts') ? '.ts' : '.js');
 export const defaultRunWorker = (): URL => new URL(`./run_worker${sourceExtension()}`, import.meta.url);
@@ -55,13 +55,29 @@ export class Runner {
   /** Counts the workers started: a candidate loaded in an earlier one is gone. */
   private generation = 0;
 
-  private constructor(private readonly setup: RunnerSetup) {}
+  private constructor(private setup: RunnerSetup) {}
 
   /** @throws WorkerLostError when the worker cannot start */
   static async create(setup: RunnerSetup): Promise<Runner> {
     const r = new Runner(setup);
     await r.ensure();
     return r;
+  }
+
+  /**
+   * Runs `b` (the default schedule) once and takes its outputs as the reference every later candidate
+   * is checked against; `setup.expected` gives only the outputs' names, shapes and dtypes.
+   * @throws Error naming the failure when the default schedule itself fails
+   */
+  async takeReference(b: Built, o: RunOptions): Promise<NamedTensor[]> {
+    const load: Request = b.kind === 'wasm-simd' ? { kind: 'load', slot: 0, binary: b.binary, signature: b.signature, oomMessages: b.oomMessages } : { kind: 'load', slot: 0, program: b.program };
+    const loaded = await this.call(load, o.runTimeoutMs * 10);
+    if (!('ok' in loaded)) throw new Error(`the default schedule, which gives the reference outputs, failed to load (${loaded.status}): ${loaded.error}`);
+    const r = await this.call({ kind: 'reference', slot: 0 }, Math.max(o.runTimeoutMs * 10, 120000));
+    if (!('ok' in r)) throw new Error(`the default schedule, which gives the reference outputs, failed (${r.status}): ${r.error}`);
+    this.setup = { ...this.setup, expected: r.outputs! };
+    await this.call({ kind: 'unload', slot: 0 }, o.runTimeoutMs);
+    return r.outputs!;
   }
 
   private async ensure(): Promise<IsolatedWorker> {

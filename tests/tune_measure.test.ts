@@ -111,13 +111,19 @@ test('remeasure times candidates again in interleaved rounds; a failing one keep
   }
 });
 
-test('with threads: 2 the runner runs parallel loops on a thread pool, and checks their output', async (t) => {
+test('with threads: 2 the runner runs parallel loops on a thread pool, and checks their output against the default schedule\'s', async (t) => {
   const target = wasmTarget({ fma: 'none', threads: 2 });
   t.deepEqual(target.features, ['simd128', 'threads']);
-  const m = await Measurer.create(workload, target, { builders: 1, minRepeatMs: 5, repeats: 3 });
+  const faults = new Map<string, Fault>([[JSON.stringify(tiled(8, 16)), 'wrong']]);
+  const m = await Measurer.create(workload, target, {
+    builders: 1, minRepeatMs: 5, repeats: 3, reference: 'default-schedule',
+    builder: async (w, build, pool) => new FaultyBuilder(await WorkerBuilder.create(w.spec, build, pool), w, build, faults),
+  });
   try {
-    const [r] = await m.measure([[...parallelBlurSchedule(tp.pipeline).trace]]);
-    t.is(r!.status, 'ok', JSON.stringify(r));
+    t.is(m.referenceMethod, 'default-schedule');
+    const rs = await m.measure([[...parallelBlurSchedule(tp.pipeline).trace], tiled(8, 16)]);
+    t.is(rs[0]!.status, 'ok', JSON.stringify(rs[0]));
+    t.is(rs[1]!.status, 'wrong', 'checked against the default schedule\'s outputs');
   } finally {
     await m.close();
   }

@@ -47,8 +47,8 @@ export class FaultyBuilder implements Builder {
     private readonly faults: ReadonlyMap<string, Fault>,
   ) {}
 
-  async build(traces: readonly (readonly Instruction[])[]): Promise<BuildOutcome[]> {
-    const real = await this.real.build(traces.filter((t) => !this.faults.has(JSON.stringify(t))));
+  async build(traces: readonly (readonly Instruction[])[], options?: BuildOptions): Promise<BuildOutcome[]> {
+    const real = await this.real.build(traces.filter((t) => !this.faults.has(JSON.stringify(t))), options);
     return traces.map((t) => {
       const fault = this.faults.get(JSON.stringify(t));
       if (!fault) return real.shift()!;
