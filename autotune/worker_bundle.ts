@@ -14,7 +14,7 @@ const bundles = new Map<string, Promise<URL>>();
 const BARE = /^[^./]/;
 
 async function bundle(entry: URL): Promise<URL> {
-  const [{ build }, { mkdir, writeFile, rename }, { tmpdir }, { join }, { pathToFileURL, fileURLToPath }, { createHash }] = await Promise.all([
+  const [{ build }, { mkdir, writeFile, rename }, { tmpdir }, { join, sep }, { pathToFileURL, fileURLToPath }, { createHash }] = await Promise.all([
     nodeBuiltin<typeof import('esbuild')>('esbuild'),
     nodeBuiltin<typeof import('node:fs/promises')>('node:fs/promises'),
     nodeBuiltin<typeof import('node:os')>('node:os'),
@@ -33,8 +33,12 @@ async function bundle(entry: URL): Promise<URL> {
     }],
   });
   const text = result.outputFiles[0]!.text;
-  // Named by content: processes share a bundle, and the folder does not grow with every run.
-  const dir = join(tmpdir(), 'tessera-workers');
+  // In node_modules/.cache, so that what the bundle imports at run time by a computed name (the
+  // `webgpu` package) resolves as from the sources; named by content, so processes share a bundle and
+  // the folder does not grow with every run.
+  const esbuildPath = fileURLToPath(import.meta.resolve('esbuild'));
+  const at = esbuildPath.lastIndexOf(`${sep}node_modules${sep}`);
+  const dir = at >= 0 ? join(esbuildPath.slice(0, at), 'node_modules', '.cache', 'tessera-workers') : join(tmpdir(), 'tessera-workers');
   await mkdir(dir, { recursive: true });
   const base = fileURLToPath(entry).replace(/^.*[\\/]/, '').replace(/\.ts$/, '');
   const file = join(dir, `${base}-${createHash('sha256').update(text).digest('hex').slice(0, 16)}.mjs`);
