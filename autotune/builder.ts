@@ -8,6 +8,7 @@ import type { Instruction } from '../schedule/instruction.js';
 import type { BuildOptions, BuildResult } from './build.js';
 import type { WorkloadSpec } from './workload.js';
 import { type IsolatedWorker, WorkerLostError, startWorker } from './worker_host.js';
+import { workerEntry } from './worker_entries.js';
 
 export type BuildOutcome = BuildResult | { readonly status: 'compile-timeout'; readonly error: string; readonly compileSeconds: number };
 
@@ -29,8 +30,6 @@ export interface WorkerBuilderOptions {
   readonly entry?: URL;
 }
 
-const sourceExtension = (): string => (new URL(import.meta.url).pathname.endsWith('.ts') ? '.ts' : '.js');
-export const defaultBuildWorker = (): URL => new URL(`./build_worker${sourceExtension()}`, import.meta.url);
 
 export class WorkerBuilder implements Builder {
   private readonly slots: (IsolatedWorker | undefined)[];
@@ -58,7 +57,7 @@ export class WorkerBuilder implements Builder {
   private async worker(i: number): Promise<IsolatedWorker> {
     const w = this.slots[i];
     if (w?.alive) return w;
-    const fresh = await startWorker(this.o.entry ?? defaultBuildWorker(), { kind: 'thread', name: `tessera-build-${i}` });
+    const fresh = await startWorker(this.o.entry ?? await workerEntry('build_worker'), { kind: 'thread', name: `tessera-build-${i}` });
     await fresh.call({ kind: 'init', spec: this.spec, options: this.options }, 60000);
     this.slots[i] = fresh;
     return fresh;

@@ -127,7 +127,7 @@ export function extractFeatures(f: LoweredFunc, sizes: Readonly<Record<string, n
         break;
       }
       case 'cmp': case 'select': case 'not': out[F.compare_select!]! += elems; instr(); break;
-      case 'cast': out[F.casts!]! += elems; instr(); break;
+      case 'cast': case 'reinterpret': out[F.casts!]! += elems; instr(); break;
       case 'call': out[F.float_math_calls!]! += elems; flops += elems; instr(); break;
       case 'load': access(e.buffer, e.index, execs, 'load'); instr(); break;
       default: break;

@@ -32,6 +32,7 @@ export function canonicalLoweredText(f: LoweredFunc): string {
       case 'not': return `(! ${ex(e.a)})`;
       case 'select': return `(? ${ex(e.cond)} ${ex(e.t)} ${ex(e.f)})`;
       case 'cast': return `(${t(e)} ${ex(e.value)})`;
+      case 'reinterpret': return `(bits ${t(e)} ${ex(e.value)})`;
       case 'call': return `(${e.fn} ${e.args.map(ex).join(' ')})`;
       case 'access': return `(@${e.func.name} ${e.args.map(ex).join(' ')})`;
       case 'load': return `(ld ${bufName(e.buffer)}:${t(e)} ${ex(e.index)})`;

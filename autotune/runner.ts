@@ -19,6 +19,7 @@ import type { NamedTensor, Failure, Request } from './run_worker.js';
 import { summarize } from './timing.js';
 import { type IsolatedWorker, WorkerLostError, startWorker } from './worker_host.js';
 import { isNode } from '../runtime/platform.js';
+import { workerEntry } from './worker_entries.js';
 
 export interface RunnerSetup {
   readonly target: 'wasm-simd' | 'webgpu';
@@ -41,8 +42,6 @@ export interface RunOptions {
 type Built = Extract<BuildOutcome, { status: 'ok' }>;
 type Reply = { ok: true; ms?: number; perCallMs?: number[]; inner?: number; outputs?: NamedTensor[] } | Failure;
 
-const sourceExtension = (): string => (new URL(import.meta.url).pathname.endsWith('.ts') ? '.ts' : '.js');
-export const defaultRunWorker = (): URL => new URL(`./run_worker${sourceExtension()}`, import.meta.url);
 
 /** What a lost worker means for the candidate it was running. */
 function lostResult(e: WorkerLostError, o: RunOptions): MeasureResult {
@@ -83,7 +82,7 @@ export class Runner {
   private async ensure(): Promise<IsolatedWorker> {
     if (this.worker?.alive) return this.worker;
     const { entry, ...init } = this.setup;
-    const w = await startWorker(entry ?? defaultRunWorker(), { kind: 'process', name: 'tessera-runner', v8Flags: isNode() ? ['--no-liftoff'] : [] });
+    const w = await startWorker(entry ?? await workerEntry('run_worker'), { kind: 'process', name: 'tessera-runner', v8Flags: isNode() ? ['--no-liftoff'] : [] });
     await w.call({ kind: 'init', ...init } satisfies Request, 60000);
     this.worker = w;
     this.generation++;

@@ -42,6 +42,7 @@ export type SpecExpr =
   | { readonly k: 'not'; readonly a: SpecExpr }
   | { readonly k: 'select'; readonly c: SpecExpr; readonly t: SpecExpr; readonly f: SpecExpr }
   | { readonly k: 'cast'; readonly t: DType; readonly a: SpecExpr }
+  | { readonly k: 'reinterpret'; readonly t: DType; readonly a: SpecExpr }
   | { readonly k: 'call'; readonly fn: ir.MathFn; readonly args: readonly SpecExpr[] }
   | { readonly k: 'access'; readonly f: string; readonly args: readonly SpecExpr[] };
 
@@ -129,6 +130,7 @@ function encoder(where: string, pure: readonly ir.Var[], reduction: readonly ir.
       case 'not': return { k: 'not', a: enc(e.a) };
       case 'select': return { k: 'select', c: enc(e.cond), t: enc(e.t), f: enc(e.f) };
       case 'cast': return { k: 'cast', t: e.dtype, a: enc(e.value) };
+      case 'reinterpret': return { k: 'reinterpret', t: e.dtype, a: enc(e.value) };
       case 'call': return { k: 'call', fn: e.fn, args: e.args.map(enc) };
       case 'access': return { k: 'access', f: e.func.name, args: e.args.map(enc) };
       default: throw new WorkloadError(`${where} contains a ${e.kind} node, which no definition holds`);
@@ -283,9 +285,9 @@ export function pipelineFromSpec(spec: WorkloadSpec): Pipeline {
         case 'cmp': return ir.cmp(x.op, dec(x.a), dec(x.b));
         case 'not': return ir.not(dec(x.a));
         case 'select': return ir.select(dec(x.c), dec(x.t), dec(x.f));
-        case 'cast':
+        case 'cast': case 'reinterpret':
           if (!isDType(x.t)) throw new WorkloadError(`${where}: unknown dtype ${JSON.stringify(x.t)}`);
-          return ir.cast(x.t, dec(x.a));
+          return x.k === 'cast' ? ir.cast(x.t, dec(x.a)) : ir.reinterpret(x.t, dec(x.a));
         case 'call': return ir.call(x.fn, x.args.map(dec));
         case 'access': {
           const f = funcs.get(x.f);

@@ -13,7 +13,6 @@
 export const SCHEDULE_ERROR_CODES = {
   // Names and lookups
   'no-such-stage': 'no stage (or input, for cache_read) of this name in the pipeline, or an input where a stage is needed',
-  'other-pipeline': 'compile of a pipeline with a schedule built on another pipeline object',
   'no-such-loop': 'the axis is not a current loop of the stage (it never existed, or a split or fuse replaced it)',
   'no-such-storage-dim': 'the name is not a storage dimension of the stage',
   'not-a-pure-axis': 'the axis is not a pure axis of the definition (bounds name definition axes, not loops)',
@@ -26,6 +25,7 @@ export const SCHEDULE_ERROR_CODES = {
   'incomplete-order': 'transform_layout: the order does not list every storage dimension',
   'empty-request': 'transform_layout: neither a split nor an order',
   'unknown-instruction': 'the instruction\'s op is not a schedule primitive',
+  'other-pipeline': 'compile / gpuProgram with a schedule built on another pipeline than the one compiled',
   // Numbers
   'bad-factor': 'a split factor or modulus is not a positive integer',
   'bad-bound': 'bound / align_bounds: min, extent or remainder is not an integer of the right sign',

@@ -14,7 +14,7 @@ import { printExpr } from '../../ir/printer.js';
 import {
   type X, type Val, type VecVal, type SimdVal, type ScalarVal, wasmType, fitsSimd, shapeOf, lanesPerChunk, laneBitsOf,
 } from './values.js';
-import { type ScalarCtx, type HelperName, scalarBinary, scalarCmp, scalarCast, scalarLoad, scalarStore, scalarConst } from './scalar_ops.js';
+import { type ScalarCtx, type HelperName, scalarBinary, scalarCmp, scalarCast, scalarReinterpret, scalarLoad, scalarStore, scalarConst } from './scalar_ops.js';
 import { simdBinary, simdCmp, simdCall, simdCast, convertMask, splat, constChunk, extractLane, replaceLane, relaxedMadd } from './simd_ops.js';
 
 export { CodegenError };
@@ -28,7 +28,11 @@ type BufferBinding =
   | { readonly kind: 'memory'; readonly base: number }
   | { readonly kind: 'register'; readonly slotLanes: number; readonly slots: readonly (readonly number[])[] };
 
-/** Math functions WebAssembly lacks, imported from the host's Math (computed in f64). */
+/**
+ * Math functions WebAssembly lacks, imported from the host's Math (computed in f64, one call per
+ * lane): sin, cos, tan, pow and atan2, and f64 exp, log and tanh (f32 ones are Tessera's own
+ * polynomials, expanded into arithmetic before code generation).
+ */
 export const IMPORTED_MATH: ReadonlySet<ir.MathFn> = new Set(['exp', 'log', 'sin', 'cos', 'tan', 'tanh', 'pow', 'atan2']);
 
 /** What a module's functions share: helpers, imports, messages, and the outlined parallel tasks. */
@@ -185,6 +189,7 @@ export class FunctionEmitter implements ScalarCtx {
         return m.if(c, pt.length ? m.block(null, [...pt, t], type) : t, pf.length ? m.block(null, [...pf, f], type) : f);
       }
       case 'cast': return scalarCast(m, e.value.dtype, e.dtype, this.scalar(e.value));
+      case 'reinterpret': return scalarReinterpret(m, e.value.dtype, e.dtype, this.scalar(e.value));
       case 'call': return this.scalarCall(e.fn, e.dtype, e.args.map((a) => this.scalar(a)));
       case 'load': {
         const b = this.bufferOf(e.buffer);
@@ -217,14 +222,20 @@ export class FunctionEmitter implements ScalarCtx {
       case 'ceil': return f.ceil(args[0]!);
       case 'trunc': return f.trunc(args[0]!);
       case 'round': return f.nearest(args[0]!);
-      case 'erf': throw new CodegenError('unsupported', 'erf is not implemented by the WebAssembly backend yet');
-      default: {
-        this.mathImports.add(fn);
-        const wide = args.map((a) => (t === 'f64' ? a : m.f64.promote(a)));
-        const r = m.call(`Math.${fn}`, wide, binaryen.f64);
-        return t === 'f64' ? r : m.f32.demote(r);
-      }
+      case 'exp': case 'log': case 'tanh': case 'sigmoid': case 'erf':
+        if (t === 'f32' || fn === 'sigmoid' || fn === 'erf') throw new CodegenError('internal', `internal: ${fn} of ${t} reached code generation (lowering expands it into arithmetic)`);
+        return this.importedCall(fn, t, args);
+      default: return this.importedCall(fn, t, args);
     }
+  }
+
+  /** A call of the host's Math function, computed in f64 (one call per lane). */
+  private importedCall(fn: ir.MathFn, t: DType, args: X[]): X {
+    const m = this.m;
+    this.mathImports.add(fn);
+    const wide = args.map((a) => (t === 'f64' ? a : m.f64.promote(a)));
+    const r = m.call(`Math.${fn}`, wide, binaryen.f64);
+    return t === 'f64' ? r : m.f32.demote(r);
   }
 
   private vector(e: ir.Expr): VecVal {
@@ -292,6 +303,12 @@ export class FunctionEmitter implements ScalarCtx {
           if (chunks) return { rep: 'simd', dtype: e.dtype, lanes: L, laneBits: laneBitsOf(e.dtype), chunks };
         }
         return { rep: 'lanes', dtype: e.dtype, lanes: this.lanesOf(v).map((x) => scalarCast(m, e.value.dtype, e.dtype, x)) };
+      }
+      case 'reinterpret': {
+        // v128 chunks hold the bits: only the lanes' type changes.
+        const v = this.vector(e.value);
+        if (v.rep === 'simd') return { ...v, dtype: e.dtype };
+        return { rep: 'lanes', dtype: e.dtype, lanes: v.lanes.map((x) => scalarReinterpret(m, e.value.dtype, e.dtype, x)) };
       }
       case 'call': {
         if (e.args.length === 1) {
