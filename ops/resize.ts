@@ -1,5 +1,5 @@
 /**
- * Resize (ONNX opsets 10, 11, 13, 18, 19) and Upsample (7, 9): nearest and n-linear interpolation
+ * Resize (ONNX opsets 10, 11, 13, 18, 19) and Upsample (7, 9): nearest, n-linear and cubic interpolation
  * with every coordinate_transformation_mode and nearest_mode of the spec.
  *
  * Per resized axis, an output coordinate x maps to x_original (in f32, in the order onnxruntime
@@ -13,8 +13,8 @@
  * floor, ceil) and clamps; linear blends the two neighbours of x_original clamped to [0, L_in - 1].
  * Resize-10 and Upsample are asymmetric, nearest truncating when upsampling and rounding up when
  * downsampling (onnxruntime's reading of those versions). The output extent is floor(L_in * s) (in
- * f32), or `sizes` (with keep_aspect_ratio_policy, opset 18+). Cubic mode is refused, and so is
- * antialias when a linear resize shrinks an axis.
+ * f32), or `sizes` (with keep_aspect_ratio_policy, opset 18+). Cubic interpolation (opset 11+) takes
+ * cubic_coeff_a and exclude_outside; antialias is refused when a linear or cubic resize shrinks an axis.
  */
 import { compute } from '../dsl/func.js';
 import { Term, lift, select, floor, ceil } from '../dsl/term.js';
@@ -30,7 +30,10 @@ type Nearest = 'round_prefer_floor' | 'round_prefer_ceil' | 'floor' | 'ceil' | '
 
 interface ResizePlan {
   readonly x: TensorInfo;
-  readonly mode: 'nearest' | 'linear';
+  readonly mode: 'nearest' | 'linear' | 'cubic';
+  /** Cubic: the coefficient A, and whether taps outside the input get weight 0 (renormalized). */
+  readonly cubicA: number;
+  readonly excludeOutside: boolean;
   readonly transform: Transform;
   readonly nearest: Nearest;
   readonly out: number[];
@@ -54,8 +57,9 @@ function resizePlan(ctx: OpContext): ResizePlan {
   checkDTypes(ctx, ALL_TYPES.filter((t) => t !== 'bool'), [0]);
   const r = x.shape.length;
   const mode = a.string('mode', 'nearest');
-  if (mode === 'cubic') fail(ctx, 'mode cubic is not supported; nearest and linear are');
-  if (mode !== 'nearest' && mode !== 'linear') fail(ctx, `attribute mode = ${JSON.stringify(mode)} is not supported; it must be one of nearest, linear`);
+  if (mode !== 'nearest' && mode !== 'linear' && !(mode === 'cubic' && !legacy)) {
+    fail(ctx, `attribute mode = ${JSON.stringify(mode)} is not supported; it must be one of nearest, linear${legacy ? '' : ', cubic'}`);
+  }
   const transform: Transform = legacy ? 'asymmetric' : a.choice('coordinate_transformation_mode',
     ['half_pixel', ...(ctx.opset >= 19 ? ['half_pixel_symmetric' as const] : []), 'pytorch_half_pixel', 'align_corners', 'asymmetric', 'tf_half_pixel_for_nn', 'tf_crop_and_resize'], 'half_pixel');
   const nearest: Nearest = legacy ? 'legacy' : a.choice('nearest_mode', ['round_prefer_floor', 'round_prefer_ceil', 'floor', 'ceil'], 'round_prefer_floor');
@@ -103,8 +107,8 @@ function resizePlan(ctx: OpContext): ResizePlan {
     out = x.shape.map((n, d) => Math.floor(f32(scales[d]! * n)));
   }
   out.forEach((o, d) => { if (o < 1) fail(ctx, `axis ${d}: the output extent would be ${o}`); });
-  if (!legacy && ctx.opset >= 18 && a.flag('antialias', 0) && mode === 'linear' && scales.some((s) => s < 1)) {
-    fail(ctx, 'antialias = 1 with a linear resize that shrinks an axis is not supported');
+  if (!legacy && ctx.opset >= 18 && a.flag('antialias', 0) && mode !== 'nearest' && scales.some((s) => s < 1)) {
+    fail(ctx, `antialias = 1 with a ${mode} resize that shrinks an axis is not supported`);
   }
   const roiStart = x.shape.map(() => 0), roiEnd = x.shape.map(() => 1);
   if (transform === 'tf_crop_and_resize') {
@@ -112,7 +116,8 @@ function resizePlan(ctx: OpContext): ResizePlan {
     if (roi.length !== 2 * axes.length) fail(ctx, `roi has ${roi.length} values; it needs 2 x ${axes.length} (starts, then ends)`);
     axes.forEach((d, i) => { roiStart[d] = roi![i]!; roiEnd[d] = roi![axes.length + i]!; });
   }
-  return { x, mode: mode === 'nearest' ? 'nearest' : 'linear', transform, nearest, out, scales, roiStart, roiEnd, extrapolation: legacy ? 0 : a.float('extrapolation_value', 0) };
+  const cubicA = legacy ? -0.75 : a.float('cubic_coeff_a', -0.75), excludeOutside = legacy ? false : a.flag('exclude_outside', 0);
+  return { x, mode: mode as ResizePlan['mode'], cubicA, excludeOutside, transform, nearest, out, scales, roiStart, roiEnd, extrapolation: legacy ? 0 : a.float('extrapolation_value', 0) };
 }
 
 /** x_original of output coordinate `o` (an i32 term) along axis d, as f32. */
@@ -168,6 +173,8 @@ function defineResize(ctx: OpContext, p: ResizePlan, X: ReturnType<typeof inputF
     let value: Term;
     if (p.mode === 'nearest') {
       value = X.at(...o.map((c, d) => (xo[d] ? nearestIndex(p, d, xo[d]!) : c)));
+    } else if (p.mode === 'cubic') {
+      value = cubicValue(p, X, o, xo, kt);
     } else {
       // n-linear: the corners of the cell around x_original, weighted by the fractions per axis.
       const axes = xo.flatMap((v, d) => (v ? [d] : []));
@@ -196,6 +203,47 @@ function defineResize(ctx: OpContext, p: ResizePlan, X: ReturnType<typeof inputF
     }
     return outside ? select(outside, lift(p.extrapolation, kt), value) : value;
   }, { axes: axisNames(r) });
+}
+
+/**
+ * Cubic convolution (Keys 1981, with A = cubic_coeff_a): per resized axis the taps floor(x) - 1 ..
+ * floor(x) + 2 (clamped to the edge) weighted by
+ *   w(d) = ((A + 2)|d| - (A + 3))|d|^2 + 1 for |d| <= 1,  ((A|d| - 5A)|d| + 8A)|d| - 4A for 1 < |d| < 2,
+ * d the tap's distance to x; with exclude_outside, taps outside the input weigh 0 and the others are
+ * renormalized. The value is the separable sum over every resized axis (4^k taps).
+ */
+function cubicValue(p: ResizePlan, X: ReturnType<typeof inputFunc>, o: readonly Term[], xo: readonly (Term | undefined)[], kt: string): Term {
+  const A = p.cubicA;
+  const near = (d: Term) => lift(A + 2, 'f32').mul(d).sub(A + 3).mul(d).mul(d).add(1);
+  const far = (d: Term) => d.mul(A).sub(5 * A).mul(d).add(8 * A).mul(d).sub(4 * A);
+  const axes = xo.flatMap((v, d) => (v ? [d] : []));
+  const taps = axes.map((d) => {
+    const n = p.x.shape[d]!;
+    const base = floor(xo[d]!), t = xo[d]!.sub(base), i0 = base.cast('i32');
+    const weights = [far(t.add(1)), near(t), near(lift(1, 'f32').sub(t)), far(lift(2, 'f32').sub(t))];
+    const index = [-1, 0, 1, 2].map((k) => i0.add(k));
+    if (p.excludeOutside) {
+      const inside = index.map((i) => i.ge(0).and(i.lt(n)));
+      const masked = weights.map((w, k) => select(inside[k]!, w, lift(0, 'f32')));
+      const total = masked.reduce((a, b) => a.add(b));
+      return { d, index: index.map((i) => i.clamp(0, n - 1)), weights: masked.map((w) => w.div(total)) };
+    }
+    return { d, index: index.map((i) => i.clamp(0, n - 1)), weights };
+  });
+  let acc: Term | undefined;
+  for (let corner = 0; corner < 4 ** taps.length; corner++) {
+    const idx = [...o];
+    let weight: Term | undefined;
+    taps.forEach((tap, bit) => {
+      const k = Math.floor(corner / 4 ** bit) % 4;
+      idx[tap.d] = tap.index[k]!;
+      weight = weight ? weight.mul(tap.weights[k]!) : tap.weights[k]!;
+    });
+    const v = X.at(...idx);
+    const term = (v.dtype === 'f32' ? v : v.cast('f32')).mul(weight!);
+    acc = acc ? acc.add(term) : term;
+  }
+  return kt === 'f32' ? acc! : acc!.cast(kt as 'f64');
 }
 
 function resizeEntry(op: 'Resize' | 'Upsample', opsets: readonly [number, number]): OpEntry {

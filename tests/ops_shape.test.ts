@@ -90,6 +90,9 @@ const KERNELS: [string, NodeCase][] = [
   ['Resize opset 10 linear', { op: 'Resize', opset: 10, attrs: { mode: attr.string('linear') }, inputs: [X([1, 2, 5, 6]), F32([1, 1, 2, 1.5])] }],
   ['Resize half_pixel_symmetric (opset 19)', { op: 'Resize', opset: 19, attrs: { mode: attr.string('linear'), coordinate_transformation_mode: attr.string('half_pixel_symmetric') }, inputs: [X([1, 2, 5, 6]), undefined, F32([1, 1, 2.3, 0.7])] }],
   ['Resize axes and not_larger (opset 18)', { op: 'Resize', opset: 18, attrs: { mode: attr.string('nearest'), axes: attr.ints([3, 2]), keep_aspect_ratio_policy: attr.string('not_larger') }, inputs: [X([1, 2, 5, 6]), undefined, undefined, I64([9, 7])] }],
+  ['Resize cubic half_pixel', { op: 'Resize', opset: 13, attrs: { mode: attr.string('cubic') }, inputs: [X([1, 2, 5, 6]), undefined, F32([1, 1, 2, 1.5])] }],
+  ['Resize cubic A = -0.5, exclude_outside, downscaling', { op: 'Resize', opset: 13, attrs: { mode: attr.string('cubic'), cubic_coeff_a: attr.float(-0.5), exclude_outside: attr.int(1) }, inputs: [X([1, 1, 4, 4]), undefined, F32([1, 1, 0.8, 0.8])] }],
+  ['Resize cubic align_corners to sizes', { op: 'Resize', opset: 13, attrs: { mode: attr.string('cubic'), coordinate_transformation_mode: attr.string('align_corners') }, inputs: [X([1, 1, 4, 4]), undefined, undefined, I64([1, 1, 7, 9])] }],
   ['Upsample opset 9 nearest', { op: 'Upsample', opset: 9, attrs: { mode: attr.string('nearest') }, inputs: [X([1, 2, 3, 4]), F32([1, 1, 2, 2])] }],
   ['Upsample opset 7 linear, scales attribute', { op: 'Upsample', opset: 7, attrs: { mode: attr.string('linear'), scales: attr.floats([1, 1, 2, 2]) }, inputs: [X([1, 2, 3, 4])] }],
 ];
@@ -153,7 +156,8 @@ test('refusals name the value and what would be accepted', async (t) => {
   await t.throwsAsync(runTessera({ op: 'Reshape', opset: 13, inputs: [X([2, 3]), I64([4, -1])] }), { message: 'node n0 (Reshape, opset 13): cannot reshape [2, 3] (6 elements) to [4, -1]' });
   await t.throwsAsync(runTessera({ op: 'Reshape', opset: 13, inputs: [X([2, 3]), { dtype: 'i64', shape: [2] }] }), { message: /input 1 \(shape\) must be known at compile time/ });
   await t.throwsAsync(runTessera({ op: 'Squeeze', opset: 13, inputs: [X([2, 3]), I64([0])] }), { message: /axis 0 has extent 2; only axes of extent 1 can be squeezed/ });
-  await t.throwsAsync(runTessera({ op: 'Resize', opset: 13, attrs: { mode: attr.string('cubic') }, inputs: [X([1, 1, 2, 2]), undefined, F32([1, 1, 2, 2])] }), { message: /mode cubic is not supported; nearest and linear are/ });
+  await t.throwsAsync(runTessera({ op: 'Resize', opset: 18, attrs: { mode: attr.string('cubic'), antialias: attr.int(1) }, inputs: [X([1, 1, 4, 4]), undefined, F32([1, 1, 0.5, 0.5])] }), { message: /antialias = 1 with a cubic resize that shrinks an axis is not supported/ });
+  await t.throwsAsync(runTessera({ op: 'Resize', opset: 10, attrs: { mode: attr.string('cubic') }, inputs: [X([1, 1, 2, 2]), F32([1, 1, 2, 2])] }), { message: /attribute mode = "cubic" is not supported; it must be one of nearest, linear$/ });
   await t.throwsAsync(runTessera({ op: 'Cast', opset: 13, attrs: { to: attr.int(16) }, inputs: [X([2])] }), { message: /attribute to = 16 \(BFLOAT16\) is not a supported element type/ });
   await t.throwsAsync(runTessera({ op: 'Transpose', opset: 13, attrs: { perm: attr.ints([0, 0]) }, inputs: [X([2, 3])] }), { message: /perm \[0, 0\] is not a permutation of the 2 axes/ });
   await t.throwsAsync(runTessera({ op: 'Split', opset: 13, inputs: [X([5]), I64([2, 2])], outputs: 2 }), { message: /split \[2, 2\] does not add up to the axis extent 5/ });
