@@ -2,7 +2,7 @@
  * Constant tensors on the host: reading their values as numbers, building new ones, and the shape
  * arithmetic every operator shares (numpy broadcasting, axis normalisation, row-major strides).
  */
-import type { ConstData, ConstTensor, ModelDType, TensorInfo } from '../graph/ir.js';
+import type { ConstData, ConstTensor, ModelDType } from '../graph/ir.js';
 import type { OpContext } from './op.js';
 import { fail } from './attributes.js';
 
@@ -118,16 +118,6 @@ export function broadcastShapes(ctx: OpContext, shapes: readonly (readonly numbe
   }
   return out;
 }
-
-/** Input `i`'s type, or an OpError saying the required input is missing. */
-export function requireInput(ctx: OpContext, i: number, what: string): TensorInfo {
-  const t = ctx.inputs[i];
-  if (!t) fail(ctx, `input ${i} (${what}) is required`);
-  return t;
-}
-
-/** Whether optional input `i` is present. */
-export const hasInput = (ctx: OpContext, i: number): boolean => ctx.inputs[i] !== undefined;
 
 /**
  * The values of input `i`, which the op needs at compile time (a shape, axes, pads).
