@@ -6,12 +6,15 @@
  *
  *  - depthwise: one input channel per group, 2 spatial axes; strips of pixels per channel plane,
  *    the zero-padded plane computed per channel so no load tests the edges (bench/workloads.ts);
+ *  - rows: stride 1 on maps whose width is not a multiple of 8: the direct tiles over the padded
+ *    rows laid end to end, so no row ends in a scalar tail;
  *  - direct: any 2-D layer; register tiles of 4 output channels x 8 pixels accumulated over the
  *    input channels and the window, the zero-padded input computed once (examples/conv2d_pipeline.ts).
  *    A 1x1 layer (pointwise, a GEMM of weights by pixels) takes the same tile without padding;
  *  - generic: any rank; the output vectorized along its innermost axis, the sum per vector.
  */
 import { compute, reduceAxis, sum, type Func, type Stage } from '../dsl/func.js';
+import { lift, select } from '../dsl/term.js';
 import type { Schedule } from '../schedule/schedule.js';
 import type { ScheduleRequest } from './op.js';
 import type { ConvLayer } from './conv.js';
@@ -188,8 +191,84 @@ const pointwise: ConvAlgorithm = {
   },
 };
 
+/**
+ * Stride 1 on maps whose width is not a multiple of the vector: the output computed over the padded
+ * plane's rows laid end to end, so vectors run across row ends and only the plane's end has a tail
+ * (the direct tiles' last strip of every row, 7 of 55 columns, fell back to scalar sums):
+ *   padded(n, c, i) = X(n, c, i / Wp - pad_top, i mod Wp - pad_left), 0 outside   (Wp the padded width)
+ *   acc(n, m, q) = sum over c, ry, rx of padded(n, g * C/group + c, q + ry * dy * Wp + rx * dx) * W(m, c, ry, rx)
+ *   out(n, m, y, x) = acc(n, m, y * Wp + x) + B(m)
+ * The Wp - W_out columns of each row computed in excess are never read. acc is tiled into registers
+ * (4 channels x 8 positions, the sum outermost) per group of 4 output channels.
+ */
+const rows: ConvAlgorithm = {
+  name: 'rows',
+  applies: (l) => {
+    const g = l.geometry;
+    return g.input.length === 2 && g.strides.every((s) => s === 1) && g.output[1]! % 8 !== 0 && l.C / l.group > 1;
+  },
+  define(layer, X, W, B) {
+    const g = layer.geometry;
+    const [H, Wi] = g.input as [number, number], [OH, OW] = g.output as [number, number];
+    const [dy, dx] = g.dilations as [number, number], [ky, kx] = g.kernel as [number, number];
+    const Wp = Wi + g.padsBegin[1]! + g.padsEnd[1]!;
+    const length = OH * Wp + (ky - 1) * dy * Wp + (kx - 1) * dx;
+    const padded = compute(layer.names.padded ?? `${layer.names.out}_pad`, [layer.N, layer.C, length], (n, c, i) => {
+      const y = i.div(Wp).sub(g.padsBegin[0]!), x = i.mod(Wp).sub(g.padsBegin[1]!);
+      const inside = y.ge(0).and(y.lt(H)).and(x.ge(0)).and(x.lt(Wi));
+      return select(inside, X.at(n, c, y.clamp(0, H - 1), x.clamp(0, Wi - 1)), lift(0, X.dtype));
+    }, { axes: ['n', 'c', 'i'] });
+    const perGroupIn = layer.C / layer.group, perGroupOut = layer.M / layer.group;
+    const rc = reduceAxis(perGroupIn, 'rc'), ry = reduceAxis(ky, 'ry'), rx = reduceAxis(kx, 'rx');
+    const acc = compute(layer.names.acc, [layer.N, layer.M, OH * Wp], (n, m, q) => {
+      const channel = layer.group === 1 ? rc : m.div(perGroupOut).mul(perGroupIn).add(rc);
+      return sum(padded.at(n, channel, q.add(ry.mul(dy * Wp)).add(rx.mul(dx))).mul(W.at(m, rc, ry, rx)), [rc, ry, rx]);
+    }, { axes: ['n', 'k', 'q'] });
+    const out = compute(layer.names.out, [layer.N, layer.M, OH, OW], (n, m, y, x) => {
+      const v = acc.at(n, m, y.mul(Wp).add(x));
+      return B ? v.add(B.at(m)) : v;
+    }, { axes: ['n', 'k', 'y', 'x'] });
+    return [out];
+  },
+  schedule(sch, layer, request) {
+    const final = placeOutput(sch, request);
+    const a = sch.stage(layer.names.acc);
+    const pad = sch.stage(layer.names.padded ?? `${layer.names.out}_pad`);
+    if (request.target === 'webgpu') {
+      pointGpu(sch, sch.state(pad.name).stage);
+      const thread = pointGpu(sch, final);
+      if (thread) a.computeAt(final, thread);
+      return;
+    }
+    const [, k, , x] = final.axes.map((v) => v.name) as [string, string, string, string];
+    const [OH, OW] = layer.geometry.output as [number, number];
+    const channels = Math.min(TILE_CHANNELS, layer.M);
+    const h = sch.stage(final);
+    h.split(k, channels, { outer: 'ko', inner: 'ki', tail: 'guard' });
+    const lanesOut = vectorLanes('f32', OW);
+    if (lanesOut) h.vectorize(x, lanesOut, { outer: 'xo', inner: 'xi', tail: 'guard' });
+    if (layer.N * layer.M * OH * OW >= PARALLEL_MIN_ELEMENTS) parallelOuter(h, [{ name: 'ko', extent: Math.ceil(layer.M / channels) }], request.threads);
+    // acc: the plane of one channel group, computed per group into a tiled copy of its sums.
+    const local = sch.stage(a.cacheWrite({ name: `${layer.names.acc}_local` }));
+    a.computeAt(final, 'ko');
+    a.split('k', channels, { outer: 'ako', inner: 'aki', tail: 'guard' });
+    a.split('q', 8, { outer: 'qo', inner: 'qi', tail: 'guard' });
+    a.reorder('ako', 'qo', 'aki', 'qi');
+    a.unroll('aki');
+    a.vectorize('qi');
+    local.computeAt(a.name, 'qo');
+    local.reorder('rc', 'ry', 'rx', 'n', 'k', 'q');
+    local.unroll('k');
+    local.vectorize('q');
+    local.unroll('ry');
+    pad.computeRoot();
+    pad.vectorize('i', 8, { outer: 'io', inner: 'ii', tail: 'guard' });
+    if (request.threads > 1 && layer.C >= 2) pad.parallel('c');
+  },
+};
+
 /** The algorithms in order of preference. */
-export const CONV_ALGORITHMS: readonly ConvAlgorithm[] = [pointwise, depthwise, direct, generic];
+export const CONV_ALGORITHMS: readonly ConvAlgorithm[] = [pointwise, depthwise, rows, direct, generic];
 
 /** The first algorithm of CONV_ALGORITHMS that applies to `layer`. */
 export function chooseConvAlgorithm(layer: ConvLayer): ConvAlgorithm {

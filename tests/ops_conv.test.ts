@@ -24,7 +24,9 @@ test.after.always(async () => { await pool?.close(); });
 const CASES: [string, NodeCase][] = [
   ['pointwise 1x1 (GEMM over pixels), channels not a multiple of 4', conv([1, 5, 7, 13], [7, 5, 1, 1])],
   ['pointwise 1x1 on a 1x1 map, batch 2', conv([2, 9, 1, 1], [6, 9, 1, 1], {}, false)],
-  ['direct 3x3 pad 1 with bias', conv([1, 3, 9, 11], [6, 3, 3, 3], { pads: attr.ints([1, 1, 1, 1]) })],
+  ['rows 3x3 pad 1 with bias (width 11)', conv([1, 3, 9, 11], [6, 3, 3, 3], { pads: attr.ints([1, 1, 1, 1]) })],
+  ['rows 3x3 dilated, grouped, no pads', conv([1, 6, 12, 13], [4, 3, 3, 2], { group: attr.int(2), dilations: attr.ints([2, 3]) })],
+  ['direct 3x3 on a width of 16', conv([1, 3, 7, 16], [5, 3, 3, 3], { pads: attr.ints([1, 1, 1, 1]) })],
   ['direct 3x3 stride 2 SAME_UPPER', conv([1, 4, 10, 9], [5, 4, 3, 3], { strides: attr.ints([2, 2]), auto_pad: attr.string('SAME_UPPER') })],
   ['direct 2x2 SAME_LOWER on a tiny map', conv([1, 3, 2, 3], [3, 3, 2, 2], { auto_pad: attr.string('SAME_LOWER') }, false)],
   ['direct VALID 5x5 stride 3', conv([1, 2, 17, 16], [3, 2, 5, 5], { auto_pad: attr.string('VALID'), strides: attr.ints([3, 3]) })],
@@ -44,11 +46,13 @@ const CASES: [string, NodeCase][] = [
 ];
 for (const [name, c] of CASES) test(name, (t) => checkNode(t, c));
 
-test('the algorithm table picks pointwise, depthwise, direct and generic by layer', (t) => {
+test('the algorithm table picks pointwise, depthwise, rows, direct and generic by layer', (t) => {
   const pick = (c: NodeCase) => chooseConvAlgorithm(convLayer(nodeContext(c))).name;
   t.is(pick(conv([1, 5, 7, 13], [7, 5, 1, 1])), 'pointwise');
   t.is(pick(conv([1, 6, 12, 17], [6, 1, 3, 3], { group: attr.int(6) })), 'depthwise');
-  t.is(pick(conv([1, 3, 9, 11], [6, 3, 3, 3])), 'direct');
+  t.is(pick(conv([1, 3, 9, 11], [6, 3, 3, 3])), 'rows');
+  t.is(pick(conv([1, 3, 9, 18], [6, 3, 3, 3], { pads: attr.ints([1, 0, 1, 0]) })), 'direct');
+  t.is(pick(conv([1, 3, 9, 11], [6, 3, 3, 3], { strides: attr.ints([2, 2]) })), 'direct');
   t.is(pick(conv([2, 3, 17], [4, 3, 3])), 'generic');
 });
 
