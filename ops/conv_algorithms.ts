@@ -107,9 +107,26 @@ const direct: ConvAlgorithm = {
     a.unroll('k');
     if (lanes) a.vectorize('x');
     if (r.includes('ry')) a.unroll('ry');
-    computePadded(sch, layer, 'root', request.threads);
+    if (layer.names.padded) computePadded(sch, layer, 'root', request.threads);
+    else if (layer.geometry.strides[1]! > 1) deinterleavedCopy(sch, layer, request.threads);
   },
 };
+
+/**
+ * A strided layer that reads its input directly: the sums read a copy of it whose rows are stored
+ * de-interleaved (column x at x mod s, x / s), as computePadded does for padded layers, so the taps of
+ * an s-strided vector are dense loads. The input is the first tensor the sum reads (X before W).
+ */
+function deinterleavedCopy(sch: Schedule, layer: ConvLayer, threads: number): void {
+  const X = sch.state(layer.names.acc).stage.producers()[0]!;
+  const s = layer.geometry.strides[1]!;
+  const copy = sch.stage(sch.cacheRead(X.name, [layer.names.acc], { name: `${layer.names.out}_rows` }));
+  copy.computeRoot();
+  copy.transformLayout({ split: { dim: 'ax3', factor: s, outer: 'ax3q', inner: 'ax3r' }, order: ['ax0', 'ax1', 'ax3r', 'ax2', 'ax3q'] });
+  const lanes = vectorLanes('f32', layer.geometry.input[1]!);
+  if (lanes) copy.vectorize('ax3', lanes, { outer: 'ax3o', inner: 'ax3i', tail: 'guard' });
+  if (threads > 1 && layer.C >= 2) copy.parallel('ax1');
+}
 
 const depthwise: ConvAlgorithm = {
   name: 'depthwise',
