@@ -99,3 +99,25 @@ export function intRange(t: DType): [number, number] {
     default: throw new TypeError(`${t} is not an integer type`);
   }
 }
+
+/** Whether a value of `from` can be reinterpreted as `to`: two storage types of the same width. */
+export function canReinterpret(from: DType, to: DType): boolean {
+  return from !== 'bool' && to !== 'bool' && bits(from) === bits(to);
+}
+
+const scratch = new DataView(new ArrayBuffer(8));
+
+/**
+ * The value of `to` whose bits are those of the `from` value `v` (C++'s std::bit_cast, WebAssembly's
+ * `reinterpret`, WGSL's `bitcast`): f32 <-> i32/u32 exchange IEEE 754 binary32 bit patterns; between
+ * integer types of one width it is the two's-complement wrap. NaN payloads are not preserved.
+ * @throws TypeError when the widths differ (see canReinterpret)
+ */
+export function reinterpretValue(from: DType, to: DType, v: number): number {
+  if (!canReinterpret(from, to)) throw new TypeError(`cannot reinterpret ${from} as ${to}: the types have different widths`);
+  if (from === to) return v;
+  if (from === 'f32') scratch.setFloat32(0, v, true);
+  else scratch.setInt32(0, v | 0, true);
+  if (to === 'f32') return scratch.getFloat32(0, true);
+  return wrap(to, scratch.getInt32(0, true));
+}

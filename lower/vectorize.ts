@@ -66,6 +66,7 @@ class Vectorizer {
       case 'cmp': return ir.cmp(e.op, this.widen(this.expr(e.a)), this.widen(this.expr(e.b)));
       case 'not': return ir.not(this.expr(e.a));
       case 'cast': return ir.cast(e.dtype, this.expr(e.value));
+      case 'reinterpret': return ir.reinterpret(e.dtype, this.expr(e.value));
       case 'call': return ir.call(e.fn, e.args.map((a) => this.widen(this.expr(a))));
       case 'select': {
         const c = this.expr(e.cond);
@@ -192,7 +193,7 @@ function vectorizeLoop(loop: Stmt & { kind: 'for' }, notes: string[], original: 
   }
   const lanes = exact;
   if (lanes === undefined) {
-    throw new ScheduleError(stage, axis, `vectorize: the extent ${printExpr(loop.extent)} is not a constant; use vectorize(${axis}, factor) to split by a constant first`);
+    throw new ScheduleError('non-constant-extent', stage, axis, `vectorize: the extent ${printExpr(loop.extent)} is not a constant; use vectorize(${axis}, factor) to split by a constant first`);
   }
   // The fallback for vectors a guard splits: lane by lane, unrolled when the extent is small, so that
   // the constant indices of register-promoted buffers stay constant.

@@ -14,7 +14,7 @@ import { printExpr } from '../../ir/printer.js';
 import {
   type X, type Val, type VecVal, type SimdVal, type ScalarVal, wasmType, fitsSimd, shapeOf, lanesPerChunk, laneBitsOf,
 } from './values.js';
-import { type ScalarCtx, type HelperName, scalarBinary, scalarCmp, scalarCast, scalarLoad, scalarStore, scalarConst } from './scalar_ops.js';
+import { type ScalarCtx, type HelperName, scalarBinary, scalarCmp, scalarCast, scalarReinterpret, scalarLoad, scalarStore, scalarConst } from './scalar_ops.js';
 import { simdBinary, simdCmp, simdCall, simdCast, convertMask, splat, constChunk, extractLane, replaceLane, relaxedMadd } from './simd_ops.js';
 
 export { CodegenError };
@@ -28,7 +28,11 @@ type BufferBinding =
   | { readonly kind: 'memory'; readonly base: number }
   | { readonly kind: 'register'; readonly slotLanes: number; readonly slots: readonly (readonly number[])[] };
 
-/** Math functions WebAssembly lacks, imported from the host's Math (computed in f64). */
+/**
+ * Math functions WebAssembly lacks, imported from the host's Math (computed in f64, one call per
+ * lane): sin, cos, tan, pow and atan2, and f64 exp, log and tanh (f32 ones are Tessera's own
+ * polynomials, expanded into arithmetic before code generation).
+ */
 export const IMPORTED_MATH: ReadonlySet<ir.MathFn> = new Set(['exp', 'log', 'sin', 'cos', 'tan', 'tanh', 'pow', 'atan2']);
 
 /** What a module's functions share: helpers, imports, messages, and the outlined parallel tasks. */
@@ -155,7 +159,7 @@ export class FunctionEmitter implements ScalarCtx {
   }
   private read(v: ir.Var): Val {
     const b = this.vars.get(v);
-    if (!b) throw new CodegenError(`internal: variable ${v.name} has no binding`);
+    if (!b) throw new CodegenError('internal', `internal: variable ${v.name} has no binding`);
     switch (b.rep) {
       case 'scalar': return { rep: 'scalar', dtype: b.dtype, e: this.get(b.local, wasmType(b.dtype)) };
       case 'simd': return { rep: 'simd', dtype: b.dtype, lanes: b.lanes, laneBits: b.laneBits, chunks: b.locals.map((l) => this.get(l, binaryen.v128)) };
@@ -185,6 +189,7 @@ export class FunctionEmitter implements ScalarCtx {
         return m.if(c, pt.length ? m.block(null, [...pt, t], type) : t, pf.length ? m.block(null, [...pf, f], type) : f);
       }
       case 'cast': return scalarCast(m, e.value.dtype, e.dtype, this.scalar(e.value));
+      case 'reinterpret': return scalarReinterpret(m, e.value.dtype, e.dtype, this.scalar(e.value));
       case 'call': return this.scalarCall(e.fn, e.dtype, e.args.map((a) => this.scalar(a)));
       case 'load': {
         const b = this.bufferOf(e.buffer);
@@ -197,7 +202,7 @@ export class FunctionEmitter implements ScalarCtx {
         return this.scalar(e.body);
       }
       default:
-        throw new CodegenError(`internal: ${e.kind} is not a scalar expression (${printExpr(e)})`);
+        throw new CodegenError('internal', `internal: ${e.kind} is not a scalar expression (${printExpr(e)})`);
     }
   }
 
@@ -205,7 +210,7 @@ export class FunctionEmitter implements ScalarCtx {
     const m = this.m;
     const f = t === 'f64' ? m.f64 : m.f32;
     if (!isFloat(t)) {
-      if (fn !== 'abs') throw new CodegenError(`${fn} of ${t}`);
+      if (fn !== 'abs') throw new CodegenError('unsupported', `${fn} of ${t}`);
       if (t === 'u8' || t === 'u16' || t === 'u32') return args[0]!;
       const a = this.share(args[0]!, binaryen.i32);
       return scalarCast(m, 'i32', t, m.select(m.i32.lt_s(a(), m.i32.const(0)), m.i32.sub(m.i32.const(0), a()), a()));
@@ -217,14 +222,20 @@ export class FunctionEmitter implements ScalarCtx {
       case 'ceil': return f.ceil(args[0]!);
       case 'trunc': return f.trunc(args[0]!);
       case 'round': return f.nearest(args[0]!);
-      case 'erf': throw new CodegenError('erf is not implemented by the WebAssembly backend yet');
-      default: {
-        this.mathImports.add(fn);
-        const wide = args.map((a) => (t === 'f64' ? a : m.f64.promote(a)));
-        const r = m.call(`Math.${fn}`, wide, binaryen.f64);
-        return t === 'f64' ? r : m.f32.demote(r);
-      }
+      case 'exp': case 'log': case 'tanh': case 'sigmoid': case 'erf':
+        if (t === 'f32' || fn === 'sigmoid' || fn === 'erf') throw new CodegenError('internal', `internal: ${fn} of ${t} reached code generation (lowering expands it into arithmetic)`);
+        return this.importedCall(fn, t, args);
+      default: return this.importedCall(fn, t, args);
     }
+  }
+
+  /** A call of the host's Math function, computed in f64 (one call per lane). */
+  private importedCall(fn: ir.MathFn, t: DType, args: X[]): X {
+    const m = this.m;
+    this.mathImports.add(fn);
+    const wide = args.map((a) => (t === 'f64' ? a : m.f64.promote(a)));
+    const r = m.call(`Math.${fn}`, wide, binaryen.f64);
+    return t === 'f64' ? r : m.f32.demote(r);
   }
 
   private vector(e: ir.Expr): VecVal {
@@ -293,6 +304,12 @@ export class FunctionEmitter implements ScalarCtx {
         }
         return { rep: 'lanes', dtype: e.dtype, lanes: this.lanesOf(v).map((x) => scalarCast(m, e.value.dtype, e.dtype, x)) };
       }
+      case 'reinterpret': {
+        // v128 chunks hold the bits: only the lanes' type changes.
+        const v = this.vector(e.value);
+        if (v.rep === 'simd') return { ...v, dtype: e.dtype };
+        return { rep: 'lanes', dtype: e.dtype, lanes: v.lanes.map((x) => scalarReinterpret(m, e.value.dtype, e.dtype, x)) };
+      }
       case 'call': {
         if (e.args.length === 1) {
           const a = this.vector(e.args[0]!);
@@ -311,7 +328,7 @@ export class FunctionEmitter implements ScalarCtx {
         return this.vector(e.body);
       }
       default:
-        throw new CodegenError(`internal: ${e.kind} is not a vector expression (${printExpr(e)})`);
+        throw new CodegenError('internal', `internal: ${e.kind} is not a vector expression (${printExpr(e)})`);
     }
   }
 
@@ -460,7 +477,7 @@ export class FunctionEmitter implements ScalarCtx {
   // --- memory ---------------------------------------------------------------------------------------
   private bufferOf(buf: ir.Buffer): BufferBinding {
     const b = this.buffers.get(buf);
-    if (!b) throw new CodegenError(`internal: buffer ${buf.name} is not allocated here`);
+    if (!b) throw new CodegenError('internal', `internal: buffer ${buf.name} is not allocated here`);
     return b;
   }
   private scaledAddress(base: number, index: X, size: number): X {
@@ -487,7 +504,7 @@ export class FunctionEmitter implements ScalarCtx {
   private registerSlot(b: BufferBinding & { kind: 'register' }, buf: ir.Buffer, index: ir.Expr, lanes: number): X[] {
     const start = ir.constValue(index.kind === 'ramp' ? index.base : index);
     if (start === undefined || lanes !== b.slotLanes || start % lanes !== 0) {
-      throw new CodegenError(`internal: register buffer ${buf.name} accessed at ${printExpr(index)}`);
+      throw new CodegenError('internal', `internal: register buffer ${buf.name} accessed at ${printExpr(index)}`);
     }
     const type = fitsSimd(lanes, bits(buf.dtype)) ? binaryen.v128 : wasmType(buf.dtype);
     return b.slots[start / lanes]!.map((l) => this.get(l, type));
@@ -509,15 +526,15 @@ export class FunctionEmitter implements ScalarCtx {
       case 'store': return this.statement(() => this.store(s));
       case 'allocate': return this.allocate(s);
       case 'provide': case 'realize':
-        throw new CodegenError(`internal: ${s.kind} of ${s.func.name} reached code generation`);
-      case 'barrier': throw new CodegenError('internal: a GPU barrier reached WebAssembly code generation');
+        throw new CodegenError('internal', `internal: ${s.kind} of ${s.func.name} reached code generation`);
+      case 'barrier': throw new CodegenError('internal', 'internal: a GPU barrier reached WebAssembly code generation');
     }
   }
 
   private forLoop(s: Stmt & { kind: 'for' }): X {
     const m = this.m;
     if (s.forKind === 'gpu_block' || s.forKind === 'gpu_thread') {
-      throw new CodegenError(`loop ${s.v.name} is bound to the GPU grid (${s.forKind}); compile with the webgpu target, or remove the binding for wasm`);
+      throw new CodegenError('gpu-loop-on-wasm', `loop ${s.v.name} is bound to the GPU grid (${s.forKind}); compile with the webgpu target, or remove the binding for wasm`);
     }
     if (s.forKind === 'parallel' && this.ctx.threads && !this.insideTask) return this.outline(s);
     return this.statement(() => {
@@ -562,12 +579,12 @@ export class FunctionEmitter implements ScalarCtx {
     const captures = [...usedVars].map((v) => [v, this.vars.get(v)] as const);
     const buffers = [...usedBuffers].filter((b) => !allocated.has(b)).map((b) => [b, this.bufferOf(b)] as const);
     for (const [b, bb] of buffers) {
-      if (bb.kind === 'register') throw new CodegenError(`the register tile ${b.name} is allocated outside the parallel loop ${s.v.name} and used inside it; compute it inside the loop`);
+      if (bb.kind === 'register') throw new CodegenError('register-tile-outside-parallel', `the register tile ${b.name} is allocated outside the parallel loop ${s.v.name} and used inside it; compute it inside the loop`);
     }
     let size = 0;
     const layout: [ir.Var, Binding, number][] = [];
     for (const [v, b] of captures) {
-      if (!b) throw new CodegenError(`internal: ${v.name} captured by ${s.v.name} has no binding`);
+      if (!b) throw new CodegenError('internal', `internal: ${v.name} captured by ${s.v.name} has no binding`);
       size = b.rep === 'simd' ? (size + 15) & ~15 : size;
       layout.push([v, b, size]);
       size += slotBytes(b);
@@ -666,7 +683,7 @@ export class FunctionEmitter implements ScalarCtx {
   }
   private registerSlotLocals(b: BufferBinding & { kind: 'register' }, buf: ir.Buffer, index: ir.Expr, lanes: number): readonly number[] {
     const start = ir.constValue(index.kind === 'ramp' ? index.base : index);
-    if (start === undefined || lanes !== b.slotLanes || start % lanes !== 0) throw new CodegenError(`internal: register buffer ${buf.name} written at ${printExpr(index)}`);
+    if (start === undefined || lanes !== b.slotLanes || start % lanes !== 0) throw new CodegenError('internal', `internal: register buffer ${buf.name} written at ${printExpr(index)}`);
     return b.slots[start / lanes]!;
   }
 
