@@ -18,9 +18,10 @@ test('measure keeps sampling until minTimeMs is reached', (t) => {
     const end = performance.now() + 1;
     while (performance.now() < end);
   }, { warmup: 0, reps: 1, minTimeMs: 10 });
-  // Sampling went past reps = 1 and stopped as soon as the total reached 10 ms, whatever the speed.
+  // Sampling went past reps = 1 (unless a loaded machine made the first call alone take 10 ms) and
+  // stopped as soon as the total reached 10 ms, whatever the speed.
   const total = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-  t.true(result.samples.length >= 2);
+  t.true(result.samples.length >= 2 || result.samples[0]! >= 10);
   t.true(total(result.samples) >= 10);
   t.true(total(result.samples.slice(0, -1)) < 10);
 });

@@ -1,6 +1,7 @@
 /**
- * Tests that need something outside Node: WebGPU (Dawn on a GPU, or on SwiftShader's Vulkan from
- * Debian's chromium) or a headless Chromium. Where it is missing they are registered as skipped, and
+ * Tests that need something outside the repository: WebGPU (Dawn on a GPU, or on SwiftShader's Vulkan
+ * from Debian's chromium), a headless Chromium, or the large data in ../shared/data (beside the
+ * project for developers and CI, not in a clone). Where it is missing they are registered as skipped, and
  * one line on stderr says why and how to enable them (scripts/test.mjs repeats it before its count
  * line). Under CI=true nothing is skipped: the tests run, and fail if the environment is broken.
  *
@@ -69,6 +70,20 @@ export async function requireGpu(caller: string): Promise<Requirement> {
     reason = (e as Error).message.replace(/ Without a GPU, Dawn can run.*$/, '');
   }
   return decide('WebGPU', reason, GPU_ENABLE, caller);
+}
+
+/** The data beside the project (models, photos): ../shared/data from the repository's root. */
+export const SHARED_DATA = fileURLToPath(new URL('../../../shared/data/', import.meta.url));
+
+/**
+ * Files of ../shared/data.
+ * @param files paths under it ('images/mate_LadyBird.jpg')
+ * @param caller as for requireGpu
+ */
+export function requireSharedData(caller: string, ...files: string[]): Requirement {
+  const missing = files.filter((f) => !existsSync(`${SHARED_DATA}${f}`));
+  const reason = missing.length ? `${missing.map((f) => `${SHARED_DATA}${f}`).join(', ')} ${missing.length > 1 ? 'are' : 'is'} missing.` : undefined;
+  return decide('the data in ../shared/data', reason, 'put the repository beside the shared/ folder that holds them (as developers and CI have it)', caller);
 }
 
 /** Headless Chromium at CHROMIUM_PATH (Debian's, or TESSERA_CHROMIUM). @param caller as for requireGpu */
