@@ -4,29 +4,30 @@
  * Integer arithmetic wraps to the type's width (two's complement), as in Halide. `bool` is the type of
  * comparisons; it is never stored in a tensor.
  */
-export type DType = 'f32' | 'f64' | 'i32' | 'u32' | 'i16' | 'u16' | 'i8' | 'u8' | 'bool';
+import { type StorageDType, type TypedArray, type TypedArrayConstructor, STORAGE_DTYPES, storageArrayType, dtypeOfArray } from '../runtime/dtype.js';
 
-export const DTYPES: readonly DType[] = ['f32', 'f64', 'i32', 'u32', 'i16', 'u16', 'i8', 'u8'];
+export type DType = StorageDType | 'bool';
+export type { TypedArray };
+export { dtypeOfArray };
 
-export type TypedArray =
-  | Float32Array | Float64Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array | Uint8Array;
+export const DTYPES: readonly DType[] = STORAGE_DTYPES;
 
 interface DTypeInfo {
   readonly bits: number;
   readonly isFloat: boolean;
   readonly isSigned: boolean;
-  readonly arrayType: { new (n: number): TypedArray; new (buf: ArrayBufferLike, off: number, n: number): TypedArray; BYTES_PER_ELEMENT: number };
+  readonly arrayType: TypedArrayConstructor;
 }
 
-const INFO: Record<Exclude<DType, 'bool'>, DTypeInfo> = {
-  f32: { bits: 32, isFloat: true, isSigned: true, arrayType: Float32Array },
-  f64: { bits: 64, isFloat: true, isSigned: true, arrayType: Float64Array },
-  i32: { bits: 32, isFloat: false, isSigned: true, arrayType: Int32Array },
-  u32: { bits: 32, isFloat: false, isSigned: false, arrayType: Uint32Array },
-  i16: { bits: 16, isFloat: false, isSigned: true, arrayType: Int16Array },
-  u16: { bits: 16, isFloat: false, isSigned: false, arrayType: Uint16Array },
-  i8: { bits: 8, isFloat: false, isSigned: true, arrayType: Int8Array },
-  u8: { bits: 8, isFloat: false, isSigned: false, arrayType: Uint8Array },
+const INFO: Record<StorageDType, DTypeInfo> = {
+  f32: { bits: 32, isFloat: true, isSigned: true, arrayType: storageArrayType('f32') },
+  f64: { bits: 64, isFloat: true, isSigned: true, arrayType: storageArrayType('f64') },
+  i32: { bits: 32, isFloat: false, isSigned: true, arrayType: storageArrayType('i32') },
+  u32: { bits: 32, isFloat: false, isSigned: false, arrayType: storageArrayType('u32') },
+  i16: { bits: 16, isFloat: false, isSigned: true, arrayType: storageArrayType('i16') },
+  u16: { bits: 16, isFloat: false, isSigned: false, arrayType: storageArrayType('u16') },
+  i8: { bits: 8, isFloat: false, isSigned: true, arrayType: storageArrayType('i8') },
+  u8: { bits: 8, isFloat: false, isSigned: false, arrayType: storageArrayType('u8') },
 };
 
 function info(t: DType): DTypeInfo {
@@ -43,12 +44,6 @@ export const isFloat = (t: DType): boolean => t !== 'bool' && info(t).isFloat;
 export const isInt = (t: DType): boolean => t !== 'bool' && !info(t).isFloat;
 export const isSigned = (t: DType): boolean => t !== 'bool' && info(t).isSigned;
 export const arrayTypeOf = (t: DType) => info(t).arrayType;
-
-/** The dtype whose typed array `a` is, or undefined for other objects. */
-export function dtypeOfArray(a: unknown): DType | undefined {
-  for (const t of DTYPES) if (a instanceof INFO[t as Exclude<DType, 'bool'>].arrayType) return t;
-  return undefined;
-}
 
 /**
  * Wraps or rounds the exact result `v` of an arithmetic operation on values of type `t` to `t`:

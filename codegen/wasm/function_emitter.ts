@@ -5,6 +5,8 @@
  * select with a scalar condition get their own, so only the chosen arm's loads run (ir/expr.ts).
  */
 import binaryen from 'binaryen';
+import { CodegenError } from '../error.js';
+import { ABORT_IMPORT, PARALLEL_FOR_IMPORT, taskExportName } from '../../runtime/abi.js';
 import * as ir from '../../ir/expr.js';
 import { type LoweredFunc, type Stmt, varsDefinedIn, walkStmt, stmtExprs } from '../../ir/stmt.js';
 import { type DType, bits, bytes, isFloat } from '../../ir/dtype.js';
@@ -15,9 +17,7 @@ import {
 import { type ScalarCtx, type HelperName, scalarBinary, scalarCmp, scalarCast, scalarReinterpret, scalarLoad, scalarStore, scalarConst } from './scalar_ops.js';
 import { simdBinary, simdCmp, simdCall, simdCast, convertMask, splat, constChunk, extractLane, replaceLane, relaxedMadd } from './simd_ops.js';
 
-export class CodegenError extends Error {
-  override name = 'CodegenError';
-}
+export { CodegenError };
 
 type Binding =
   | { readonly rep: 'scalar'; readonly local: number; readonly dtype: DType }
@@ -159,7 +159,7 @@ export class FunctionEmitter implements ScalarCtx {
   }
   private read(v: ir.Var): Val {
     const b = this.vars.get(v);
-    if (!b) throw new CodegenError(`internal: variable ${v.name} has no binding`);
+    if (!b) throw new CodegenError('internal', `internal: variable ${v.name} has no binding`);
     switch (b.rep) {
       case 'scalar': return { rep: 'scalar', dtype: b.dtype, e: this.get(b.local, wasmType(b.dtype)) };
       case 'simd': return { rep: 'simd', dtype: b.dtype, lanes: b.lanes, laneBits: b.laneBits, chunks: b.locals.map((l) => this.get(l, binaryen.v128)) };
@@ -202,7 +202,7 @@ export class FunctionEmitter implements ScalarCtx {
         return this.scalar(e.body);
       }
       default:
-        throw new CodegenError(`internal: ${e.kind} is not a scalar expression (${printExpr(e)})`);
+        throw new CodegenError('internal', `internal: ${e.kind} is not a scalar expression (${printExpr(e)})`);
     }
   }
 
@@ -210,7 +210,7 @@ export class FunctionEmitter implements ScalarCtx {
     const m = this.m;
     const f = t === 'f64' ? m.f64 : m.f32;
     if (!isFloat(t)) {
-      if (fn !== 'abs') throw new CodegenError(`${fn} of ${t}`);
+      if (fn !== 'abs') throw new CodegenError('unsupported', `${fn} of ${t}`);
       if (t === 'u8' || t === 'u16' || t === 'u32') return args[0]!;
       const a = this.share(args[0]!, binaryen.i32);
       return scalarCast(m, 'i32', t, m.select(m.i32.lt_s(a(), m.i32.const(0)), m.i32.sub(m.i32.const(0), a()), a()));
@@ -223,7 +223,7 @@ export class FunctionEmitter implements ScalarCtx {
       case 'trunc': return f.trunc(args[0]!);
       case 'round': return f.nearest(args[0]!);
       case 'exp': case 'log': case 'tanh': case 'sigmoid': case 'erf':
-        if (t === 'f32' || fn === 'sigmoid' || fn === 'erf') throw new CodegenError(`internal: ${fn} of ${t} reached code generation (lowering expands it into arithmetic)`);
+        if (t === 'f32' || fn === 'sigmoid' || fn === 'erf') throw new CodegenError('internal', `internal: ${fn} of ${t} reached code generation (lowering expands it into arithmetic)`);
         return this.importedCall(fn, t, args);
       default: return this.importedCall(fn, t, args);
     }
@@ -328,7 +328,7 @@ export class FunctionEmitter implements ScalarCtx {
         return this.vector(e.body);
       }
       default:
-        throw new CodegenError(`internal: ${e.kind} is not a vector expression (${printExpr(e)})`);
+        throw new CodegenError('internal', `internal: ${e.kind} is not a vector expression (${printExpr(e)})`);
     }
   }
 
@@ -477,7 +477,7 @@ export class FunctionEmitter implements ScalarCtx {
   // --- memory ---------------------------------------------------------------------------------------
   private bufferOf(buf: ir.Buffer): BufferBinding {
     const b = this.buffers.get(buf);
-    if (!b) throw new CodegenError(`internal: buffer ${buf.name} is not allocated here`);
+    if (!b) throw new CodegenError('internal', `internal: buffer ${buf.name} is not allocated here`);
     return b;
   }
   private scaledAddress(base: number, index: X, size: number): X {
@@ -504,7 +504,7 @@ export class FunctionEmitter implements ScalarCtx {
   private registerSlot(b: BufferBinding & { kind: 'register' }, buf: ir.Buffer, index: ir.Expr, lanes: number): X[] {
     const start = ir.constValue(index.kind === 'ramp' ? index.base : index);
     if (start === undefined || lanes !== b.slotLanes || start % lanes !== 0) {
-      throw new CodegenError(`internal: register buffer ${buf.name} accessed at ${printExpr(index)}`);
+      throw new CodegenError('internal', `internal: register buffer ${buf.name} accessed at ${printExpr(index)}`);
     }
     const type = fitsSimd(lanes, bits(buf.dtype)) ? binaryen.v128 : wasmType(buf.dtype);
     return b.slots[start / lanes]!.map((l) => this.get(l, type));
@@ -520,21 +520,21 @@ export class FunctionEmitter implements ScalarCtx {
       case 'if': return this.statement(() => m.if(this.scalar(s.cond), this.stmt(s.then), s.else ? this.stmt(s.else) : undefined));
       case 'assert': return this.statement(() => {
         this.messages.push(s.message);
-        return m.if(m.i32.eqz(this.scalar(s.cond)), m.block(null, [m.call('abort', [m.i32.const(this.messages.length - 1)], binaryen.none), m.unreachable()]));
+        return m.if(m.i32.eqz(this.scalar(s.cond)), m.block(null, [m.call(ABORT_IMPORT, [m.i32.const(this.messages.length - 1)], binaryen.none), m.unreachable()]));
       });
       case 'for': return this.forLoop(s);
       case 'store': return this.statement(() => this.store(s));
       case 'allocate': return this.allocate(s);
       case 'provide': case 'realize':
-        throw new CodegenError(`internal: ${s.kind} of ${s.func.name} reached code generation`);
-      case 'barrier': throw new CodegenError('internal: a GPU barrier reached WebAssembly code generation');
+        throw new CodegenError('internal', `internal: ${s.kind} of ${s.func.name} reached code generation`);
+      case 'barrier': throw new CodegenError('internal', 'internal: a GPU barrier reached WebAssembly code generation');
     }
   }
 
   private forLoop(s: Stmt & { kind: 'for' }): X {
     const m = this.m;
     if (s.forKind === 'gpu_block' || s.forKind === 'gpu_thread') {
-      throw new CodegenError(`loop ${s.v.name} is bound to the GPU grid (${s.forKind}); compile with the webgpu target, or remove the binding for wasm`);
+      throw new CodegenError('gpu-loop-on-wasm', `loop ${s.v.name} is bound to the GPU grid (${s.forKind}); compile with the webgpu target, or remove the binding for wasm`);
     }
     if (s.forKind === 'parallel' && this.ctx.threads && !this.insideTask) return this.outline(s);
     return this.statement(() => {
@@ -579,12 +579,12 @@ export class FunctionEmitter implements ScalarCtx {
     const captures = [...usedVars].map((v) => [v, this.vars.get(v)] as const);
     const buffers = [...usedBuffers].filter((b) => !allocated.has(b)).map((b) => [b, this.bufferOf(b)] as const);
     for (const [b, bb] of buffers) {
-      if (bb.kind === 'register') throw new CodegenError(`the register tile ${b.name} is allocated outside the parallel loop ${s.v.name} and used inside it; compute it inside the loop`);
+      if (bb.kind === 'register') throw new CodegenError('register-tile-outside-parallel', `the register tile ${b.name} is allocated outside the parallel loop ${s.v.name} and used inside it; compute it inside the loop`);
     }
     let size = 0;
     const layout: [ir.Var, Binding, number][] = [];
     for (const [v, b] of captures) {
-      if (!b) throw new CodegenError(`internal: ${v.name} captured by ${s.v.name} has no binding`);
+      if (!b) throw new CodegenError('internal', `internal: ${v.name} captured by ${s.v.name} has no binding`);
       size = b.rep === 'simd' ? (size + 15) & ~15 : size;
       layout.push([v, b, size]);
       size += slotBytes(b);
@@ -592,7 +592,7 @@ export class FunctionEmitter implements ScalarCtx {
     const bufferSlots = buffers.map(([b, bb]) => { const off = size; size += 8; return [b, bb as BufferBinding & { kind: 'memory' }, off] as const; });
     // The task's own function.
     const index = this.ctx.tasks.length;
-    const name = `task_${index}`;
+    const name = taskExportName(index);
     this.ctx.tasks.push(name);
     const task = new FunctionEmitter(m, this.f, this.ctx, true);
     task.emitTask(name, s, layout, bufferSlots);
@@ -609,7 +609,7 @@ export class FunctionEmitter implements ScalarCtx {
       }
       for (const [, bb, off] of bufferSlots) writes.push(m.i32.store(off, 4, at(), this.get(bb.base, binaryen.i32)));
       const min = this.share(this.scalar(s.min), binaryen.i32);
-      writes.push(m.call('parallel_for', [m.i32.const(index), at(), min(), this.scalar(s.extent), sp()], binaryen.none));
+      writes.push(m.call(PARALLEL_FOR_IMPORT, [m.i32.const(index), at(), min(), this.scalar(s.extent), sp()], binaryen.none));
       writes.push(m.local.set(this.spLocal, at()));
       return m.block(null, writes);
     });
@@ -683,7 +683,7 @@ export class FunctionEmitter implements ScalarCtx {
   }
   private registerSlotLocals(b: BufferBinding & { kind: 'register' }, buf: ir.Buffer, index: ir.Expr, lanes: number): readonly number[] {
     const start = ir.constValue(index.kind === 'ramp' ? index.base : index);
-    if (start === undefined || lanes !== b.slotLanes || start % lanes !== 0) throw new CodegenError(`internal: register buffer ${buf.name} written at ${printExpr(index)}`);
+    if (start === undefined || lanes !== b.slotLanes || start % lanes !== 0) throw new CodegenError('internal', `internal: register buffer ${buf.name} written at ${printExpr(index)}`);
     return b.slots[start / lanes]!;
   }
 
@@ -713,7 +713,7 @@ export class FunctionEmitter implements ScalarCtx {
         m.local.set(this.spLocal, m.i32.add(sp(), sizeBytes)),
         m.if(m.i32.gt_s(needed, m.i32.const(0)),
           m.if(m.i32.eq(m.memory.grow(m.i32.sub(m.i32.shr_u(m.i32.add(sp(), m.i32.const(65535)), m.i32.const(16)), m.memory.size())), m.i32.const(-1)),
-            m.block(null, [m.call('abort', [m.i32.const(oom)], binaryen.none), m.unreachable()]))),
+            m.block(null, [m.call(ABORT_IMPORT, [m.i32.const(oom)], binaryen.none), m.unreachable()]))),
       );
       this.buffers.set(s.buffer, { kind: 'memory', base });
       const body = this.stmt(s.body);
