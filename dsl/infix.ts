@@ -417,7 +417,8 @@ export function expr(strings: TemplateStringsArray, ...values: unknown[]): Infix
   const names = new Map<string, InfixValue>();
   const byValue = new Map<unknown, string>();
   const nameOf = (v: unknown, i: number): string => {
-    if (typeof v === 'number') return Number.isFinite(v) ? `(${String(v)})` : Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '(-Infinity)';
+    if (typeof v === 'number') return Object.is(v, -0) ? '(-0)' : Number.isFinite(v) ? `(${String(v)})` : Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '(-Infinity)';
+    if (typeof v === 'boolean') return String(v);
     if (typeof v === 'string') return JSON.stringify(v);
     if (!(v instanceof Term) && !isIndexable(v)) throw new DefinitionError(`expr: the value interpolated at \${${i}} is ${v === null ? 'null' : typeof v}; interpolate Terms, numbers, stages and inputs`);
     const known = byValue.get(v);

@@ -247,5 +247,7 @@ test('expr templates: interpolations keep their names, numbers become literals, 
   const other = placeholder('input_edge', [H, W], 'f32');
   t.is(expr`${e}(y, x) + ${other}(y, x)`.text, 'input_edge(y, x) + $1(y, x)');
   t.is(expr`${H} * ${W} + ${NaN}`.text, 'H * W + NaN');
+  t.is(expr`${-0} + ${-Infinity} + ${true}`.text, '(-0) + (-Infinity) + true');
+  t.true(Object.is(expr`${-0}`.build(), -0));
   t.true(same(expr`${input}(${y}, ${x}) * ${2}`.term(), input.at(y, x).mul(2)));
 });
