@@ -10,7 +10,7 @@
  * sqrt, abs, floor, ceil, round, trunc, sin, cos, tan, tanh, sigmoid, erf, pow, atan2, min, max,
  * clamp, select), casts (`f32(x)`, `cast(x, "u16")`, `reinterpret(x, "i32")`), reads of stages and
  * inputs by call syntax (`input(y, x - 1)`), names of axes, size variables and Terms, number literals
- * (typed as Tessera's are: by the other operand, else i32 for integers and f32 otherwise; arithmetic
+ * (typed as Tessera's are: by the other operand, else i32 for integers and f32 otherwise; + - * /
  * between two literals is JavaScript's, as in `x.add(1 / 2)`), `true`/`false`, `NaN`, `Infinity`,
  * and, as a stage's whole definition, reductions `sum(value, k)`, `maximum(value, [ry, rx])`, ...
  * A definition may start with a header naming the stage and its axes: `blur_x(y, x) = ...`.
