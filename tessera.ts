@@ -79,7 +79,7 @@ function pipelineAndSchedule(fn: string, what: Pipeline | Stage | readonly Stage
   const sch = schedule ?? new Schedule(p);
   if (sch.pipeline !== p) {
     const names = (q: Pipeline) => q.outputs.map((o) => o.name).join(', ');
-    throw new ScheduleError(p.outputs[0]!.name, undefined, `${fn}: the schedule belongs to another pipeline (outputs ${names(sch.pipeline)}, built separately from this one with outputs ${names(p)}); build the schedule with new Schedule(pipeline) on the pipeline you compile, or compile that pipeline`);
+    throw new ScheduleError('other-pipeline', p.outputs[0]!.name, undefined, `${fn}: the schedule belongs to another pipeline (outputs ${names(sch.pipeline)}, built separately from this one with outputs ${names(p)}); build the schedule with new Schedule(pipeline) on the pipeline you compile, or compile that pipeline`);
   }
   return { p, sch };
 }
@@ -200,9 +200,9 @@ export async function compileGpu(what: Pipeline | Stage | readonly Stage[], sche
 export * from './dsl/index.js';
 export { Schedule } from './schedule/schedule.js';
 export type { Instruction } from './schedule/instruction.js';
-export { ScheduleError } from './schedule/error.js';
+export { ScheduleError, SCHEDULE_ERROR_CODES, type ScheduleErrorCode } from './schedule/error.js';
 export { lower } from './lower/lower.js';
-export { CodegenError } from './codegen/error.js';
+export { CodegenError, CODEGEN_ERROR_CODES, type CodegenErrorCode } from './codegen/error.js';
 export { WgslCodegenError } from './codegen/wgsl/types.js';
 export { SignatureError } from './codegen/signature.js';
 export { VerifyError } from './ir/verify.js';

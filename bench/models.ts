@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as ortNode from 'onnxruntime-node';
 import { compileOnnx } from '../model/compile_onnx.js';
-import { readImage } from '../examples/image.js';
+import { readImage } from '../io/image.js';
 import { resizeBilinear, toNchw } from '../examples/model_images.js';
 import { ultrafaceInput } from '../examples/ultraface.js';
 import { ortModel } from './peers/ort.js';

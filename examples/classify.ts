@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { compileOnnx } from '../model/compile_onnx.js';
-import { readImage } from './image.js';
+import { readImage } from '../io/image.js';
 import { readLabels, resizeBilinear, toNchw, topK } from './model_images.js';
 import { f16ToF32, f32ToF16 } from '../runtime/f16.js';
 

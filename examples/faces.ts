@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { compileOnnx } from '../model/compile_onnx.js';
-import { readImage, writePng } from './image.js';
+import { readImage, writePng } from '../io/image.js';
 import { drawBoxes } from './model_images.js';
 import { detectFaces, ultrafaceInput, ULTRAFACE_HEIGHT, ULTRAFACE_WIDTH } from './ultraface.js';
 

@@ -4,7 +4,7 @@
  * and the ImageNet label list. Decoding and PNG writing are examples/image.ts's.
  */
 import { readFileSync } from 'node:fs';
-import type { RgbImage } from './image.js';
+import type { RgbImage } from '../io/image.js';
 
 /**
  * Resizes with bilinear interpolation at pixel centers (OpenCV's INTER_LINEAR, PIL's BILINEAR

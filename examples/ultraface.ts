@@ -5,7 +5,7 @@
  * score passes a threshold, then hard non-maximum suppression, as the model's repository does
  * (vision/utils/box_utils.py hard_nms: prob_threshold 0.7, iou_threshold 0.3).
  */
-import type { RgbImage } from './image.js';
+import type { RgbImage } from '../io/image.js';
 import { resizeBilinear, toNchw, type PixelBox } from './model_images.js';
 
 export const ULTRAFACE_WIDTH = 320, ULTRAFACE_HEIGHT = 240;

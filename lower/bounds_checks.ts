@@ -31,7 +31,7 @@ export function addBoundsChecks(s: Stmt, buffers: readonly CheckedBuffer[], para
     const role = b.role === 'output read' ? 'output' : b.role;
     box.forEach((iv, d) => {
       if (!iv.min || !iv.max) {
-        throw new ScheduleError(b.func.name, undefined, `${b.role} ${b.func.name} is ${verb} at an unbounded index in dimension ${d} (it depends on loaded data); clamp the index in the definition`);
+        throw new ScheduleError('unbounded-region', b.func.name, undefined, `${b.role} ${b.func.name} is ${verb} at an unbounded index in dimension ${d} (it depends on loaded data); clamp the index in the definition`);
       }
       const extent = b.shape[d]!;
       const hint = b.role === 'input'
@@ -43,7 +43,7 @@ export function addBoundsChecks(s: Stmt, buffers: readonly CheckedBuffer[], para
       const cond = simplify(ir.and(ir.le(ir.constant(0), iv.min), ir.lt(iv.max, extent)));
       const known = ir.constValue(cond);
       if (known === 1) return;
-      if (known === 0) throw new ScheduleError(b.func.name, undefined, msg);
+      if (known === 0) throw new ScheduleError('outside-shape', b.func.name, undefined, msg);
       checks.push(assertStmt(cond, msg));
     });
   }

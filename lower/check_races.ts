@@ -30,7 +30,7 @@ export function checkRaces(s: Stmt): void {
         const loop = parallel.find((p) => p.before.has(x.func));
         if (loop) {
           const [stage, axis] = stageAndAxis(loop.name);
-          throw new ScheduleError(x.func.name, axis, `${x.func.name} is stored outside the ${loop.kind} loop ${stage}.${axis} but computed inside it: its iterations would write one buffer at once; store it at or inside ${stage}.${axis}, or make that loop serial`);
+          throw new ScheduleError('parallel-race', x.func.name, axis, `${x.func.name} is stored outside the ${loop.kind} loop ${stage}.${axis} but computed inside it: its iterations would write one buffer at once; store it at or inside ${stage}.${axis}, or make that loop serial`);
         }
         visit(x.body);
         return;

@@ -20,7 +20,7 @@ const c = ir.constant;
 function check(s: StageState, role: string, axis: string, cond: ir.Expr, message: string): Stmt[] {
   const known = ir.constValue(simplify(cond));
   if (known === 1) return [];
-  if (known === 0) throw new ScheduleError(s.name, axis, message);
+  if (known === 0) throw new ScheduleError('outside-bound', s.name, axis, message);
   return [assertStmt(simplify(cond), `${role} ${s.name}, axis ${axis}: ${message}`)];
 }
 

@@ -119,7 +119,7 @@ export function buildNest(s: StageState, def: Stage, pure: readonly Range[], sel
     return { stmt: produce(self, wrapLoops(s.loops, loopVars, body)), loopVars, axisVars };
   }
   const firstReduction = s.loops.findIndex((l) => isReductionAxis.has(l.name));
-  if (firstReduction < 0) throw new ScheduleError(name, undefined, 'internal: a reduction stage without reduction loops');
+  if (firstReduction < 0) throw new ScheduleError('internal', name, undefined, 'internal: a reduction stage without reduction loops');
   const prefix = s.loops.slice(0, firstReduction);
   const rest = s.loops.slice(firstReduction);
   const initLoops = rest.filter((l) => !isReductionAxis.has(l.name));

@@ -48,7 +48,7 @@ function mapLoopBody(s: Stmt, v: ir.Var, f: (body: Stmt) => Stmt): Stmt | undefi
 function toRanges(stage: string, box: Box, what: string): Range[] {
   return box.map((iv, d) => {
     if (!iv.min || !iv.max) {
-      throw new ScheduleError(stage, undefined, `cannot infer the region of ${stage} that ${what} needs in dimension ${d}: an index is unbounded (it depends on loaded data or on a product of unknowns); clamp the index in the definition`);
+      throw new ScheduleError('unbounded-region', stage, undefined, `cannot infer the region of ${stage} that ${what} needs in dimension ${d}: an index is unbounded (it depends on loaded data or on a product of unknowns); clamp the index in the definition`);
     }
     return { min: iv.min, extent: simplify(ir.add(ir.sub(iv.max, iv.min), ir.constant(1))) };
   });
@@ -82,7 +82,7 @@ export function scheduleFunctions(p: Pipeline, sch: Schedule): ScheduledStmt {
   const site = (s: StageState, loc: { stage: string; axis: string }, what: string): ir.Var => {
     const v = loopVars.get(`${loc.stage}.${loc.axis}`);
     if (!v) {
-      throw new ScheduleError(s.name, loc.axis, `${what}(${loc.stage}, ${loc.axis}): ${loc.stage} has no loop ${loc.axis} in the lowered nest (was it split, fused or inlined after this was set?)`, sch.legalComputeSites(s.name));
+      throw new ScheduleError('site-gone', s.name, loc.axis, `${what}(${loc.stage}, ${loc.axis}): ${loc.stage} has no loop ${loc.axis} in the lowered nest (was it split, fused or inlined after this was set?)`, sch.legalComputeSites(s.name));
     }
     return v;
   };
@@ -108,7 +108,7 @@ export function scheduleFunctions(p: Pipeline, sch: Schedule): ScheduledStmt {
       const loc = s.computeAt;
       const v = site(s, loc, 'compute_at');
       if (reads(mapLoopBody(stmt, v, () => NOOP)!, f)) {
-        throw new ScheduleError(s.name, loc.axis, `compute_at(${loc.stage}, ${loc.axis}): not every use of ${s.name} is inside ${loc.stage}.${loc.axis}`, sch.legalComputeSites(s.name));
+        throw new ScheduleError('illegal-compute-site', s.name, loc.axis, `compute_at(${loc.stage}, ${loc.axis}): not every use of ${s.name} is inside ${loc.stage}.${loc.axis}`, sch.legalComputeSites(s.name));
       }
       stmt = mapLoopBody(stmt, v, (body) => {
         const box = boxTouched(body, query);
@@ -127,7 +127,7 @@ export function scheduleFunctions(p: Pipeline, sch: Schedule): ScheduledStmt {
       const v = site(s, store, 'store_at');
       const outside = mapLoopBody(stmt, v, () => NOOP)!;
       if (reads(outside, f) || boxTouched(outside, touched)) {
-        throw new ScheduleError(s.name, store.axis, `store_at(${store.stage}, ${store.axis}): the storage site must enclose the compute site, but ${store.stage}.${store.axis} is now inside it (were the loops reordered?)`, sch.legalComputeSites(s.name));
+        throw new ScheduleError('store-inside-compute', s.name, store.axis, `store_at(${store.stage}, ${store.axis}): the storage site must enclose the compute site, but ${store.stage}.${store.axis} is now inside it (were the loops reordered?)`, sch.legalComputeSites(s.name));
       }
       stmt = mapLoopBody(stmt, v, (body) => wrap(body, `${store.stage}.${store.axis}`))!;
     } else {

@@ -17,9 +17,9 @@ export function unrollLoops(s: Stmt): Stmt {
       const ext = exact ?? constantUpperBound(y.extent);
       const [stage, axis] = stageAndAxis(y.v.name);
       if (ext === undefined) {
-        throw new ScheduleError(stage, axis, `unroll: the extent ${printExpr(y.extent)} is not a constant; use unroll(${axis}, factor) to split by a constant first`);
+        throw new ScheduleError('non-constant-extent', stage, axis, `unroll: the extent ${printExpr(y.extent)} is not a constant; use unroll(${axis}, factor) to split by a constant first`);
       }
-      if (ext > MAX_UNROLL) throw new ScheduleError(stage, axis, `unroll: extent ${ext} exceeds ${MAX_UNROLL}; split it first`);
+      if (ext > MAX_UNROLL) throw new ScheduleError('unroll-too-long', stage, axis, `unroll: extent ${ext} exceeds ${MAX_UNROLL}; split it first`);
       const copies: Stmt[] = [];
       for (let i = 0; i < ext; i++) {
         const copy = substituteStmt(y.body, new Map([[y.v, simplify(ir.add(y.min, ir.constant(i)))]]));

@@ -193,7 +193,7 @@ function vectorizeLoop(loop: Stmt & { kind: 'for' }, notes: string[], original: 
   }
   const lanes = exact;
   if (lanes === undefined) {
-    throw new ScheduleError(stage, axis, `vectorize: the extent ${printExpr(loop.extent)} is not a constant; use vectorize(${axis}, factor) to split by a constant first`);
+    throw new ScheduleError('non-constant-extent', stage, axis, `vectorize: the extent ${printExpr(loop.extent)} is not a constant; use vectorize(${axis}, factor) to split by a constant first`);
   }
   // The fallback for vectors a guard splits: lane by lane, unrolled when the extent is small, so that
   // the constant indices of register-promoted buffers stay constant.

@@ -36,12 +36,14 @@ export type LoadOptions = KernelLoadOptions;
 
 /**
  * Where an artifact comes from: the URL or path of its description (its files beside it); a
- * description with the URL of the folder holding its files; or an artifact in memory.
+ * description with the URL of the folder holding its files, or with the URL of each file; or an
+ * artifact in memory.
  */
 export type ArtifactSource =
   | string
   | URL
   | { readonly description: unknown; readonly base: string | URL }
+  | { readonly description: unknown; readonly urls: Readonly<Record<string, string | URL>> }
   | Artifact<ArtifactBase>;
 
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
@@ -98,6 +100,12 @@ function isArtifact(s: ArtifactSource): s is Artifact<ArtifactBase> {
   return typeof s === 'object' && !(s instanceof URL) && 'files' in s;
 }
 
+/** How messages name an artifact given as an object. */
+function artifactName(description: unknown): string {
+  const name = (description as { name?: unknown } | null)?.name;
+  return `artifact ${typeof name === 'string' ? name : '(unnamed)'}`;
+}
+
 /** The description of `source` with a reader of its files and the name errors give it. */
 async function open(source: ArtifactSource): Promise<{ json: unknown; read: ArtifactFileReader; where: string }> {
   if (typeof source === 'string' || source instanceof URL) {
@@ -113,10 +121,19 @@ async function open(source: ArtifactSource): Promise<{ json: unknown; read: Arti
     return { json, read: readerAt(url), where };
   }
   if (isArtifact(source)) {
-    const name = (source.description as { name?: unknown }).name;
-    const where = `artifact ${typeof name === 'string' ? name : '(unnamed)'}`;
+    const where = artifactName(source.description);
     for (const file of Object.keys(source.files)) checkFileName(file, where);
     return { json: source.description, read: readerOf(source.files, where), where };
+  }
+  if ('urls' in source) {
+    const urls = source.urls;
+    const where = artifactName(source.description);
+    const read: ArtifactFileReader = async (file) => {
+      const url = Object.hasOwn(urls, file) ? urls[file] : undefined;
+      if (url === undefined) throw new ArtifactError(`${where}: no URL is given for its file ${file} (given: ${Object.keys(urls).join(', ') || 'none'})`);
+      return readUrl(await resolveLocation(url));
+    };
+    return { json: source.description, read, where };
   }
   const base = await resolveLocation(source.base);
   const folder = base.href.endsWith('/') ? base : new URL(`${base.href}/`);
@@ -129,7 +146,8 @@ async function open(source: ArtifactSource): Promise<{ json: unknown; read: Arti
  * runs here and instantiates it.
  * @param source the description's path or URL (`out/blur/blur.json`; in Node a relative path is
  *   from the current folder, in a browser from the page), or a description with the folder of its
- *   files, or an artifact in memory (`{ description, files }`)
+ *   files (`{ description, base }`) or each file's URL (`{ description, urls }`), or an artifact in
+ *   memory (`{ description, files }`)
  * @returns for a kernel, a function of the input tensors (see LoadedWasmKernel, LoadedGpuKernel)
  * @throws ArtifactError for a missing or unreadable file, a bad description, another format version,
  *   an unknown kind, or no binary that this engine runs (naming what each needs and what it has);

@@ -23,7 +23,7 @@ export function redirectReads(s: Stage, from: ir.FuncRef, to: ir.FuncRef): Stage
  * @throws ScheduleError when `name` is not an identifier
  */
 export function copyStage(f: Func, name: string, axisNames: readonly string[]): Stage {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new ScheduleError(name, undefined, `cache: ${JSON.stringify(name)} is not an identifier`);
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new ScheduleError('bad-name', name, undefined, `cache: ${JSON.stringify(name)} is not an identifier`);
   const axes = axisNames.map((n) => new ir.Var(n));
   return new Stage(name, f.shape, axes, ir.access(f, axes.map((v) => ir.varRef(v))));
 }
@@ -33,7 +33,7 @@ export function copyStage(f: Func, name: string, axisNames: readonly string[]): 
  * a copy of it.
  */
 export function splitWrite(s: Stage, name: string, self: ir.FuncRef): { cache: Stage; copy: Stage } {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new ScheduleError(s.name, undefined, `cache_write: ${JSON.stringify(name)} is not an identifier`);
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new ScheduleError('bad-name', s.name, undefined, `cache_write: ${JSON.stringify(name)} is not an identifier`);
   // Reads of the stage itself (a reduction's accumulator) now refer to the cache.
   const cacheAxes = s.axes.map((v) => new ir.Var(v.name));
   const rename = new Map(s.axes.map((v, i) => [v, ir.varRef(cacheAxes[i]!)] as const));

@@ -5,7 +5,7 @@
  */
 import { constValue } from '../ir/expr.js';
 import { ScheduleError } from './error.js';
-import type { ScheduleView } from './compute_location.js';
+import type { ScheduleContext } from './compute_location.js';
 import type { StageState } from './state.js';
 
 /** Checks that `axis` is a pure axis of the stage's definition (Halide's is_pure_arg). */
@@ -14,9 +14,9 @@ function pureAxis(s: StageState, axis: string, primitive: string): number {
   if (d >= 0) return d;
   const pure = s.stage.axes.map((v) => v.name);
   if (s.stage.reduction?.axes.some((a) => a.name === axis)) {
-    throw new ScheduleError(s.name, axis, `${primitive}: ${axis} is a reduction axis; only the pure axes of the definition have a region to bound`, pure);
+    throw new ScheduleError('reduction-axis', s.name, axis, `${primitive}: ${axis} is a reduction axis; only the pure axes of the definition have a region to bound`, pure);
   }
-  throw new ScheduleError(s.name, axis, `${primitive}: ${axis} is not a pure axis of the definition of ${s.name} (bounds name the definition's axes, not loops made by split or fuse)`, pure);
+  throw new ScheduleError('not-a-pure-axis', s.name, axis, `${primitive}: ${axis} is not a pure axis of the definition of ${s.name} (bounds name the definition's axes, not loops made by split or fuse)`, pure);
 }
 
 /**
@@ -35,16 +35,16 @@ function pureAxis(s: StageState, axis: string, primitive: string): number {
  *   integer, an extent that is not a positive integer, a min other than 0 on an output, or an output
  *   whose constant extent differs
  */
-export function bound(v: ScheduleView, stage: string, axis: string, min: number, extent: number): void {
+export function bound(v: ScheduleContext, stage: string, axis: string, min: number, extent: number): void {
   const s = v.state(stage);
   const d = pureAxis(s, axis, 'bound');
-  if (!Number.isInteger(min)) throw new ScheduleError(stage, axis, `bound: min must be an integer, got ${min}`);
-  if (!Number.isInteger(extent) || extent < 1) throw new ScheduleError(stage, axis, `bound: extent must be a positive integer, got ${extent}`);
+  if (!Number.isInteger(min)) throw new ScheduleError('bad-bound', stage, axis, `bound: min must be an integer, got ${min}`);
+  if (!Number.isInteger(extent) || extent < 1) throw new ScheduleError('bad-bound', stage, axis, `bound: extent must be a positive integer, got ${extent}`);
   if (v.isOutput(stage)) {
-    if (min !== 0) throw new ScheduleError(stage, axis, `bound: ${stage} is an output of the pipeline, computed over [0, extent) of its tensor; its bound must start at 0, got ${min}`);
+    if (min !== 0) throw new ScheduleError('output-region', stage, axis, `bound: ${stage} is an output of the pipeline, computed over [0, extent) of its tensor; its bound must start at 0, got ${min}`);
     const shape = constValue(s.stage.shape[d]!);
     if (shape !== undefined && shape !== extent) {
-      throw new ScheduleError(stage, axis, `bound: the output ${stage} has extent ${shape} in dimension ${d} (${axis}), not ${extent}`);
+      throw new ScheduleError('output-region', stage, axis, `bound: the output ${stage} has extent ${shape} in dimension ${d} (${axis}), not ${extent}`);
     }
   }
   s.bounds.set(axis, { min, extent });
@@ -62,13 +62,13 @@ export function bound(v: ScheduleView, stage: string, axis: string, min: number,
  * @throws ScheduleError for a reduction axis or a name that is not a pure axis, an output stage, or a
  *   modulus that is not a positive integer or a remainder that is not an integer
  */
-export function alignBounds(v: ScheduleView, stage: string, axis: string, modulus: number, remainder = 0): void {
+export function alignBounds(v: ScheduleContext, stage: string, axis: string, modulus: number, remainder = 0): void {
   const s = v.state(stage);
   pureAxis(s, axis, 'align_bounds');
   if (v.isOutput(stage)) {
-    throw new ScheduleError(stage, axis, `align_bounds: ${stage} is an output of the pipeline; its region is its tensor's shape. Align a cacheWrite copy of it instead, or split with tail round_up`);
+    throw new ScheduleError('output-region', stage, axis, `align_bounds: ${stage} is an output of the pipeline; its region is its tensor's shape. Align a cacheWrite copy of it instead, or split with tail round_up`);
   }
-  if (!Number.isInteger(modulus) || modulus < 1) throw new ScheduleError(stage, axis, `align_bounds: modulus must be a positive integer, got ${modulus}`);
-  if (!Number.isInteger(remainder)) throw new ScheduleError(stage, axis, `align_bounds: remainder must be an integer, got ${remainder}`);
+  if (!Number.isInteger(modulus) || modulus < 1) throw new ScheduleError('bad-factor', stage, axis, `align_bounds: modulus must be a positive integer, got ${modulus}`);
+  if (!Number.isInteger(remainder)) throw new ScheduleError('bad-bound', stage, axis, `align_bounds: remainder must be an integer, got ${remainder}`);
   s.alignments.set(axis, { modulus, remainder: ((remainder % modulus) + modulus) % modulus });
 }

@@ -4,7 +4,7 @@
  * changing its loops or its values. Inputs and outputs keep the caller's dense row-major layout.
  */
 import { ScheduleError } from './error.js';
-import type { ScheduleView } from './compute_location.js';
+import type { ScheduleContext } from './compute_location.js';
 import type { StageState, StorageSplit } from './state.js';
 
 /** The stage's storage dimensions, outermost first. */
@@ -12,10 +12,10 @@ export function storageDims(s: StageState): string[] {
   return [...(s.storage?.order ?? s.stage.axes.map((v) => v.name))];
 }
 
-function allocatedStage(v: ScheduleView, stage: string, primitive: string): StageState {
+function allocatedStage(v: ScheduleContext, stage: string, primitive: string): StageState {
   const s = v.state(stage);
   if (v.isOutput(stage)) {
-    throw new ScheduleError(stage, undefined, `${primitive}: ${stage} is an output of the pipeline; its layout is the caller's (dense row-major). Lay out a cacheWrite copy of it instead`);
+    throw new ScheduleError('output-layout', stage, undefined, `${primitive}: ${stage} is an output of the pipeline; its layout is the caller's (dense row-major). Lay out a cacheWrite copy of it instead`);
   }
   return s;
 }
@@ -24,7 +24,7 @@ function knownDim(s: StageState, dims: readonly string[], d: string, primitive: 
   if (dims.includes(d)) return;
   const split = [...(s.storage?.splits ?? []), ...(pending ? [pending] : [])].find((x) => x.dim === d);
   const why = split ? ` (it was split into ${split.outer} and ${split.inner})` : '';
-  throw new ScheduleError(s.name, d, `${primitive}: ${d} is not a storage dimension of ${s.name}${why}`, dims);
+  throw new ScheduleError('no-such-storage-dim', s.name, d, `${primitive}: ${d} is not a storage dimension of ${s.name}${why}`, dims);
 }
 
 /**
@@ -35,14 +35,14 @@ function knownDim(s: StageState, dims: readonly string[], d: string, primitive: 
  *   split gave)
  * @throws ScheduleError for an output stage, fewer than two dimensions, an unknown or repeated one
  */
-export function reorderStorage(v: ScheduleView, stage: string, dims: readonly string[]): void {
+export function reorderStorage(v: ScheduleContext, stage: string, dims: readonly string[]): void {
   const s = allocatedStage(v, stage, 'reorder_storage');
   const current = storageDims(s);
-  if (dims.length < 2) throw new ScheduleError(stage, dims[0], 'reorder_storage needs at least two dimensions', current);
+  if (dims.length < 2) throw new ScheduleError('too-few-axes', stage, dims[0], 'reorder_storage needs at least two dimensions', current);
   const seen = new Set<string>();
   for (const d of dims) {
     knownDim(s, current, d, 'reorder_storage');
-    if (seen.has(d)) throw new ScheduleError(stage, d, `reorder_storage: ${d} is listed twice`);
+    if (seen.has(d)) throw new ScheduleError('listed-twice', stage, d, `reorder_storage: ${d} is listed twice`);
     seen.add(d);
   }
   const positions = dims.map((d) => current.indexOf(d)).sort((a, b) => a - b);
@@ -82,26 +82,26 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * @throws ScheduleError for an output stage, a request with neither split nor order, an unknown
  *   dimension, a bad factor or name, or an order that is not a permutation of the storage dimensions
  */
-export function transformLayout(v: ScheduleView, stage: string, split: StorageSplit | undefined, order: readonly string[]): void {
+export function transformLayout(v: ScheduleContext, stage: string, split: StorageSplit | undefined, order: readonly string[]): void {
   const s = allocatedStage(v, stage, 'transform_layout');
   let dims = storageDims(s);
   if (split) {
     knownDim(s, dims, split.dim, 'transform_layout');
-    if (!Number.isInteger(split.factor) || split.factor < 1) throw new ScheduleError(stage, split.dim, `transform_layout: split factor must be a positive integer, got ${split.factor}`);
-    if (split.outer === split.inner) throw new ScheduleError(stage, split.dim, `transform_layout: outer and inner need different names (both ${split.outer})`);
+    if (!Number.isInteger(split.factor) || split.factor < 1) throw new ScheduleError('bad-factor', stage, split.dim, `transform_layout: split factor must be a positive integer, got ${split.factor}`);
+    if (split.outer === split.inner) throw new ScheduleError('names-not-distinct', stage, split.dim, `transform_layout: outer and inner need different names (both ${split.outer})`);
     for (const n of [split.outer, split.inner]) {
-      if (!IDENTIFIER.test(n)) throw new ScheduleError(stage, n, `transform_layout: dimension name ${JSON.stringify(n)} is not an identifier`);
-      if (dims.includes(n) && n !== split.dim) throw new ScheduleError(stage, n, `transform_layout: the storage already has a dimension named ${n}; pass another name`);
+      if (!IDENTIFIER.test(n)) throw new ScheduleError('bad-name', stage, n, `transform_layout: dimension name ${JSON.stringify(n)} is not an identifier`);
+      if (dims.includes(n) && n !== split.dim) throw new ScheduleError('name-taken', stage, n, `transform_layout: the storage already has a dimension named ${n}; pass another name`);
     }
     dims = dims.flatMap((d) => (d === split.dim ? [split.outer, split.inner] : [d]));
   }
   const seen = new Set<string>();
   for (const d of order) {
     knownDim(s, dims, d, 'transform_layout', split);
-    if (seen.has(d)) throw new ScheduleError(stage, d, `transform_layout: ${d} is listed twice in the order`);
+    if (seen.has(d)) throw new ScheduleError('listed-twice', stage, d, `transform_layout: ${d} is listed twice in the order`);
     seen.add(d);
   }
   const missing = dims.filter((d) => !seen.has(d));
-  if (missing.length) throw new ScheduleError(stage, missing[0], `transform_layout: the order must list every storage dimension once; it lacks ${missing.join(', ')}`, dims);
+  if (missing.length) throw new ScheduleError('incomplete-order', stage, missing[0], `transform_layout: the order must list every storage dimension once; it lacks ${missing.join(', ')}`, dims);
   s.storage = { splits: [...(s.storage?.splits ?? []), ...(split ? [split] : [])], order: [...order] };
 }

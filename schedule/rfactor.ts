@@ -22,16 +22,16 @@ export interface RFactorResult { readonly rf: Stage; readonly replaced: Stage }
 export function rfactor(s: StageState, axis: string, name: string): RFactorResult {
   const st = s.stage;
   const red = st.reduction;
-  if (!red) throw new ScheduleError(s.name, axis, 'rfactor: the stage is not a reduction');
+  if (!red) throw new ScheduleError('not-a-reduction', s.name, axis, 'rfactor: the stage is not a reduction');
   const loop = s.loop(axis, 'rfactor');
-  if (!loop.isReduction) throw new ScheduleError(s.name, axis, `rfactor: ${axis} is a pure axis; rfactor takes a reduction loop`, s.loops.filter((l) => l.isReduction).map((l) => l.name));
+  if (!loop.isReduction) throw new ScheduleError('pure-axis', s.name, axis, `rfactor: ${axis} is a pure axis; rfactor takes a reduction loop`, s.loops.filter((l) => l.isReduction).map((l) => l.name));
   const split = s.relations.find((r): r is Split => r.kind === 'split' && (r.outer === axis || r.inner === axis));
   const rootName = split ? split.parent : axis;
   const root = red.axes.find((a) => a.name === rootName);
   const nested = s.relations.some((r) => r.kind === 'fuse' && (r.outer === axis || r.inner === axis))
     || (split && s.relations.some((r) => r.kind === 'split' && r.outer !== axis && r.inner !== axis && (r.outer === rootName || r.inner === rootName || r.parent === (split.outer === axis ? split.inner : split.outer))));
   if (!root || nested) {
-    throw new ScheduleError(s.name, axis, 'rfactor: the axis must be a reduction axis of the definition, or one half of a single split of one');
+    throw new ScheduleError('rfactor-derived-axis', s.name, axis, 'rfactor: the axis must be a reduction axis of the definition, or one half of a single split of one');
   }
   const others = red.axes.filter((a) => a !== root);
   const kept: ReduceAxis[] = [...others];

@@ -89,15 +89,15 @@ export class StageState {
     const why = split
       ? split.kind === 'split' ? `it was split into ${split.outer} and ${split.inner}` : `it was fused into ${split.fused}`
       : 'the stage has no such axis';
-    throw new ScheduleError(this.name, axis, `${primitive}: ${axis} is not a loop of this stage (${why})`, this.loops.map((x) => x.name));
+    throw new ScheduleError('no-such-loop', this.name, axis, `${primitive}: ${axis} is not a loop of this stage (${why})`, this.loops.map((x) => x.name));
   }
 
   indexOf(axis: string): number { return this.loops.findIndex((l) => l.name === axis); }
 
   /** Checks that `name` is a new axis name of this stage. */
   freshName(name: string, primitive: string): string {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new ScheduleError(this.name, name, `${primitive}: axis name ${JSON.stringify(name)} is not an identifier`);
-    if (this.axisNames.has(name)) throw new ScheduleError(this.name, name, `${primitive}: the stage already has an axis named ${name}; pass another name`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new ScheduleError('bad-name', this.name, name, `${primitive}: axis name ${JSON.stringify(name)} is not an identifier`);
+    if (this.axisNames.has(name)) throw new ScheduleError('name-taken', this.name, name, `${primitive}: the stage already has an axis named ${name}; pass another name`);
     return name;
   }
 

@@ -9,7 +9,7 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { compileOnnx, type CompiledModel } from '../model/compile_onnx.ts';
-import { readImage } from '../examples/image.ts';
+import { readImage } from '../io/image.ts';
 import { readLabels, resizeBilinear, toNchw, topK } from '../examples/model_images.ts';
 import { detectFaces, ultrafaceInput, iou } from '../examples/ultraface.ts';
 import { random } from '../examples/random.ts';

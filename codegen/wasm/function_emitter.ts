@@ -159,7 +159,7 @@ export class FunctionEmitter implements ScalarCtx {
   }
   private read(v: ir.Var): Val {
     const b = this.vars.get(v);
-    if (!b) throw new CodegenError(`internal: variable ${v.name} has no binding`);
+    if (!b) throw new CodegenError('internal', `internal: variable ${v.name} has no binding`);
     switch (b.rep) {
       case 'scalar': return { rep: 'scalar', dtype: b.dtype, e: this.get(b.local, wasmType(b.dtype)) };
       case 'simd': return { rep: 'simd', dtype: b.dtype, lanes: b.lanes, laneBits: b.laneBits, chunks: b.locals.map((l) => this.get(l, binaryen.v128)) };
@@ -202,7 +202,7 @@ export class FunctionEmitter implements ScalarCtx {
         return this.scalar(e.body);
       }
       default:
-        throw new CodegenError(`internal: ${e.kind} is not a scalar expression (${printExpr(e)})`);
+        throw new CodegenError('internal', `internal: ${e.kind} is not a scalar expression (${printExpr(e)})`);
     }
   }
 
@@ -210,7 +210,7 @@ export class FunctionEmitter implements ScalarCtx {
     const m = this.m;
     const f = t === 'f64' ? m.f64 : m.f32;
     if (!isFloat(t)) {
-      if (fn !== 'abs') throw new CodegenError(`${fn} of ${t}`);
+      if (fn !== 'abs') throw new CodegenError('unsupported', `${fn} of ${t}`);
       if (t === 'u8' || t === 'u16' || t === 'u32') return args[0]!;
       const a = this.share(args[0]!, binaryen.i32);
       return scalarCast(m, 'i32', t, m.select(m.i32.lt_s(a(), m.i32.const(0)), m.i32.sub(m.i32.const(0), a()), a()));
@@ -223,7 +223,7 @@ export class FunctionEmitter implements ScalarCtx {
       case 'trunc': return f.trunc(args[0]!);
       case 'round': return f.nearest(args[0]!);
       case 'exp': case 'log': case 'tanh': case 'sigmoid': case 'erf':
-        if (t === 'f32' || fn === 'sigmoid' || fn === 'erf') throw new CodegenError(`internal: ${fn} of ${t} reached code generation (lowering expands it into arithmetic)`);
+        if (t === 'f32' || fn === 'sigmoid' || fn === 'erf') throw new CodegenError('internal', `internal: ${fn} of ${t} reached code generation (lowering expands it into arithmetic)`);
         return this.importedCall(fn, t, args);
       default: return this.importedCall(fn, t, args);
     }
@@ -328,7 +328,7 @@ export class FunctionEmitter implements ScalarCtx {
         return this.vector(e.body);
       }
       default:
-        throw new CodegenError(`internal: ${e.kind} is not a vector expression (${printExpr(e)})`);
+        throw new CodegenError('internal', `internal: ${e.kind} is not a vector expression (${printExpr(e)})`);
     }
   }
 
@@ -477,7 +477,7 @@ export class FunctionEmitter implements ScalarCtx {
   // --- memory ---------------------------------------------------------------------------------------
   private bufferOf(buf: ir.Buffer): BufferBinding {
     const b = this.buffers.get(buf);
-    if (!b) throw new CodegenError(`internal: buffer ${buf.name} is not allocated here`);
+    if (!b) throw new CodegenError('internal', `internal: buffer ${buf.name} is not allocated here`);
     return b;
   }
   private scaledAddress(base: number, index: X, size: number): X {
@@ -504,7 +504,7 @@ export class FunctionEmitter implements ScalarCtx {
   private registerSlot(b: BufferBinding & { kind: 'register' }, buf: ir.Buffer, index: ir.Expr, lanes: number): X[] {
     const start = ir.constValue(index.kind === 'ramp' ? index.base : index);
     if (start === undefined || lanes !== b.slotLanes || start % lanes !== 0) {
-      throw new CodegenError(`internal: register buffer ${buf.name} accessed at ${printExpr(index)}`);
+      throw new CodegenError('internal', `internal: register buffer ${buf.name} accessed at ${printExpr(index)}`);
     }
     const type = fitsSimd(lanes, bits(buf.dtype)) ? binaryen.v128 : wasmType(buf.dtype);
     return b.slots[start / lanes]!.map((l) => this.get(l, type));
@@ -526,15 +526,15 @@ export class FunctionEmitter implements ScalarCtx {
       case 'store': return this.statement(() => this.store(s));
       case 'allocate': return this.allocate(s);
       case 'provide': case 'realize':
-        throw new CodegenError(`internal: ${s.kind} of ${s.func.name} reached code generation`);
-      case 'barrier': throw new CodegenError('internal: a GPU barrier reached WebAssembly code generation');
+        throw new CodegenError('internal', `internal: ${s.kind} of ${s.func.name} reached code generation`);
+      case 'barrier': throw new CodegenError('internal', 'internal: a GPU barrier reached WebAssembly code generation');
     }
   }
 
   private forLoop(s: Stmt & { kind: 'for' }): X {
     const m = this.m;
     if (s.forKind === 'gpu_block' || s.forKind === 'gpu_thread') {
-      throw new CodegenError(`loop ${s.v.name} is bound to the GPU grid (${s.forKind}); compile with the webgpu target, or remove the binding for wasm`);
+      throw new CodegenError('gpu-loop-on-wasm', `loop ${s.v.name} is bound to the GPU grid (${s.forKind}); compile with the webgpu target, or remove the binding for wasm`);
     }
     if (s.forKind === 'parallel' && this.ctx.threads && !this.insideTask) return this.outline(s);
     return this.statement(() => {
@@ -579,12 +579,12 @@ export class FunctionEmitter implements ScalarCtx {
     const captures = [...usedVars].map((v) => [v, this.vars.get(v)] as const);
     const buffers = [...usedBuffers].filter((b) => !allocated.has(b)).map((b) => [b, this.bufferOf(b)] as const);
     for (const [b, bb] of buffers) {
-      if (bb.kind === 'register') throw new CodegenError(`the register tile ${b.name} is allocated outside the parallel loop ${s.v.name} and used inside it; compute it inside the loop`);
+      if (bb.kind === 'register') throw new CodegenError('register-tile-outside-parallel', `the register tile ${b.name} is allocated outside the parallel loop ${s.v.name} and used inside it; compute it inside the loop`);
     }
     let size = 0;
     const layout: [ir.Var, Binding, number][] = [];
     for (const [v, b] of captures) {
-      if (!b) throw new CodegenError(`internal: ${v.name} captured by ${s.v.name} has no binding`);
+      if (!b) throw new CodegenError('internal', `internal: ${v.name} captured by ${s.v.name} has no binding`);
       size = b.rep === 'simd' ? (size + 15) & ~15 : size;
       layout.push([v, b, size]);
       size += slotBytes(b);
@@ -683,7 +683,7 @@ export class FunctionEmitter implements ScalarCtx {
   }
   private registerSlotLocals(b: BufferBinding & { kind: 'register' }, buf: ir.Buffer, index: ir.Expr, lanes: number): readonly number[] {
     const start = ir.constValue(index.kind === 'ramp' ? index.base : index);
-    if (start === undefined || lanes !== b.slotLanes || start % lanes !== 0) throw new CodegenError(`internal: register buffer ${buf.name} written at ${printExpr(index)}`);
+    if (start === undefined || lanes !== b.slotLanes || start % lanes !== 0) throw new CodegenError('internal', `internal: register buffer ${buf.name} written at ${printExpr(index)}`);
     return b.slots[start / lanes]!;
   }
 

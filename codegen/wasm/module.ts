@@ -91,7 +91,7 @@ export function compileToWasm(f: LoweredFunc, options: WasmOptions = {}): WasmAr
     }
     m.addFunctionExport(KERNEL_ENTRY, KERNEL_ENTRY);
     if (!m.validate()) {
-      throw new CodegenError(`binaryen rejected the module generated for ${f.name} (a compiler bug):\n${m.emitText().slice(0, 20000)}`);
+      throw new CodegenError('internal', `binaryen rejected the module generated for ${f.name} (a compiler bug):\n${m.emitText().slice(0, 20000)}`);
     }
     binaryen.setOptimizeLevel(options.optimizeLevel ?? 3);
     binaryen.setShrinkLevel(0);

@@ -110,7 +110,7 @@ class KernelEmitter {
   }
   private buffer(b: ir.Buffer): KernelBuffer {
     const kb = this.buffers.get(b);
-    if (!kb) throw new WgslCodegenError(`internal: buffer ${b.name} has no role in kernel ${this.k.name}`);
+    if (!kb) throw new WgslCodegenError('internal', `internal: buffer ${b.name} has no role in kernel ${this.k.name}`);
     return kb;
   }
 
@@ -132,7 +132,7 @@ class KernelEmitter {
       }
       case 'allocate': {
         const size = ir.constValue(s.size);
-        if (size === undefined) throw new WgslCodegenError(`internal: allocation ${s.buffer.name} has no constant size`);
+        if (size === undefined) throw new WgslCodegenError('internal', `internal: allocation ${s.buffer.name} has no constant size`);
         const b = this.buffer(s.buffer);
         if (b.role === 'workgroup') { this.workgroupSizes.set(s.buffer, size); this.stmt(s.body, inThreadNest); return; }
         // A block of its own: unrolling repeats an allocation in one scope, and WGSL refuses a
@@ -152,9 +152,9 @@ class KernelEmitter {
         if (s.memory !== 'workgroup') this.line('storageBarrier();');
         return;
       case 'assert':
-        throw new WgslCodegenError(`a run-time check inside GPU kernel ${this.k.name} cannot stop it: ${s.message}`);
+        throw new WgslCodegenError('gpu-kernel-check', `a run-time check inside GPU kernel ${this.k.name} cannot stop it: ${s.message}`);
       case 'provide': case 'realize':
-        throw new WgslCodegenError(`internal: ${s.kind} of ${s.func.name} reached WGSL code generation`);
+        throw new WgslCodegenError('internal', `internal: ${s.kind} of ${s.func.name} reached WGSL code generation`);
     }
   }
 
@@ -162,7 +162,7 @@ class KernelEmitter {
     const v = this.names.of(s.v, s.v.name);
     if (s.forKind === 'gpu_block') {
       const d = this.k.blockVars.indexOf(s.v);
-      if (d < 0) throw new WgslCodegenError(`internal: block loop ${s.v.name} is not in the grid of ${this.k.name}`);
+      if (d < 0) throw new WgslCodegenError('internal', `internal: block loop ${s.v.name} is not in the grid of ${this.k.name}`);
       const min = this.expr(s.min);
       this.line(`let ${v} = ${min === '0i' ? '' : `${min} + `}i32(workgroup_id.${GPU_DIMS[d]});`);
       this.stmt(s.body, false);
@@ -170,7 +170,7 @@ class KernelEmitter {
     }
     if (s.forKind === 'gpu_thread') {
       const d = this.k.dims.dimOf.get(s.v);
-      if (d === undefined) throw new WgslCodegenError(`internal: thread loop ${s.v.name} has no dimension`);
+      if (d === undefined) throw new WgslCodegenError('internal', `internal: thread loop ${s.v.name} has no dimension`);
       const id = `i32(local_id.${GPU_DIMS[d]})`;
       const conds: string[] = [];
       const extent = ir.constValue(s.extent);
@@ -200,7 +200,7 @@ class KernelEmitter {
   private store(s: Stmt & { kind: 'store' }): void {
     const b = this.buffer(s.buffer);
     this.stored.add(s.buffer);
-    if (b.role === 'input') throw new WgslCodegenError(`internal: store to input ${s.buffer.name}`);
+    if (b.role === 'input') throw new WgslCodegenError('internal', `internal: store to input ${s.buffer.name}`);
     const value = this.expr(s.value);
     if (s.value.lanes === 1) { this.line(storeElement(b, this.expr(s.index), value)); return; }
     const v = this.bind(value, 'v');
@@ -223,7 +223,7 @@ class KernelEmitter {
 
   // --- expressions --------------------------------------------------------------------------------
   private expr(e: ir.Expr): string {
-    if (e.lanes > 4) throw new WgslCodegenError(`internal: a ${e.lanes}-lane vector reached WGSL code generation (${printExpr(e)})`);
+    if (e.lanes > 4) throw new WgslCodegenError('internal', `internal: a ${e.lanes}-lane vector reached WGSL code generation (${printExpr(e)})`);
     switch (e.kind) {
       case 'const': {
         const scalar = isFloat(e.dtype) && !Number.isFinite(e.value) ? this.nonFinite(e.value) : literal(e.dtype, e.value);
@@ -255,7 +255,7 @@ class KernelEmitter {
         this.line(`let ${this.names.of(e.v, e.v.name)} = ${this.expr(e.value)};`);
         return this.expr(e.body);
       }
-      case 'access': throw new WgslCodegenError(`internal: an access to ${e.func.name} reached WGSL code generation`);
+      case 'access': throw new WgslCodegenError('internal', `internal: an access to ${e.func.name} reached WGSL code generation`);
     }
   }
 
@@ -266,7 +266,7 @@ class KernelEmitter {
         case 'and': case 'min': return `(${a} & ${b})`;
         case 'or': case 'max': return `(${a} | ${b})`;
         case 'xor': return `(${a} != ${b})`;
-        default: throw new WgslCodegenError(`internal: ${e.op} on bool`);
+        default: throw new WgslCodegenError('internal', `internal: ${e.op} on bool`);
       }
     }
     const sym = BINARY[e.op];
@@ -283,7 +283,7 @@ class KernelEmitter {
       case 'div': case 'mod':
         if (isFloat(t)) return e.op === 'div' ? `(${a} / ${b})` : this.helper(`mod_f32`, t, e.lanes, [a, b]);
         return this.intDivMod(e.op, t, e.lanes, a, b, ir.constValue(e.b));
-      default: throw new WgslCodegenError(`internal: binary ${e.op}`);
+      default: throw new WgslCodegenError('internal', `internal: binary ${e.op}`);
     }
   }
 
@@ -316,7 +316,7 @@ class KernelEmitter {
   /** A call of a scalar helper function, lane by lane for vectors. */
   private helper(name: string, t: DType, lanes: number, args: string[]): string {
     const h = INT_HELPERS[name];
-    if (!h) throw new WgslCodegenError(`internal: no helper ${name}`);
+    if (!h) throw new WgslCodegenError('internal', `internal: no helper ${name}`);
     this.helpers.add(h);
     if (lanes === 1) return `${h.name}(${args.join(', ')})`;
     const bound = args.map((x) => this.bind(x, 'op'));
@@ -344,13 +344,13 @@ class KernelEmitter {
   private call(e: ir.Expr & { kind: 'call' }): string {
     const args = e.args.map((a) => this.expr(a));
     if (isFloat(e.dtype)) {
-      if (!FLOAT_FNS.has(e.fn)) throw new WgslCodegenError(`internal: ${e.fn} of ${e.dtype} reached WGSL code generation (lowering expands it into arithmetic)`);
+      if (!FLOAT_FNS.has(e.fn)) throw new WgslCodegenError('internal', `internal: ${e.fn} of ${e.dtype} reached WGSL code generation (lowering expands it into arithmetic)`);
       return `${e.fn}(${args.join(', ')})`;
     }
     switch (e.fn) {
       case 'abs': return wrapTo(e.dtype, e.lanes, scalarType(e.dtype) === 'u32' ? args[0]! : `abs(${args[0]})`);
       case 'floor': case 'ceil': case 'round': case 'trunc': return args[0]!;
-      default: throw new WgslCodegenError(`${e.fn} of ${e.dtype} is not implemented by the WGSL backend`);
+      default: throw new WgslCodegenError('unsupported', `${e.fn} of ${e.dtype} is not implemented by the WGSL backend`);
     }
   }
 

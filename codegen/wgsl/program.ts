@@ -15,7 +15,7 @@ function hostShape(e: ir.Expr, what: string): ShapeExpr {
   try {
     return shapeExprOf(e);
   } catch {
-    throw new WgslCodegenError(`${what} (${printExpr(e)}) cannot be computed on the host: it is not arithmetic on the sizes`);
+    throw new WgslCodegenError('gpu-host-code', `${what} (${printExpr(e)}) cannot be computed on the host: it is not arithmetic on the sizes`);
   }
 }
 
@@ -24,7 +24,7 @@ function hostCondition(e: ir.Expr, message: string): HostCondition {
   if (e.kind === 'binary' && (e.op === 'and' || e.op === 'or') && e.dtype === 'bool') return { op: e.op, a: hostCondition(e.a, message), b: hostCondition(e.b, message) };
   if (e.kind === 'not') return { op: 'not', a: hostCondition(e.a, message) };
   if (e.kind === 'cmp') return { op: e.op, a: hostShape(e.a, `the check "${message}"`), b: hostShape(e.b, `the check "${message}"`) };
-  throw new WgslCodegenError(`the check "${message}" (${printExpr(e)}) cannot be made on the host`);
+  throw new WgslCodegenError('gpu-host-code', `the check "${message}" (${printExpr(e)}) cannot be made on the host`);
 }
 
 /**

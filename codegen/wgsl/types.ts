@@ -14,7 +14,7 @@ export class WgslCodegenError extends CodegenError {}
 /** The WGSL scalar type that holds values of `t`. @throws WgslCodegenError for f64 */
 export function scalarType(t: DType): 'f32' | 'i32' | 'u32' | 'bool' {
   if (t === 'bool') return 'bool';
-  if (t === 'f64') throw new WgslCodegenError('f64 has no WGSL type (WGSL §6.2.4 has f32 and f16 only): compute in f32 for the webgpu target');
+  if (t === 'f64') throw new WgslCodegenError('unsupported', 'f64 has no WGSL type (WGSL §6.2.4 has f32 and f16 only): compute in f32 for the webgpu target');
   if (isFloat(t)) return 'f32';
   return isSigned(t) ? 'i32' : 'u32';
 }
@@ -31,7 +31,7 @@ export function literal(t: DType, value: number): string {
     case 'u32': return `${value >>> 0}u`;
     case 'i32': return value === -2147483648 ? 'i32(-2147483648)' : `${value | 0}i`;
     case 'f32': {
-      if (!Number.isFinite(value)) throw new WgslCodegenError(`internal: ${value} has no WGSL literal (the kernel emitter builds it with tsr_f32_from_bits)`);
+      if (!Number.isFinite(value)) throw new WgslCodegenError('internal', `internal: ${value} has no WGSL literal (the kernel emitter builds it with tsr_f32_from_bits)`);
       if (Object.is(value, -0)) return '-0.0f';
       const s = String(value);
       return /[.e]/.test(s) ? `${s}f` : `${s}.0f`;

@@ -16,12 +16,12 @@ export function checkGpuLoopKinds(s: Stmt): void {
     if (x.kind !== 'for') return;
     const [stage, axis] = stageAndAxis(x.v.name);
     if (x.forKind === 'parallel') {
-      throw new ScheduleError(stage, axis, 'parallel is a CPU loop kind; on the webgpu target bind the loop to the GPU with gpuBlocks or gpuThreads (or make it serial)');
+      throw new ScheduleError('gpu-loop-kind', stage, axis, 'parallel is a CPU loop kind; on the webgpu target bind the loop to the GPU with gpuBlocks or gpuThreads (or make it serial)');
     }
     if (x.forKind === 'vectorized') {
       const lanes = constValue(x.extent);
       if (lanes === undefined || lanes > MAX_WGSL_LANES) {
-        throw new ScheduleError(stage, axis, `vectorize: ${lanes ?? 'a symbolic number of'} lanes; WGSL vectors have at most ${MAX_WGSL_LANES} (vec4): vectorize by 2, 3 or 4 on the webgpu target`);
+        throw new ScheduleError('vector-too-wide', stage, axis, `vectorize: ${lanes ?? 'a symbolic number of'} lanes; WGSL vectors have at most ${MAX_WGSL_LANES} (vec4): vectorize by 2, 3 or 4 on the webgpu target`);
       }
     }
   });

@@ -64,13 +64,13 @@ export function splitHostAndKernels(f: LoweredFunc): HostProgram {
       case 'assert': steps.push({ kind: 'assert', cond: simplify(ir.substitute(s.cond, lets)), message: s.message }); return;
       case 'for': {
         const [stage, axis] = stageAndAxis(s.v.name);
-        if (s.forKind !== 'gpu_block') throw new ScheduleError(stage, axis, `the ${s.forKind} loop ${s.v.name} is outside every GPU kernel; ${noLoopsMessage}`);
+        if (s.forKind !== 'gpu_block') throw new ScheduleError('gpu-host-code', stage, axis, `the ${s.forKind} loop ${s.v.name} is outside every GPU kernel; ${noLoopsMessage}`);
         const body = substituteStmt(s, lets);
         steps.push({ kind: 'launch', kernel: { name: kernelName(producing || stage), ...gridOf(body as Stmt & { kind: 'for' }), body } });
         return;
       }
-      case 'store': throw new ScheduleError(s.buffer.name, undefined, `it is written outside every GPU kernel (a stage with no loops); ${noLoopsMessage}`);
-      case 'if': throw new ScheduleError(producing || '(pipeline)', undefined, `a condition (${printExpr(s.cond)}) would run on the host around a kernel; bind the loops it guards with gpuBlocks`);
+      case 'store': throw new ScheduleError('gpu-host-code', s.buffer.name, undefined, `it is written outside every GPU kernel (a stage with no loops); ${noLoopsMessage}`);
+      case 'if': throw new ScheduleError('gpu-host-code', producing || '(pipeline)', undefined, `a condition (${printExpr(s.cond)}) would run on the host around a kernel; bind the loops it guards with gpuBlocks`);
       case 'barrier': case 'provide': case 'realize':
         throw new Error(`internal: ${s.kind} at host level`);
     }
@@ -104,18 +104,18 @@ function gridOf(outer: Stmt & { kind: 'for' }): { blockVars: ir.Var[]; grid: ir.
     const [stage, axis] = stageAndAxis(x.v.name);
     const loop = [...enclosing].reverse().find((e): e is Stmt & { kind: 'for' } => e.kind === 'for');
     const where = loop ? `inside the ${loop.forKind} loop ${loop.v.name}` : `not directly inside the block loop ${chain[chain.length - 1]!.v.name} (other work lies between them)`;
-    throw new ScheduleError(stage, axis, `the block loop ${x.v.name} is ${where}; block loops must be the outermost loops of a kernel, directly nested: reorder them, or compute ${stage} at root with its own block loops`);
+    throw new ScheduleError('gpu-block-placement', stage, axis, `the block loop ${x.v.name} is ${where}; block loops must be the outermost loops of a kernel, directly nested: reorder them, or compute ${stage} at root with its own block loops`);
   });
   if (chain.length > 3) {
     const [stage, axis] = stageAndAxis(chain[0]!.v.name);
-    throw new ScheduleError(stage, axis, `${chain.length} nested block loops (${chain.map((c) => c.v.name).join(', ')}); the GPU grid has 3 dimensions: fuse some`);
+    throw new ScheduleError('gpu-too-many-dims', stage, axis, `${chain.length} nested block loops (${chain.map((c) => c.v.name).join(', ')}); the GPU grid has 3 dimensions: fuse some`);
   }
   const blockVars = new Set(chain.map((c) => c.v));
   const grid = chain.map((c) => {
     const extent = simplify(ir.substitute(c.extent, inKernelLets));
     if (ir.usesVar(extent, (v) => blockVars.has(v) || inKernelLets.has(v))) {
       const [stage, axis] = stageAndAxis(c.v.name);
-      throw new ScheduleError(stage, axis, `the number of workgroups of block loop ${c.v.name} (${printExpr(extent)}) depends on an enclosing block loop; the grid must be known before the kernel runs`);
+      throw new ScheduleError('gpu-dependent-grid', stage, axis, `the number of workgroups of block loop ${c.v.name} (${printExpr(extent)}) depends on an enclosing block loop; the grid must be known before the kernel runs`);
     }
     return extent;
   });

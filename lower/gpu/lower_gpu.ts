@@ -61,7 +61,7 @@ export function lowerForGpu(p: Pipeline, sch: Schedule, options: GpuLowerOptions
       const n = extent.kind === 'const' ? extent.value : undefined;
       if (n !== undefined && n > limits.maxComputeWorkgroupsPerDimension) {
         const [stage, axis] = stageAndAxis(k.blockVars[d]!.name);
-        throw new ScheduleError(stage, axis, `${n} workgroups in dimension ${'xyz'[d]} are over the device's maxComputeWorkgroupsPerDimension ${limits.maxComputeWorkgroupsPerDimension}; split ${axis} and bind both parts with gpuBlocks`);
+        throw new ScheduleError('gpu-limit', stage, axis, `${n} workgroups in dimension ${'xyz'[d]} are over the device's maxComputeWorkgroupsPerDimension ${limits.maxComputeWorkgroupsPerDimension}; split ${axis} and bind both parts with gpuBlocks`);
       }
     });
     let body = assignMemoryScopes(k.body, limits);
@@ -78,7 +78,7 @@ export function lowerForGpu(p: Pipeline, sch: Schedule, options: GpuLowerOptions
     for (const v of free.vars) if (!params.has(v)) throw new Error(`internal: kernel ${k.name} uses ${v.name}, which is neither a size nor defined in it`);
     const storage = [...buffers.values()].filter((r) => r !== 'workgroup' && r !== 'private').length;
     if (storage > limits.maxStorageBuffersPerShaderStage) {
-      throw new ScheduleError(k.name, undefined, `its kernel binds ${storage} storage buffers, over the device's maxStorageBuffersPerShaderStage ${limits.maxStorageBuffersPerShaderStage}; compute some of its producers inline or at root`);
+      throw new ScheduleError('gpu-limit', k.name, undefined, `its kernel binds ${storage} storage buffers, over the device's maxStorageBuffersPerShaderStage ${limits.maxStorageBuffersPerShaderStage}; compute some of its producers inline or at root`);
     }
     const workgroup = new Set([...buffers].filter(([, r]) => r === 'workgroup').map(([b]) => b));
     const priv = new Set([...buffers].filter(([, r]) => r === 'private').map(([b]) => b));

@@ -40,7 +40,7 @@ export function assignMemoryScopes(body: Stmt, limits: GpuLimits): Stmt {
       const exact = ir.substitute(s.size, lets);
       const size = constantUpperBound(exact);
       if (size === undefined) {
-        throw new ScheduleError(s.buffer.name, undefined, `its storage inside a GPU kernel needs a size known at compile time, but it is ${printExpr(simplify(exact))} elements; use constant split factors for the loops it is computed in`);
+        throw new ScheduleError('non-constant-extent', s.buffer.name, undefined, `its storage inside a GPU kernel needs a size known at compile time, but it is ${printExpr(simplify(exact))} elements; use constant split factors for the loops it is computed in`);
       }
       const inner = mapStmtChildren(s, m) as Stmt & { kind: 'allocate' };
       if (threadDepth === 0) {
@@ -53,7 +53,7 @@ export function assignMemoryScopes(body: Stmt, limits: GpuLimits): Stmt {
   const out = m.stmt(body);
   const total = shared.reduce((a, b) => a + b.bytes, 0);
   if (total > limits.maxComputeWorkgroupStorageSize) {
-    throw new ScheduleError(shared[0]!.name, undefined, `workgroup memory ${shared.map((b) => `${b.name} (${b.bytes} B)`).join(' + ')} = ${total} B is over the device's maxComputeWorkgroupStorageSize ${limits.maxComputeWorkgroupStorageSize} B; use smaller tiles`);
+    throw new ScheduleError('gpu-limit', shared[0]!.name, undefined, `workgroup memory ${shared.map((b) => `${b.name} (${b.bytes} B)`).join(' + ')} = ${total} B is over the device's maxComputeWorkgroupStorageSize ${limits.maxComputeWorkgroupStorageSize} B; use smaller tiles`);
   }
   return out;
 }

@@ -44,12 +44,12 @@ export function threadDimensions(body: Stmt, limits: GpuLimits): ThreadDims {
       // its own would each fill part of their own copy (and a copy stored outside would race).
       const outer = enclosing && stageAndAxis(enclosing.name)[0];
       if (outer !== undefined && outer !== stage) {
-        throw new ScheduleError(stage, axis, `the thread loop ${s.v.name} is inside the thread loop ${enclosing!.name} of ${outer}: ${stage} is computed by one invocation, into memory private to it; make ${axis} serial, or compute ${stage} at a block-level loop (workgroup memory) to bind its loops to threads`);
+        throw new ScheduleError('gpu-private-threads', stage, axis, `the thread loop ${s.v.name} is inside the thread loop ${enclosing!.name} of ${outer}: ${stage} is computed by one invocation, into memory private to it; make ${axis} serial, or compute ${stage} at a block-level loop (workgroup memory) to bind its loops to threads`);
       }
       enclosing = s.v;
-      if (d >= GPU_DIMS.length) throw new ScheduleError(stage, axis, `${d + 1} nested thread loops from ${s.v.name} inward; a workgroup has 3 dimensions: fuse some`);
+      if (d >= GPU_DIMS.length) throw new ScheduleError('gpu-too-many-dims', stage, axis, `${d + 1} nested thread loops from ${s.v.name} inward; a workgroup has 3 dimensions: fuse some`);
       const extent = constantUpperBound(irx.substitute(s.extent, lets));
-      if (extent === undefined) throw new ScheduleError(stage, axis, `the thread loop ${s.v.name} has extent ${printExpr(s.extent)}, with no constant bound; the workgroup size must be known at compile time: split it by a constant and bind the inner loop`);
+      if (extent === undefined) throw new ScheduleError('non-constant-extent', stage, axis, `the thread loop ${s.v.name} has extent ${printExpr(s.extent)}, with no constant bound; the workgroup size must be known at compile time: split it by a constant and bind the inner loop`);
       dimOf.set(s.v, d);
       size[d] = Math.max(size[d]!, extent);
       names[d]!.push(`${s.v.name} (${extent})`);
@@ -60,7 +60,7 @@ export function threadDimensions(body: Stmt, limits: GpuLimits): ThreadDims {
   const fail = (d: number, why: string) => {
     const first = [...dimOf].find(([, x]) => x === d)?.[0];
     const [stage, axis] = first ? stageAndAxis(first.name) : ['(kernel)', undefined];
-    throw new ScheduleError(stage, axis, why);
+    throw new ScheduleError('gpu-limit', stage, axis, why);
   };
   size.forEach((n, d) => {
     const limit = workgroupSizeLimit(limits, d);
