@@ -39,7 +39,7 @@ export function bindInput(decl: ValueDecl, sizes: Sizes): TensorInfo {
     if (typeof d === 'number') return d;
     if (d === undefined) throw new GraphError(`graph input ${decl.name} dimension ${i} has neither a size nor a name (dim_value or dim_param); Tessera compiles static shapes only`);
     const v = sizes[d];
-    if (v === undefined) throw new GraphError(`graph input ${decl.name} dimension ${i} is the symbolic size ${JSON.stringify(d)}; bind it at compile time with { sizes: { ${/^[A-Za-z_$][\w$]*$/.test(d) ? d : JSON.stringify(d)}: N } }`);
+    if (v === undefined) throw new GraphError(`graph input ${decl.name} dimension ${i} is the symbolic size ${JSON.stringify(d)}; bind it at compile time with { sizes: { ${/^[A-Za-z_$][\w$]*$/.test(d) ? d : JSON.stringify(d)}: N } } (on the command line: --size ${d}=N)`);
     return v;
   });
   return { dtype: decl.dtype!, shape };
