@@ -6,14 +6,15 @@
  *
  * Sources: ONNX Operators.md and Changelog.md, each operator's versions from opset 7 to 21.
  */
-import { Term, lift, select, exp, log, sqrt, abs, tanh, pow, floor, ceil, round } from '../dsl/term.js';
+import { Term, lift, select, exp, log, sqrt, abs, tanh, pow, floor, ceil, round, sigmoid, erf } from '../dsl/term.js';
+import { evalCall } from '../ir/ops.js';
+import type { MathFn } from '../ir/expr.js';
 import { compute } from '../dsl/func.js';
 import { kernelDType, type ConstTensor, type ModelDType, type TensorInfo } from '../graph/ir.js';
 import type { OpContext, OpEntry } from './op.js';
 import { Attributes, fail } from './attributes.js';
 import { ALL_TYPES, FLOAT_TYPES, NUMERIC_TYPES, broadcastShapes, checkDTypes, constValues, isFloatType, makeConst, numel } from './host_tensors.js';
 import { axisNames, boolToU8, broadcastAt, kernelShape } from './indexing.js';
-import { sigmoid, erf } from './math.js';
 import { schedulePointwiseOp } from './schedule_rules.js';
 
 /** Folding evaluates at most this many elements on the host; larger results stay kernels. */
@@ -53,7 +54,10 @@ interface UnaryRule {
 
 const floats = () => FLOAT_TYPES;
 const signedNumbers = () => [...FLOAT_TYPES, ...SIGNED_INTS];
-const hostSigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+/** A math function on the host with the kernel's bits: Tessera's own f32 approximation for f32 (ir/ops.ts evalCall). */
+const hostMath = (fn: MathFn) => (x: number, _a: Attributes, t: ModelDType): number => evalCall(fn, t === 'f64' ? 'f64' : 'f32', [x]);
+/** erf is f32 only in the DSL: an f64 input is computed in f32. */
+const erf64 = (x: Term): Term => (x.dtype === 'f32' ? erf(x) : erf(x.cast('f32')).cast(x.dtype));
 
 const UNARY: readonly UnaryRule[] = [
   { op: 'Relu', opsets: [6, 21], types: (o) => (o >= 14 ? signedNumbers() : FLOAT_TYPES), kernel: (x) => x.max(0), host: (x) => Math.max(x, 0) },
@@ -61,7 +65,7 @@ const UNARY: readonly UnaryRule[] = [
     op: 'LeakyRelu', opsets: [6, 21], types: floats, attributes: ['alpha'],
     kernel: (x, a) => select(x.ge(0), x, x.mul(a.float('alpha', 0.01))), host: (x, a) => (x >= 0 ? x : x * a.float('alpha', 0.01)),
   },
-  { op: 'Sigmoid', opsets: [6, 21], types: floats, kernel: sigmoid, host: hostSigmoid },
+  { op: 'Sigmoid', opsets: [6, 21], types: floats, kernel: sigmoid, host: hostMath('sigmoid') },
   {
     op: 'HardSigmoid', opsets: [6, 21], types: floats, attributes: ['alpha', 'beta'],
     kernel: (x, a) => x.mul(a.float('alpha', 0.2)).add(a.float('beta', 0.5)).clamp(0, 1),
@@ -71,7 +75,7 @@ const UNARY: readonly UnaryRule[] = [
     op: 'HardSwish', opsets: [14, 21], types: floats,
     kernel: (x) => x.mul(x.mul(1 / 6).add(0.5).clamp(0, 1)), host: (x) => x * Math.min(1, Math.max(0, x / 6 + 0.5)),
   },
-  { op: 'Tanh', opsets: [6, 21], types: floats, kernel: tanh, host: Math.tanh },
+  { op: 'Tanh', opsets: [6, 21], types: floats, kernel: tanh, host: hostMath('tanh') },
   {
     op: 'Elu', opsets: [6, 21], types: floats, attributes: ['alpha'],
     kernel: (x, a) => select(x.lt(0), exp(x).sub(1).mul(a.float('alpha', 1)), x), host: (x, a) => (x < 0 ? a.float('alpha', 1) * (Math.exp(x) - 1) : x),
@@ -82,9 +86,9 @@ const UNARY: readonly UnaryRule[] = [
     host: (x, a) => a.float('gamma', 1.05070102214813232421875) * (x <= 0 ? a.float('alpha', 1.67326319217681884765625) * (Math.exp(x) - 1) : x),
   },
   { op: 'Softplus', opsets: [1, 21], types: floats, kernel: (x) => log(exp(x).add(1)), host: (x) => Math.log(Math.exp(x) + 1) },
-  { op: 'Erf', opsets: [9, 21], types: floats, kernel: erf, host: hostErf },
-  { op: 'Exp', opsets: [6, 21], types: floats, kernel: exp, host: Math.exp },
-  { op: 'Log', opsets: [6, 21], types: floats, kernel: log, host: Math.log },
+  { op: 'Erf', opsets: [9, 21], types: floats, kernel: erf64, host: (x, _a, t) => evalCall('erf', 'f32', [t === 'f64' ? Math.fround(x) : x]) },
+  { op: 'Exp', opsets: [6, 21], types: floats, kernel: exp, host: hostMath('exp') },
+  { op: 'Log', opsets: [6, 21], types: floats, kernel: log, host: hostMath('log') },
   { op: 'Sqrt', opsets: [6, 21], types: floats, kernel: sqrt, host: Math.sqrt },
   { op: 'Reciprocal', opsets: [6, 21], types: floats, kernel: (x) => lift(1, x.dtype).div(x), host: (x) => 1 / x },
   { op: 'Neg', opsets: [6, 21], types: signedNumbers, kernel: (x) => x.neg(), host: (x) => -x },
@@ -102,18 +106,6 @@ const UNARY: readonly UnaryRule[] = [
 function roundHalfEven(x: number): number {
   const f = Math.floor(x), r = x - f;
   return r > 0.5 || (r === 0.5 && f % 2 !== 0) ? f + 1 : f;
-}
-
-/** erf on the host (A&S 7.1.26 as the kernel, in double precision). */
-function hostErf(x: number): number {
-  const ax = Math.abs(x);
-  if (ax < 0.5) {
-    const x2 = x * x;
-    return 1.1283791670955126 * x * (1 + x2 * (-1 / 3 + x2 * (1 / 10 + x2 * (-1 / 42 + x2 / 216))));
-  }
-  const t = 1 / (1 + 0.3275911 * ax);
-  const y = 1 - t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))) * Math.exp(-ax * ax);
-  return x < 0 ? -y : y;
 }
 
 function unaryEntry(rule: UnaryRule): OpEntry {

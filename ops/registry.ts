@@ -10,6 +10,10 @@ import { MaxPool, AveragePool, GlobalMaxPool, GlobalAveragePool } from './pool.j
 import { Shape, Reshape, Flatten, Squeeze, Unsqueeze, Expand, Identity, Dropout } from './shape_ops.js';
 import { Transpose, Concat, Split, Slice, Pad, Gather, Tile } from './data_movement.js';
 import { Constant, ConstantOfShape, Range, Cast, CastLike } from './constants.js';
+import { BatchNormalization } from './norm.js';
+import { REDUCE_OPS } from './reduce.js';
+import { Softmax, LogSoftmax } from './softmax.js';
+import { Resize, Upsample } from './resize.js';
 
 const TABLE: readonly OpEntry[] = [
   ...UNARY_OPS,                // Relu, LeakyRelu, Sigmoid, HardSigmoid, HardSwish, Tanh, Elu, Selu, Softplus, Erf, Exp, Log, Sqrt, Reciprocal, Neg, Abs, Floor, Ceil, Round, Sign, Not
@@ -45,6 +49,12 @@ const TABLE: readonly OpEntry[] = [
   Range,
   Cast,
   CastLike,
+  BatchNormalization,
+  ...REDUCE_OPS,               // ReduceSum, ReduceMean, ReduceMax, ReduceMin, ReduceProd, ReduceSumSquare, ReduceL1, ReduceL2, ReduceLogSum
+  Softmax,
+  LogSoftmax,
+  Resize,
+  Upsample,
 ];
 
 const key = (domain: string, op: string) => `${domain === 'ai.onnx' ? '' : domain}/${op}`;

@@ -35,9 +35,4 @@ export const INT_HELPERS: Readonly<Record<string, IntHelper>> = {
   mod_f32: helper('tsr_mod_f32', `fn tsr_mod_f32(a: f32, b: f32) -> f32 {
   return a - b * floor(a / b);
 }`),
-  // An f32 from its bits at run time: WGSL const-expressions must be finite (§8.5, §14.1), so an
-  // infinity or NaN (a max reduction's initial value) is a call, which is never a const-expression.
-  f32_bits: helper('tsr_f32_bits', `fn tsr_f32_bits(b: u32) -> f32 {
-  return bitcast<f32>(b);
-}`),
 };
