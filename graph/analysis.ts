@@ -111,3 +111,11 @@ export function analyze(g: Graph, lib: OpLibrary, sizes: Sizes = {}): Analysis {
   });
   return { types, consts, entries };
 }
+
+/**
+ * Whether `node` runs no kernel and its output 0 is its input 0's storage: its entry says
+ * `aliasesInput` and it has no other output in use (a Dropout whose mask is wanted computes it).
+ */
+export function runsAsAlias(a: Analysis, node: GraphNode): boolean {
+  return a.entries.get(node.name)?.aliasesInput === true && node.outputs.slice(1).every((o) => o === '');
+}
