@@ -52,6 +52,12 @@ function computePadded(sch: Schedule, layer: ConvLayer, at: { stage: Stage; loop
   const lanes = vectorLanes('f32', rows);
   if (lanes) p.vectorize(last, lanes, { outer: `${last}o`, inner: `${last}i`, tail: 'guard' });
   if (at === 'root' && threads > 1 && layer.C >= 2) p.parallel('d1');
+  // With stride s along the rows, the rows are stored de-interleaved (column x at x mod s, x / s), so
+  // the taps of s-strided output vectors, at s*x + r, are dense vector loads instead of gathers.
+  const s = layer.geometry.strides.at(-1)!;
+  if (s > 1 && layer.geometry.input.length === 2) {
+    p.transformLayout({ split: { dim: 'd3', factor: s, outer: 'd3q', inner: 'd3r' }, order: ['d0', 'd1', 'd3r', 'd2', 'd3q'] });
+  }
 }
 
 /**

@@ -118,7 +118,7 @@ function unaryEntry(rule: UnaryRule): OpEntry {
     return x;
   };
   return {
-    op: rule.op, opsets: [Math.max(rule.opsets[0], 7), rule.opsets[1]], elementwise: true,
+    op: rule.op, opsets: rule.opsets, elementwise: true,
     inferShapes: (ctx) => [{ dtype: check(ctx).dtype, shape: [...check(ctx).shape] }],
     fold(ctx) {
       const x = check(ctx), c = ctx.consts[0];

@@ -48,8 +48,8 @@ export function constData(dtype: ModelDType, values: readonly number[]): ConstDa
       return a;
     }
     case 'f64': return Float64Array.from(values);
-    case 'i64': return BigInt64Array.from(values, (v) => BigInt(Math.trunc(v)));
-    case 'u64': return BigUint64Array.from(values, (v) => BigInt.asUintN(64, BigInt(Math.trunc(v))));
+    case 'i64': return BigInt64Array.from(values, (v) => saturatingBigInt(v, -(2n ** 63n), 2n ** 63n - 1n));
+    case 'u64': return BigUint64Array.from(values, (v) => saturatingBigInt(v, 0n, 2n ** 64n - 1n));
     case 'i32': return Int32Array.from(values, Math.trunc);
     case 'u32': return Uint32Array.from(values, Math.trunc);
     case 'i16': return Int16Array.from(values, Math.trunc);
@@ -58,6 +58,14 @@ export function constData(dtype: ModelDType, values: readonly number[]): ConstDa
     case 'u8': return Uint8Array.from(values, Math.trunc);
     case 'bool': return Uint8Array.from(values, (v) => (v !== 0 ? 1 : 0));
   }
+}
+
+/** `v` truncated to an integer and saturated to [lo, hi] (2^63 and above is INT64_MAX, as the spec's markers mean). */
+function saturatingBigInt(v: number, lo: bigint, hi: bigint): bigint {
+  if (Number.isNaN(v)) return 0n;
+  if (!Number.isFinite(v)) return v > 0 ? hi : lo;
+  const b = BigInt(Math.trunc(v));
+  return b < lo ? lo : b > hi ? hi : b;
 }
 
 /** A constant tensor of `dtype` and `shape` holding `values` (row-major). */

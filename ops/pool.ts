@@ -141,5 +141,6 @@ function globalPool(kind: PoolKind) {
 
 export const MaxPool = poolEntry('MaxPool', [7, 21], maxPool);
 export const AveragePool = poolEntry('AveragePool', [7, 21], averagePool);
-export const GlobalMaxPool = poolEntry('GlobalMaxPool', [7, 21], globalPool('max'));
-export const GlobalAveragePool = poolEntry('GlobalAveragePool', [7, 21], globalPool('average'));
+// The global pools have one version (opset 1).
+export const GlobalMaxPool = poolEntry('GlobalMaxPool', [1, 21], globalPool('max'));
+export const GlobalAveragePool = poolEntry('GlobalAveragePool', [1, 21], globalPool('average'));

@@ -74,7 +74,7 @@ function plan(ctx: OpContext, rule: ReduceRule): ReducePlan {
   const keepdims = a.flag('keepdims', 1);
   const noop = fromInput && a.flag('noop_with_empty_axes', 0) && (!given || given.length === 0);
   const axes = new Set((given?.length ? given : noop ? [] : x.shape.map((_, d) => d)).map((v) => normalizeAxis(ctx, v, r, 'axes entry')));
-  if (given && axes.size !== given.length) fail(ctx, `axes [${given.join(', ')}] name an axis twice`);
+  if (given?.length && axes.size !== given.length) fail(ctx, `axes [${given.join(', ')}] name an axis twice`);
   const reduced = x.shape.map((_, d) => axes.has(d));
   const out = noop ? [...x.shape] : x.shape.flatMap((n, d) => (reduced[d] ? (keepdims ? [1] : []) : [n]));
   return { x, reduced, keepdims, noop, out };

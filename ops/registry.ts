@@ -3,6 +3,7 @@
  * A new operator is a new entry in its family's file plus one line here.
  */
 import type { OpEntry } from './op.js';
+import { foldEmptyOutputs } from './empty_outputs.js';
 import { UNARY_OPS, BROADCAST_OPS, Where, PRelu, Clip } from './elementwise.js';
 import { Conv, ConvTranspose } from './conv.js';
 import { Gemm, MatMul } from './gemm.js';
@@ -55,7 +56,7 @@ const TABLE: readonly OpEntry[] = [
   LogSoftmax,
   Resize,
   Upsample,
-];
+].map(foldEmptyOutputs);
 
 const key = (domain: string, op: string) => `${domain === 'ai.onnx' ? '' : domain}/${op}`;
 const BY_NAME = new Map<string, OpEntry[]>();

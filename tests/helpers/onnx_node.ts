@@ -96,8 +96,9 @@ function tensorProto(name: string, t: ConstTensor): onnxProto.onnx.ITensorProto 
   switch (t.dtype) {
     case 'f32': return { ...base, floatData: [...(t.data as Float32Array)] };
     case 'f64': return { ...base, doubleData: [...(t.data as Float64Array)] };
-    case 'i64': return { ...base, int64Data: [...(t.data as BigInt64Array)].map((v) => Number(v)) };
-    case 'u64': case 'u32': return { ...base, uint64Data: [...t.data].map((v) => Number(v)) };
+    // 64-bit integers as raw little-endian bytes: a JS number cannot hold INT64_MAX exactly.
+    case 'i64': case 'u64': return { ...base, rawData: new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength) };
+    case 'u32': return { ...base, uint64Data: [...t.data].map((v) => Number(v)) };
     case 'f16': return { ...base, int32Data: [...(t.data as Float32Array)].map(halfBits) };
     default: return { ...base, int32Data: [...t.data].map((v) => Number(v)) };
   }
@@ -228,7 +229,8 @@ export async function runTessera(c: NodeCase, o: TesseraOptions = {}, values = i
   const entry = lookupOp('', c.op, c.opset);
   if (!entry) throw new Error(`no entry for ${c.op} at opset ${c.opset}`);
   const infos = entry.inferShapes(ctx);
-  const funcs: (Func | undefined)[] = c.inputs.map((x, i) => (x ? placeholder(inputName(i), kernelShape(x.shape), kernelDType(x.dtype)) : undefined));
+  // An empty input (an extent 0, e.g. an empty axes list) has no kernel argument: only its value is used.
+  const funcs: (Func | undefined)[] = c.inputs.map((x, i) => (x && !x.shape.includes(0) ? placeholder(inputName(i), kernelShape(x.shape), kernelDType(x.dtype)) : undefined));
   const stages: Stage[] = entry.define(ctx, funcs);
   let outputs = stages, epilogue: Stage | undefined;
   const extra = c.epilogue?.inputs ?? [];
@@ -308,7 +310,7 @@ export async function checkNode(t: ExecutionContext, c: NodeCase, o: TesseraOpti
   const want = await runOrt(c, values);
   const got = await runTessera(c, o, values);
   const d = compareResults(got, want, o);
-  t.is(d, undefined, `${c.op} opset ${c.opset} ${JSON.stringify(c.attrs ?? {})} inputs ${JSON.stringify(c.inputs.map((x) => x && x.shape))}: ${d}`);
+  t.is(d, undefined, `${c.op} opset ${c.opset} ${JSON.stringify(c.attrs ?? {}, (_, v) => (typeof v === 'bigint' ? String(v) : v))} inputs ${JSON.stringify(c.inputs.map((x) => x && x.shape))}: ${d}`);
 }
 
 /** ava: folding `c` (all inputs initializers) gives what onnxruntime-node computes. */
@@ -318,5 +320,5 @@ export async function checkFold(t: ExecutionContext, c: NodeCase): Promise<void>
   const got = foldTessera(c, values);
   t.truthy(got, `${c.op} does not fold`);
   const d = compareResults(got!, want);
-  t.is(d, undefined, `fold ${c.op} opset ${c.opset} ${JSON.stringify(c.attrs ?? {})}: ${d}`);
+  t.is(d, undefined, `fold ${c.op} opset ${c.opset} ${JSON.stringify(c.attrs ?? {}, (_, v) => (typeof v === 'bigint' ? String(v) : v))}: ${d}`);
 }
