@@ -10,7 +10,6 @@ import type { ThreadPool } from './thread_pool.js';
 import { ArgumentError } from './tensor.js';
 import type { ModelTensorSpec, ModelValueInfo, WasmModelProgram } from './model_program.js';
 import { type ModelTensor, checkFeed, readOutput, writeFeed } from './model_tensors.js';
-import type { ModelDType } from './model_dtype.js';
 
 
 export type { ModelValueInfo } from './model_program.js';
