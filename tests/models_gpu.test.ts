@@ -4,7 +4,7 @@
  * (WGSL's f32 division may be 2.5 ULP off, WGSL § 15.7.2; the sums are the same length as on wasm,
  * so that allowance is far inside the tolerance).
  */
-import test from 'ava';
+import { requireGpu, requireSharedData } from './helpers/environment.js';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { compileOnnx } from '../model/compile_onnx.ts';
@@ -15,6 +15,8 @@ import { assertOutputsClose, ortRun } from './helpers/ort_model.ts';
 
 const shared = (p: string) => fileURLToPath(new URL(`../../shared/data/${p}`, import.meta.url));
 const RTOL = 1e-3, ATOL = 1e-4;
+const data = requireSharedData(import.meta.url, 'models/mnist_cntk.onnx', 'models/squeezenet1.1.onnx', 'mnist/images_u8.bin', 'images/pelican.jpeg');
+const test = data.available || process.env.CI === 'true' ? (await requireGpu(import.meta.url)).test : data.test;
 
 let gpu: GpuContext;
 test.before(async () => { gpu = await acquireGpu(); });

@@ -20,6 +20,8 @@ import { TESSERA_OPS } from '../model/library.ts';
 import { random } from '../examples/random.ts';
 import { f16BitsToNumber, numberToF16Bits } from '../runtime/f16.ts';
 import { onnxModel } from './helpers/onnx_graph.ts';
+import { requireSharedData } from './helpers/environment.js';
+const shared = requireSharedData(import.meta.url, 'models/squeezenet1.1.onnx', 'models/squeezenet1.1_fp16_winml_original.onnx', 'models/mnist_cntk.onnx', 'models/ultraface_rfb320.onnx');
 
 const { onnx } = onnxProto;
 const MODELS = new URL('../../shared/data/models/', import.meta.url);
@@ -31,7 +33,7 @@ const opCounts = (path: string) => {
   return Object.fromEntries(m);
 };
 
-test('the shared models load with their opsets, inputs, outputs and operators', (t) => {
+shared.test('the shared models load with their opsets, inputs, outputs and operators', (t) => {
   const sq = loadOnnxFile(modelPath('squeezenet1.1.onnx'));
   t.deepEqual([...sq.opsets], [['', 7]]);
   t.deepEqual(sq.inputs, [{ name: 'data_0', dtype: 'f32', shape: [1, 3, 224, 224] }]);
@@ -47,7 +49,7 @@ test('the shared models load with their opsets, inputs, outputs and operators', 
   t.is(loadOnnxFile(modelPath('resnet18_random.onnx')).opsets.get(''), 13);
 });
 
-test('float16 initializers are widened exactly: the fp16 SqueezeNet holds the fp32 one\'s values', (t) => {
+shared.test('float16 initializers are widened exactly: the fp16 SqueezeNet holds the fp32 one\'s values', (t) => {
   // The fp32 file was made by widening the fp16 one's initializers, nothing else changed.
   const h = loadOnnxFile(modelPath('squeezenet1.1_fp16_winml_original.onnx'));
   const f = loadOnnxFile(modelPath('squeezenet1.1.onnx'));
@@ -128,7 +130,7 @@ test('tensors of unsupported types and inconsistent lengths are refused by name'
   loadError(t, withInitializer({ dataType: DT.FLOAT, dims: [5] }), /has no data/);
 });
 
-test('truncated, empty and non-ONNX bytes are a ModelLoadError, never another exception', (t) => {
+shared.test('truncated, empty and non-ONNX bytes are a ModelLoadError, never another exception', (t) => {
   const bytes = readFileSync(modelPath('mnist_cntk.onnx'));
   for (const cut of [1, 7, 100, 1000, bytes.length >> 1, bytes.length - 3]) {
     t.throws(() => loadOnnx(bytes.subarray(0, cut)), { instanceOf: ModelLoadError }, `cut at ${cut}`);
@@ -176,7 +178,7 @@ test('unnamed and repeated node names are made unique; unsorted nodes are sorted
 /** Every outcome of loading and analysing fuzzed bytes must be one of these. */
 const CLEAR = [ModelLoadError, GraphError, OpError, ModelCompileError];
 
-test('fuzz: 400 seeded corruptions of the MNIST model each give a graph or a clear error; some compile and run', async (t) => {
+shared.test('fuzz: 400 seeded corruptions of the MNIST model each give a graph or a clear error; some compile and run', async (t) => {
   const original = readFileSync(modelPath('mnist_cntk.onnx'));
   const rand = random(20261201);
   const counts = { graphs: 0, analysed: 0, compiled: 0, errors: new Map<string, number>() };
