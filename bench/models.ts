@@ -71,6 +71,7 @@ function check(what: string, got: Record<string, Float32Array>, want: Record<str
 
 /** Measures one model; figures keyed 'tessera', 'tessera 2T', 'ort' (web, this process's threads), 'ort-node'. */
 export async function benchModel(w: ModelWorkload, ctx: ModelBenchContext): Promise<ModelBenchResult> {
+  ortNode.env.logLevel = 'error';
   const bytes = readFileSync(shared(w.file));
   const data = w.data();
   const reference = await ortNode.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 3 });

@@ -139,7 +139,7 @@ function addRow(key: string, label: string, unit: string, f: Record<string, numb
   const row: Row = { workload: label, unit };
   if (f['tessera naive'] !== undefined) row['tessera naive'] = f['tessera naive'];
   if (t !== undefined) row.tessera = t;
-  if (f['tessera 2T'] !== undefined) { row['tessera 2T'] = f['tessera 2T']; row['2T speedup'] = `${(unit.startsWith('ms/') ? t! / f['tessera 2T'] : f['tessera 2T'] / t!).toFixed(2)}x`; }
+  if (f['tessera 2T'] !== undefined) { row['tessera 2T'] = f['tessera 2T']; row['2T speedup'] = `${(unit.startsWith('ms') ? t! / f['tessera 2T'] : f['tessera 2T'] / t!).toFixed(2)}x`; }
   if (gpu && f[gpu.column] !== undefined) row[gpu.column] = f[gpu.column];
   if (f.js !== undefined) row['plain JS'] = f.js;
   Object.assign(row, extra);

@@ -3,6 +3,8 @@
  * UltraFace RFB-320 finds the faces on a photo; the boxes (score over 0.7, hard NMS at IoU 0.3, as the
  * model's repository does) are printed and drawn into OUT.png.
  */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { compileOnnx } from '../model/compile_onnx.js';
@@ -31,6 +33,7 @@ const ms = performance.now() - t0;
 const faces = detectFaces(out.scores!.data as Float32Array, out.boxes!.data as Float32Array, img.width, img.height, Number(values.threshold));
 console.log(`${photo}: ${faces.length} face(s) in ${ms.toFixed(1)} ms (first run)`);
 for (const f of faces) console.log(`  score ${f.score.toFixed(3)}  box (${f.x1.toFixed(0)}, ${f.y1.toFixed(0)}) - (${f.x2.toFixed(0)}, ${f.y2.toFixed(0)})`);
+mkdirSync(dirname(outPath), { recursive: true });
 writePng(outPath, drawBoxes(img, faces));
 console.log(`wrote ${outPath}`);
 await model.dispose();

@@ -39,7 +39,7 @@ export function bindInput(decl: ValueDecl, sizes: Sizes): TensorInfo {
     if (typeof d === 'number') return d;
     if (d === undefined) throw new GraphError(`graph input ${decl.name} dimension ${i} has neither a size nor a name (dim_value or dim_param); Tessera compiles static shapes only`);
     const v = sizes[d];
-    if (v === undefined) throw new GraphError(`graph input ${decl.name} dimension ${i} is the symbolic size ${JSON.stringify(d)}; bind it at compile time with { sizes: { ${/^[A-Za-z_$][\w$]*$/.test(d) ? d : JSON.stringify(d)}: N } }`);
+    if (v === undefined) throw new GraphError(`graph input ${decl.name} dimension ${i} is the symbolic size ${JSON.stringify(d)}; bind it at compile time with { sizes: { ${/^[A-Za-z_$][\w$]*$/.test(d) ? d : JSON.stringify(d)}: N } } (on the command line: --size ${d}=N)`);
     return v;
   });
   return { dtype: decl.dtype!, shape };
@@ -110,4 +110,12 @@ export function analyze(g: Graph, lib: OpLibrary, sizes: Sizes = {}): Analysis {
     if (folded) node.outputs.forEach((o, k) => { if (o !== '' && folded[k]) consts.set(o, folded[k]!); });
   });
   return { types, consts, entries };
+}
+
+/**
+ * Whether `node` runs no kernel and its output 0 is its input 0's storage: its entry says
+ * `aliasesInput` and it has no other output in use (a Dropout whose mask is wanted computes it).
+ */
+export function runsAsAlias(a: Analysis, node: GraphNode): boolean {
+  return a.entries.get(node.name)?.aliasesInput === true && node.outputs.slice(1).every((o) => o === '');
 }

@@ -2,7 +2,7 @@
  * A graph to a runnable WebAssembly model program (runtime/model_program.ts): the passes, one kernel
  * per fusion group, every tensor placed in one memory, the steps with their addresses.
  */
-import type { Graph } from '../graph/ir.js';
+import { type Graph, elementCount } from '../graph/ir.js';
 import { bytes } from '../ir/dtype.js';
 import type { Analysis } from '../graph/analysis.js';
 import type { ModelStep, ModelTensorSpec, WasmModelProgram } from '../runtime/model_program.js';
@@ -55,7 +55,10 @@ export function compileWasmModel(g: Graph, a: Analysis, threads: number, cache?:
   }));
   const spec = (name: string): ModelTensorSpec => {
     const t = a.types.get(name)!;
-    return { name, dtype: t.dtype, shape: [...t.shape], address: place.address.get(name)! };
+    // An empty tensor no kernel writes has no place of its own; any address holds its 0 bytes.
+    const address = place.address.get(name) ?? (elementCount(t.shape) === 0 ? place.arenaAddress : undefined);
+    if (address === undefined) throw new Error(`internal: tensor ${name} has no address`);
+    return { name, dtype: t.dtype, shape: [...t.shape], address };
   };
   const program: WasmModelProgram = {
     name: g.name || 'model', threads,

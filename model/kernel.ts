@@ -15,7 +15,7 @@ import type { KernelSignature } from '../runtime/signature.js';
 import type { WasmFeature } from '../runtime/abi.js';
 import type { GpuProgram } from '../runtime/webgpu/program.js';
 import type { GpuLimits } from '../runtime/webgpu/device.js';
-import { type Graph, type GraphNode, kernelDType } from '../graph/ir.js';
+import { type Graph, type GraphNode, elementCount, kernelDType } from '../graph/ir.js';
 import { type Analysis, opContext, stagePrefix } from '../graph/analysis.js';
 import { OpError, type OpContext, type ScheduleTarget } from '../ops/op.js';
 import { ModelCompileError } from './errors.js';
@@ -63,10 +63,15 @@ interface Defined {
 function define(g: Graph, a: Analysis, job: KernelJob, target: ScheduleTarget, threads: number): Defined {
   const funcs = new Map<string, Func>();
   const inputTensor = new Map<string, string>();
-  const funcOf = (t: string): Func => {
+  const funcOf = (t: string): Func | undefined => {
     let f = funcs.get(t);
     if (!f) {
       const info = a.types.get(t)!;
+      if (elementCount(info.shape) === 0) {
+        // A kernel argument has no empty dimension; an op reads an empty constant (axes, roi) from ctx.consts.
+        if (a.consts.has(t)) return undefined;
+        throw new ModelCompileError(`tensor ${JSON.stringify(t)} (${info.dtype} [${info.shape.join(', ')}]) has no elements, and Tessera's kernels take no empty tensor as input`);
+      }
       const name = inputName(inputTensor.size);
       f = placeholder(name, info.shape.length ? info.shape : [1], kernelDType(info.dtype));
       inputTensor.set(name, t);
@@ -81,9 +86,7 @@ function define(g: Graph, a: Analysis, job: KernelJob, target: ScheduleTarget, t
   job.nodes.forEach((node, k) => {
     const entry = a.entries.get(node.name)!;
     const ctx = opContext(node, job.indices[k]!, g.opsets.get(node.domain)!, a.types, a.consts);
-    // An empty tensor (an extent 0: an empty axes or scales list) has no kernel argument; ops read only its value.
-    const empty = (t: string) => a.types.get(t)!.shape.includes(0);
-    const stages = entry.define(ctx, node.inputs.map((t) => (t === '' || empty(t) ? undefined : funcOf(t))));
+    const stages = entry.define(ctx, node.inputs.map((t) => (t === '' ? undefined : funcOf(t))));
     stages.forEach((s, i) => {
       const t = node.outputs[i];
       if (t) { funcs.set(t, s); stageTensor.set(s, t); }

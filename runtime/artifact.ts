@@ -55,8 +55,12 @@ function checkRecord(c: JsonCheck, v: unknown): TuningRecordRef {
 
 function checkWork(c: JsonCheck, v: unknown): WorkCount {
   const w = c.object(v, 'work');
-  for (const key of Object.keys(w)) if (key !== 'flops' && key !== 'pixels') c.fail(`work.${key}`, 'absent (work counts flops or pixels)', w[key]);
-  return w as WorkCount;
+  const out: { flops?: WorkCount['flops']; pixels?: WorkCount['pixels'] } = {};
+  for (const [key, value] of Object.entries(w)) {
+    if (key !== 'flops' && key !== 'pixels') c.fail(`work.${key}`, 'absent (work counts flops or pixels)', value);
+    out[key] = c.shapeExpr(value, `work.${key}`);
+  }
+  return out;
 }
 
 /**

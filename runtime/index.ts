@@ -22,7 +22,7 @@ export { type GpuProgram, type GpuKernelSpec, type GpuStep, type HostCondition, 
 export * from './webgpu/index.js';
 export { WasmModel, ModelRuntimeError, type ModelValueInfo, type WasmModelOptions } from './wasm_model.js';
 export type { WasmModelProgram, ModelStep, ModelTensorSpec, MemoryLayout } from './model_program.js';
-export type { LoadedModel } from './model_artifact.js';
+export { type LoadedModel, isLoadedModel } from './model_artifact.js';
 export { type ModelTensor, type ModelArray, modelArrayType } from './model_tensors.js';
 export { type ModelDType, MODEL_DTYPES, kernelDType } from './model_dtype.js';
 export { f16BitsToNumber, numberToF16Bits, f16ToF32, f32ToF16 } from './f16.js';

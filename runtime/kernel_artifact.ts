@@ -11,7 +11,7 @@ import type { ArtifactFileReader } from './artifact_files.js';
 import { checkFileName } from './artifact_files.js';
 import { type JsonObject, JsonCheck } from './json_check.js';
 import { isStorageDType, STORAGE_DTYPES } from './dtype.js';
-import type { ArgSpec, KernelSignature, ShapeExpr } from './signature.js';
+import type { ArgSpec, KernelSignature } from './signature.js';
 import type { Tensor } from './tensor.js';
 import { WasmKernel } from './wasm_kernel.js';
 import type { ThreadPool } from './thread_pool.js';
@@ -58,15 +58,7 @@ export type LoadedKernel = LoadedWasmKernel | LoadedGpuKernel;
 
 // --- checking ---------------------------------------------------------------------------------------
 
-const SHAPE_OPS = ['add', 'sub', 'mul', 'div', 'min', 'max'] as const;
 const CMP_OPS = ['eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const;
-
-function shapeExpr(c: JsonCheck, v: unknown, path: string): ShapeExpr {
-  if (typeof v === 'number') return c.integer(v, path);
-  if (typeof v === 'string') return v;
-  const o = c.object(v, path);
-  return { op: c.oneOf(o.op, `${path}.op`, SHAPE_OPS), a: shapeExpr(c, o.a, `${path}.a`), b: shapeExpr(c, o.b, `${path}.b`) };
-}
 
 function hostCondition(c: JsonCheck, v: unknown, path: string): HostCondition {
   if (typeof v === 'boolean') return v;
@@ -74,7 +66,7 @@ function hostCondition(c: JsonCheck, v: unknown, path: string): HostCondition {
   const op = c.oneOf(o.op, `${path}.op`, ['and', 'or', 'not', ...CMP_OPS]);
   if (op === 'not') return { op, a: hostCondition(c, o.a, `${path}.a`) };
   if (op === 'and' || op === 'or') return { op, a: hostCondition(c, o.a, `${path}.a`), b: hostCondition(c, o.b, `${path}.b`) };
-  return { op, a: shapeExpr(c, o.a, `${path}.a`), b: shapeExpr(c, o.b, `${path}.b`) };
+  return { op, a: c.shapeExpr(o.a, `${path}.a`), b: c.shapeExpr(o.b, `${path}.b`) };
 }
 
 export function argSpecs(c: JsonCheck, v: unknown, path: string): ArgSpec[] {
@@ -84,7 +76,7 @@ export function argSpecs(c: JsonCheck, v: unknown, path: string): ArgSpec[] {
     if (!isStorageDType(a.dtype)) c.fail(`${p}.dtype`, `one of ${STORAGE_DTYPES.join(', ')}`, a.dtype);
     return {
       name: c.string(a.name, `${p}.name`), dtype: a.dtype, role: c.oneOf(a.role, `${p}.role`, ['input', 'output']),
-      shape: c.array(a.shape, `${p}.shape`).map((s, d) => shapeExpr(c, s, `${p}.shape[${d}]`)),
+      shape: c.array(a.shape, `${p}.shape`).map((s, d) => c.shapeExpr(s, `${p}.shape[${d}]`)),
     };
   });
 }
@@ -130,7 +122,7 @@ export function gpuProgram(c: JsonCheck, v: unknown, path = 'program'): GpuProgr
     if (size.length !== 3) c.fail(`${kp}.workgroupSize`, 'three integers', k.workgroupSize);
     return {
       name: c.string(k.name, `${kp}.name`), wgsl: c.string(k.wgsl, `${kp}.wgsl`), workgroupSize: size as [number, number, number],
-      grid: c.array(k.grid, `${kp}.grid`).map((g, d) => shapeExpr(c, g, `${kp}.grid[${d}]`)),
+      grid: c.array(k.grid, `${kp}.grid`).map((g, d) => c.shapeExpr(g, `${kp}.grid[${d}]`)),
       usesParams: c.boolean(k.usesParams, `${kp}.usesParams`), bindings: c.strings(k.bindings, `${kp}.bindings`),
     };
   });
@@ -138,7 +130,7 @@ export function gpuProgram(c: JsonCheck, v: unknown, path = 'program'): GpuProgr
     name: c.string(p.name, `${path}.name`), params: c.strings(p.params, `${path}.params`), args: argSpecs(c, p.args, `${path}.args`),
     intermediates: c.array(p.intermediates, `${path}.intermediates`).map((x, i) => {
       const m = c.object(x, `${path}.intermediates[${i}]`);
-      return { name: c.string(m.name, `${path}.intermediates[${i}].name`), elements: shapeExpr(c, m.elements, `${path}.intermediates[${i}].elements`) };
+      return { name: c.string(m.name, `${path}.intermediates[${i}].name`), elements: c.shapeExpr(m.elements, `${path}.intermediates[${i}].elements`) };
     }),
     kernels,
     steps: c.array(p.steps, `${path}.steps`).map((x, i) => {
@@ -165,13 +157,13 @@ export function checkKernelDescription(json: JsonObject, base: ArtifactBase, whe
 
 // --- loading ----------------------------------------------------------------------------------------
 
-const TEXT_FEATURES = new Set<string>(WASM_FEATURES);
+const KNOWN_FEATURES = new Set<string>(WASM_FEATURES);
 
 /** Why `entry` cannot run here, or undefined when every feature it needs is this engine's. */
 export function missingFeatures(entry: WasmBinaryEntry, have: ReadonlySet<string>): string | undefined {
   const missing = entry.features.filter((f) => !have.has(f));
   if (missing.length === 0) return undefined;
-  const named = missing.map((f) => (TEXT_FEATURES.has(f) ? f : `${f} (a feature this runtime does not know)`));
+  const named = missing.map((f) => (KNOWN_FEATURES.has(f) ? f : `${f} (a feature this runtime does not know)`));
   const hint = missing.includes('threads') && !(globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated && typeof SharedArrayBuffer === 'undefined'
     ? '; threads need SharedArrayBuffer (a browser page must be cross-origin isolated)' : '';
   const relaxed = missing.includes('relaxed-simd') ? '; relaxed-simd: Chrome 114+, Node 22+, or Node 20 with --experimental-wasm-relaxed-simd' : '';

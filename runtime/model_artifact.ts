@@ -178,3 +178,8 @@ async function loadGpu(d: GpuModelDescription, read: ArtifactFileReader, o: Kern
 export function loadModelArtifact(d: ModelDescription, read: ArtifactFileReader, options: KernelLoadOptions, where: string): Promise<LoadedModel> {
   return d.target === 'webgpu' ? loadGpu(d, read, options, where) : loadWasm(d, read, options, where);
 }
+
+/** Whether a loaded artifact is a model (rather than a kernel). */
+export function isLoadedModel(x: unknown): x is LoadedModel {
+  return typeof x === 'object' && x !== null && (x as { kind?: unknown }).kind === 'model';
+}

@@ -21,7 +21,7 @@ test('measure keeps sampling until minTimeMs is reached', (t) => {
   // Sampling went past reps = 1 and stopped as soon as the total reached 200 ms, whatever the speed
   // (200 ms, not 10: on a loaded machine one 1 ms sample can be preempted for over 10 ms).
   const total = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-  t.true(result.samples.length >= 2);
+  t.true(result.samples.length >= 2 || result.samples[0]! >= 200, 'past reps = 1, unless one call alone took 200 ms');
   t.true(total(result.samples) >= 200);
   t.true(total(result.samples.slice(0, -1)) < 200);
 });

@@ -5,7 +5,7 @@
  * UltraFace's face on astronaut.png, and the random-weight MobileNetV2 and ResNet-18 on a seeded
  * input. Each model compiles once per thread count (kernels shared through the process's cache).
  */
-import test from 'ava';
+import { requireSharedData } from './helpers/environment.js';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { compileOnnx, type CompiledModel } from '../model/compile_onnx.ts';
@@ -20,7 +20,10 @@ import { assertOutputsClose, closeness, ortRun } from './helpers/ort_model.ts';
 const shared = (p: string) => fileURLToPath(new URL(`../../shared/data/${p}`, import.meta.url));
 const model = (f: string) => shared(`models/${f}`);
 const RTOL = 1e-3, ATOL = 1e-4;
-const labels = readLabels(shared('labels/imagenet_labels_winml.txt'));
+const DATA = ['models/squeezenet1.1.onnx', 'models/squeezenet1.1_fp16_winml_original.onnx', 'models/mnist_cntk.onnx', 'models/ultraface_rfb320.onnx',
+  'models/mobilenet_v2_random.onnx', 'models/resnet18_random.onnx', 'labels/imagenet_labels_winml.txt', 'mnist/images_u8.bin', 'images/astronaut.png'];
+const { test, available } = requireSharedData(import.meta.url, ...DATA);
+const labels = available ? readLabels(shared('labels/imagenet_labels_winml.txt')) : [];
 
 /** SqueezeNet's input: 224x224, BGR, 0..255 minus the Caffe mean (../shared/data/README.md). */
 const squeezeInput = (photo: string) => toNchw(resizeBilinear(readImage(shared(`images/${photo}`)), 224, 224), { order: 'bgr', mean: [103.939, 116.779, 123.68] });

@@ -11,6 +11,8 @@ import { ThreadPool, acquireGpu } from '../tessera.js';
 import { attr, checkNode, compareResults, inputValues, runOrt, runTessera, nodeContext, type NodeCase, type NodeInput } from './helpers/onnx_node.js';
 import { convLayer } from '../ops/conv.js';
 import { chooseConvAlgorithm } from '../ops/conv_algorithms.js';
+import { requireGpu } from './helpers/environment.js';
+const gpu = await requireGpu(import.meta.url);
 
 const X = (shape: number[]): NodeInput => ({ dtype: 'f32', shape });
 const W = (shape: number[]): NodeInput => ({ dtype: 'f32', shape, initializer: true });
@@ -85,7 +87,7 @@ test('property: random 2-D layers (channels, kernel, stride, dilation, pads, gro
   t.pass();
 });
 
-test.serial('on WebGPU: pointwise, direct with stride and pads, depthwise, ConvTranspose, a fused Relu', async (t) => {
+gpu.test.serial('on WebGPU: pointwise, direct with stride and pads, depthwise, ConvTranspose, a fused Relu', async (t) => {
   const gpu = await acquireGpu();
   try {
     const o = { target: 'webgpu' as const, gpu };

@@ -9,6 +9,8 @@ import test from 'ava';
 import fc from 'fast-check';
 import { ThreadPool, acquireGpu, type GpuContext } from '../tessera.js';
 import { attr, checkFold, checkNode, compareResults, runOrt, runTessera, inputValues, type NodeCase, type NodeInput } from './helpers/onnx_node.js';
+import { requireGpu } from './helpers/environment.js';
+const gpu = await requireGpu(import.meta.url);
 
 const X = (shape: number[], o: Partial<NodeInput> = {}): NodeInput => ({ dtype: 'f32', shape, ...o });
 const C = (dtype: NodeInput['dtype'], shape: number[], data: number[]): NodeInput => ({ dtype, shape, data, initializer: true });
@@ -127,7 +129,7 @@ test('refusals name what is wrong: shapes that do not broadcast, mixed dtypes, a
   await t.throwsAsync(runTessera({ op: 'Clip', opset: 13, inputs: [X([3]), X([2])] }), { message: /input 1 \(min\) must be a scalar, got shape \[2\]/ });
 });
 
-test.serial('on WebGPU: unary, broadcast binary, comparison, Where, a fused epilogue', async (t) => {
+gpu.test.serial('on WebGPU: unary, broadcast binary, comparison, Where, a fused epilogue', async (t) => {
   const gpu: GpuContext = await acquireGpu();
   try {
     const o = { target: 'webgpu' as const, gpu };

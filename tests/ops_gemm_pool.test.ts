@@ -9,6 +9,8 @@ import test from 'ava';
 import fc from 'fast-check';
 import { ThreadPool, acquireGpu } from '../tessera.js';
 import { attr, checkNode, compareResults, inputValues, runOrt, runTessera, type NodeCase, type NodeInput } from './helpers/onnx_node.js';
+import { requireGpu } from './helpers/environment.js';
+const gpu = await requireGpu(import.meta.url);
 
 const X = (shape: number[], o: Partial<NodeInput> = {}): NodeInput => ({ dtype: 'f32', shape, ...o });
 const W = (shape: number[]): NodeInput => ({ dtype: 'f32', shape, initializer: true });
@@ -76,7 +78,7 @@ test('property: random pooling windows (kernel, stride, dilation, pads, ceil_mod
   t.pass();
 });
 
-test.serial('on WebGPU: MatMul, Gemm, MaxPool (its -inf start), AveragePool with pads', async (t) => {
+gpu.test.serial('on WebGPU: MatMul, Gemm, MaxPool (its -inf start), AveragePool with pads', async (t) => {
   const gpu = await acquireGpu();
   try {
     const o = { target: 'webgpu' as const, gpu };

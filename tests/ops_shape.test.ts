@@ -11,6 +11,8 @@ import { attr, checkFold, checkNode, foldTessera, nodeContext, runTessera, type 
 import { lookupOp } from '../ops/registry.js';
 import type { ConstTensor } from '../graph/ir.js';
 import type { OpContext } from '../ops/op.js';
+import { requireGpu } from './helpers/environment.js';
+const gpu = await requireGpu(import.meta.url);
 
 const X = (shape: number[], o: Partial<NodeInput> = {}): NodeInput => ({ dtype: 'f32', shape, ...o });
 const I64 = (data: number[]): NodeInput => ({ dtype: 'i64', shape: [data.length], data, initializer: true });
@@ -140,7 +142,7 @@ test('a detector-style chain folds at static shapes: Shape -> Gather -> Unsqueez
   t.deepEqual(reshape[0]!.shape, [1, 3 * 240 * 320]);
 });
 
-test.serial('on WebGPU: Concat, Transpose, Slice, Pad reflect, Gather, Softmax, ReduceMean, Resize linear, Cast to f16', async (t) => {
+gpu.test.serial('on WebGPU: Concat, Transpose, Slice, Pad reflect, Gather, Softmax, ReduceMean, Resize linear, Cast to f16', async (t) => {
   const gpu = await acquireGpu();
   try {
     const o = { target: 'webgpu' as const, gpu };

@@ -9,6 +9,7 @@
  */
 import type { FusionGroup, GraphNode } from '../ir.js';
 import { readersOf } from '../topo.js';
+import { runsAsAlias } from '../analysis.js';
 import type { GraphPass } from './pass.js';
 
 const sameShape = (a: readonly number[] | undefined, b: readonly number[] | undefined) =>
@@ -22,8 +23,7 @@ export const fuseEpilogues: GraphPass = {
     const groups: { nodes: GraphNode[]; last: number }[] = [];
     const single = (n: GraphNode) => n.outputs.length >= 1 && n.outputs[0] !== '' && n.outputs.slice(1).every((o) => o === '');
     g.nodes.forEach((anchor, index) => {
-      // An alias entry runs no kernel, unless it has further outputs (Dropout's mask: model/plan.ts).
-      if (grouped.has(anchor.name) || (a.entries.get(anchor.name)?.aliasesInput && single(anchor))) return;
+      if (grouped.has(anchor.name) || runsAsAlias(a, anchor)) return;
       const chain = [anchor];
       let last = index;
       grouped.add(anchor.name);
@@ -33,7 +33,7 @@ export const fuseEpilogues: GraphPass = {
         if (r?.length !== 1 || g.outputs.some((o) => o.name === out)) break;
         const next = g.nodes[r[0]!]!;
         const entry = a.entries.get(next.name);
-        if (!entry?.elementwise || entry.aliasesInput || grouped.has(next.name) || !single(next)) break;
+        if (!entry?.elementwise || runsAsAlias(a, next) || grouped.has(next.name) || !single(next)) break;
         if (next.inputs[0] !== out || next.inputs.slice(1).includes(out)) break;
         if (!sameShape(a.types.get(out)?.shape, a.types.get(next.outputs[0]!)?.shape)) break;
         chain.push(next);

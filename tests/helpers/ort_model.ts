@@ -17,6 +17,7 @@ const FROM_ORT = new Map(Object.entries(ORT_TYPE).map(([k, v]) => [v, k as Model
 
 /** Runs `model` in onnxruntime-node (one thread, all optimizations). */
 export async function ortRun(model: Uint8Array | string, feeds: Readonly<Record<string, ModelTensor>>): Promise<Record<string, ModelTensor>> {
+  ort.env.logLevel = 'error';
   const session = await ort.InferenceSession.create(model as Uint8Array, { intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 3 });
   try {
     const inputs: Record<string, ort.Tensor> = {};
