@@ -3,7 +3,8 @@
  * with every coordinate_transformation_mode and nearest_mode of the spec.
  *
  * Per resized axis, an output coordinate x maps to x_original (in f32, in the order onnxruntime
- * evaluates it) by the transformation mode:
+ * evaluates it; L_out is L_in * s unrounded when scales are given, as the ONNX reference has it) by
+ * the transformation mode:
  *   half_pixel (x + 0.5) / s - 0.5        half_pixel_symmetric  offset + (x + 0.5) / s - 0.5
  *   pytorch_half_pixel  L_out > 1 ? (x + 0.5) / s - 0.5 : 0       asymmetric  x / s
  *   tf_half_pixel_for_nn (x + 0.5) / s    align_corners  L_out == 1 ? 0 : x * (L_in - 1) / (L_out - 1)
@@ -39,6 +40,12 @@ interface ResizePlan {
   readonly out: number[];
   /** Per axis: the scale s of the transformation, and roi start and end (tf_crop_and_resize). */
   readonly scales: number[];
+  /**
+   * Per axis the length_resized of the transformations: the output extent when sizes are given, else
+   * L_in * s unrounded (the ONNX reference's output_width; onnxruntime uses the rounded extent, which
+   * differs only for a fractional L_in * s).
+   */
+  readonly lengths: number[];
   readonly roiStart: number[];
   readonly roiEnd: number[];
   readonly extrapolation: number;
@@ -117,26 +124,28 @@ function resizePlan(ctx: OpContext): ResizePlan {
     axes.forEach((d, i) => { roiStart[d] = roi![i]!; roiEnd[d] = roi![axes.length + i]!; });
   }
   const cubicA = legacy ? -0.75 : a.float('cubic_coeff_a', -0.75), excludeOutside = legacy ? false : a.flag('exclude_outside', 0);
-  return { x, mode: mode as ResizePlan['mode'], cubicA, excludeOutside, transform, nearest, out, scales, roiStart, roiEnd, extrapolation: legacy ? 0 : a.float('extrapolation_value', 0) };
+  const lengths = sizesIn ? [...out] : x.shape.map((n, d) => f32(scales[d]! * n));
+  return { x, mode: mode as ResizePlan['mode'], cubicA, excludeOutside, lengths, transform, nearest, out, scales, roiStart, roiEnd, extrapolation: legacy ? 0 : a.float('extrapolation_value', 0) };
 }
 
 /** x_original of output coordinate `o` (an i32 term) along axis d, as f32. */
 function originalCoordinate(p: ResizePlan, d: number, o: Term): Term {
-  const x = o.cast('f32'), s = p.scales[d]!, lin = p.x.shape[d]!, lout = p.out[d]!;
+  const x = o.cast('f32'), s = p.scales[d]!, lin = p.x.shape[d]!, lout = p.lengths[d]!;
   switch (p.transform) {
     case 'half_pixel': return x.add(0.5).div(s).sub(0.5);
     case 'half_pixel_symmetric': {
-      const adjustment = f32(lout / f32(s * lin)), offset = f32(f32(lin / 2) * f32(1 - adjustment));
+      // The spec's adjustment: output_width_int / output_width.
+      const adjustment = f32(p.out[d]! / f32(s * lin)), offset = f32(f32(lin / 2) * f32(1 - adjustment));
       return x.add(0.5).div(s).sub(0.5).add(offset);
     }
     case 'pytorch_half_pixel': return lout > 1 ? x.add(0.5).div(s).sub(0.5) : lift(0, 'f32');
     case 'asymmetric': return x.div(s);
     case 'tf_half_pixel_for_nn': return x.add(0.5).div(s);
-    case 'align_corners': return lout === 1 ? lift(0, 'f32') : x.mul(lin - 1).div(lout - 1);
+    case 'align_corners': return lout === 1 ? lift(0, 'f32') : x.mul(lin - 1).div(f32(lout - 1));
     case 'tf_crop_and_resize': {
       const start = p.roiStart[d]!, end = p.roiEnd[d]!;
       if (lout === 1) return lift(f32(f32(0.5 * (start + end)) * (lin - 1)), 'f32');
-      return x.mul(f32(f32(end - start) * (lin - 1))).div(lout - 1).add(f32(start * (lin - 1)));
+      return x.mul(f32(f32(end - start) * (lin - 1))).div(f32(lout - 1)).add(f32(start * (lin - 1)));
     }
   }
 }
