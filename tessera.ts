@@ -7,10 +7,15 @@
 import { Pipeline } from './dsl/pipeline.js';
 import { Stage } from './dsl/func.js';
 import { Schedule } from './schedule/schedule.js';
+import { ScheduleError } from './schedule/error.js';
 import { lower, type LowerOptions } from './lower/lower.js';
 import { printFunc } from './ir/printer.js';
 import type { LoweredFunc } from './ir/stmt.js';
-import { compileToWasm, type WasmOptions } from './codegen/wasm/module.js';
+import { compileToWasm, type WasmArtifact, type WasmOptions } from './codegen/wasm/module.js';
+import { type ArtifactOptions, gpuKernelArtifact, wasmKernelArtifact } from './codegen/artifact.js';
+import type { Artifact, GpuKernelDescription, WasmKernelDescription } from './runtime/abi.js';
+import { relaxedSimdSupported } from './runtime/wasm_features.js';
+import type { Instruction } from './schedule/instruction.js';
 import { interpret } from './codegen/interpreter.js';
 import { WasmKernel, KernelError } from './runtime/wasm_kernel.js';
 import type { KernelSignature } from './runtime/signature.js';
@@ -47,19 +52,48 @@ export interface CompiledPipeline {
   readonly notes: readonly string[];
   /** The kernel, for resident tensors (`kernel.alloc`) that avoid copies (wasm-simd only). */
   readonly kernel?: WasmKernel;
+  /**
+   * The ahead-of-time artifact (wasm-simd only): the description and the binaries, to save with
+   * `writeArtifact` and run with the runtime's `loadArtifact`. With fma 'auto' it holds a baseline
+   * binary and, when the kernel has f32 multiply-adds, a relaxed-SIMD one (the loader picks what the
+   * engine that runs it has); with 'none' or 'relaxed' the one binary asked for.
+   * @throws ArtifactError for a name that cannot name files; Error for the interp target
+   */
+  artifact(options?: ArtifactOptions): Artifact<WasmKernelDescription>;
 }
 
 /**
- * Compiles a pipeline with a schedule.
- * @param what a pipeline, or its output stage(s)
+ * The pipeline to compile and its schedule. Given output stages, it is the schedule's pipeline when
+ * that pipeline has exactly those outputs (a schedule is built on a pipeline, not on stages), else a
+ * new pipeline of them.
+ * @throws ScheduleError when the schedule belongs to a pipeline with other outputs
+ */
+function pipelineAndSchedule(fn: string, what: Pipeline | Stage | readonly Stage[], schedule: Schedule | undefined): { p: Pipeline; sch: Schedule } {
+  let p: Pipeline;
+  if (what instanceof Pipeline) p = what;
+  else {
+    const outputs = what instanceof Stage ? [what] : [...what];
+    const same = schedule && schedule.pipeline.outputs.length === outputs.length && outputs.every((o) => schedule.pipeline.outputs.includes(o));
+    p = same ? schedule.pipeline : new Pipeline(outputs);
+  }
+  const sch = schedule ?? new Schedule(p);
+  if (sch.pipeline !== p) {
+    const names = (q: Pipeline) => q.outputs.map((o) => o.name).join(', ');
+    throw new ScheduleError('other-pipeline', p.outputs[0]!.name, undefined, `${fn}: the schedule belongs to another pipeline (outputs ${names(sch.pipeline)}, built separately from this one with outputs ${names(p)}); build the schedule with new Schedule(pipeline) on the pipeline you compile, or compile that pipeline`);
+  }
+  return { p, sch };
+}
+
+/**
+ * Compiles a pipeline with a schedule (lowering: lower/lower.ts; code: codegen/wasm/module.ts).
+ * @param what a pipeline, or its output stage(s) (then the schedule's pipeline, when it has those outputs)
  * @param schedule a schedule of that pipeline (default: the default schedule)
  * @returns a function taking input tensors by name and returning output tensors by name
- * @throws ScheduleError for schedules that cannot be lowered; CodegenError for unsupported code
+ * @throws ScheduleError for schedules that cannot be lowered or that belong to another pipeline;
+ *   CodegenError for unsupported code; KernelError when this engine cannot run the kernel
  */
 export function compile(what: Pipeline | Stage | readonly Stage[], schedule?: Schedule, options: CompileOptions = {}): CompiledPipeline {
-  const p = what instanceof Pipeline ? what : new Pipeline(what instanceof Stage ? [what] : what);
-  const sch = schedule ?? new Schedule(p);
-  if (sch.pipeline !== p) throw new Error('compile: the schedule belongs to another pipeline; build it with new Schedule(pipeline)');
+  const { p, sch } = pipelineAndSchedule('compile', what, schedule);
   const { func, notes } = lower(p, sch, options);
   const target = options.target ?? 'wasm-simd';
   const base = { target, lowered: func, loweredText: printFunc(func), notes };
@@ -78,12 +112,31 @@ export function compile(what: Pipeline | Stage | readonly Stage[], schedule?: Sc
       func.args.forEach((a, i) => { if (a.role === 'output') out[a.buffer.name] = tensors[i]!; });
       return out;
     };
-    return Object.assign(run, base, { signature });
+    const artifact = () => { throw new Error('compile: the interp target has no artifact; compile with target wasm-simd'); };
+    return Object.assign(run, base, { signature, artifact });
   }
   const art = compileToWasm(func, options);
   const kernel = WasmKernel.instantiate(art.binary, art.signature);
+  const trace = structuredClone(sch.trace);
+  let variants: readonly WasmArtifact[] | undefined;
+  const artifact = (o: ArtifactOptions = {}) => {
+    variants ??= (options.fma ?? 'auto') === 'auto' ? bothFmaVariants(func, options, art) : [art];
+    return wasmKernelArtifact(o.name ?? func.name, variants, trace, o);
+  };
   const run = (inputs: Readonly<Record<string, Tensor>>, outputs?: Readonly<Record<string, Tensor>>) => kernel.run(inputs, outputs);
-  return Object.assign(run, base, { signature: art.signature, binary: art.binary, wasmText: art.text, kernel });
+  return Object.assign(run, base, { signature: art.signature, binary: art.binary, wasmText: art.text, kernel, artifact });
+}
+
+/**
+ * The binaries of fma 'auto' for an artifact: `compiled` (what 'auto' chose on this engine) and the
+ * other variant, generated from the same lowered function; one binary when the kernel has no f32
+ * multiply-add (then both are the same module).
+ */
+function bothFmaVariants(func: LoweredFunc, options: WasmOptions, compiled: WasmArtifact): readonly WasmArtifact[] {
+  if (compiled.features.includes('relaxed-simd')) return [compiled, compileToWasm(func, { ...options, fma: 'none' })];
+  if (relaxedSimdSupported()) return [compiled];
+  const relaxed = compileToWasm(func, { ...options, fma: 'relaxed' });
+  return relaxed.features.includes('relaxed-simd') ? [relaxed, compiled] : [compiled];
 }
 
 /** Options of the webgpu target. */
@@ -104,6 +157,16 @@ export interface GpuCompiledPipeline {
   readonly program: GpuProgram;
   readonly kernel: GpuKernel;
   readonly notes: readonly string[];
+  /** The ahead-of-time artifact: the description holding the program. @throws ArtifactError for a bad name */
+  artifact(options?: ArtifactOptions): Artifact<GpuKernelDescription>;
+}
+
+/** A GPU program compiled without a device, and its artifact. */
+export interface GpuProgramResult {
+  readonly program: GpuProgram;
+  readonly lowered: GpuLowered;
+  /** @throws ArtifactError for a name that cannot name files */
+  artifact(options?: ArtifactOptions): Artifact<GpuKernelDescription>;
 }
 
 /**
@@ -112,12 +175,12 @@ export interface GpuCompiledPipeline {
  * @throws ScheduleError for GPU schedules that cannot run (unbound loops, limits); CodegenError for
  *   what WGSL cannot express (f64)
  */
-export function gpuProgram(what: Pipeline | Stage | readonly Stage[], schedule?: Schedule, options: GpuLowerOptions = {}): { program: GpuProgram; lowered: GpuLowered } {
-  const p = what instanceof Pipeline ? what : new Pipeline(what instanceof Stage ? [what] : what);
-  const sch = schedule ?? new Schedule(p);
-  if (sch.pipeline !== p) throw new Error('gpuProgram: the schedule belongs to another pipeline; build it with new Schedule(pipeline)');
+export function gpuProgram(what: Pipeline | Stage | readonly Stage[], schedule?: Schedule, options: GpuLowerOptions = {}): GpuProgramResult {
+  const { p, sch } = pipelineAndSchedule('gpuProgram', what, schedule);
   const lowered = lowerForGpu(p, sch, options);
-  return { program: wgslProgram(lowered), lowered };
+  const program = wgslProgram(lowered);
+  const trace: readonly Instruction[] = structuredClone(sch.trace);
+  return { program, lowered, artifact: (o: ArtifactOptions = {}) => gpuKernelArtifact(o.name ?? program.name, program, trace, o) };
 }
 
 /**
@@ -128,22 +191,23 @@ export function gpuProgram(what: Pipeline | Stage | readonly Stage[], schedule?:
  */
 export async function compileGpu(what: Pipeline | Stage | readonly Stage[], schedule?: Schedule, options: GpuCompileOptions = {}): Promise<GpuCompiledPipeline> {
   const context = options.context ?? await acquireGpu();
-  const { program, lowered } = gpuProgram(what, schedule, { ...options, limits: options.limits ?? context.limits });
+  const { program, lowered, artifact } = gpuProgram(what, schedule, { ...options, limits: options.limits ?? context.limits });
   const kernel = await GpuKernel.create(context, program, options.pipelineCache);
   const run = (inputs: Readonly<Record<string, Tensor>>, outputs?: Readonly<Record<string, Tensor>>) => kernel.run(inputs, outputs);
-  return Object.assign(run, { target: 'webgpu' as const, lowered, loweredText: printGpuLowered(lowered), program, kernel, notes: lowered.notes });
+  return Object.assign(run, { target: 'webgpu' as const, lowered, loweredText: printGpuLowered(lowered), program, kernel, notes: lowered.notes, artifact });
 }
 
 export * from './dsl/index.js';
 export { Schedule } from './schedule/schedule.js';
+export type { Instruction } from './schedule/instruction.js';
 export { ScheduleError, SCHEDULE_ERROR_CODES, type ScheduleErrorCode } from './schedule/error.js';
-export { CodegenError, CODEGEN_ERROR_CODES, type CodegenErrorCode } from './codegen/error.js';
 export { lower } from './lower/lower.js';
-export type { Tensor } from './runtime/tensor.js';
-export { ArgumentError } from './runtime/tensor.js';
-export { KernelError } from './runtime/wasm_kernel.js';
-export { ThreadPool, ThreadPoolError, defaultThreadCount } from './runtime/thread_pool.js';
-export { acquireGpu, GpuContext } from './runtime/webgpu/device.js';
-export { GpuKernel, GpuKernelError } from './runtime/webgpu/gpu_kernel.js';
-export type { GpuProgram } from './runtime/webgpu/program.js';
+export { CodegenError, CODEGEN_ERROR_CODES, type CodegenErrorCode } from './codegen/error.js';
+export { WgslCodegenError } from './codegen/wgsl/types.js';
+export { SignatureError } from './codegen/signature.js';
+export { VerifyError } from './ir/verify.js';
+export type { ArtifactOptions } from './codegen/artifact.js';
+export type { FmaOption } from './codegen/wasm/module.js';
 export { DEFAULT_GPU_LIMITS, type GpuLimits } from './schedule/gpu_limits.js';
+// The runtime: everything `tessera/runtime` exports (loading artifacts, kernels, tensors, its errors).
+export * from './runtime/index.js';

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { median } from 'mathjs';
-import { writeFileAtomic } from '../examples/atomic-write.ts';
+import { writeFileAtomic } from '../io/atomic_write.js';
 
 export interface MeasureOptions {
   /** Untimed calls before timing starts (JIT warm-up, caches). Default 2. */

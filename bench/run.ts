@@ -5,7 +5,10 @@
  *   SGEMM N = 256, 512, 1024 (examples/sgemm_pipeline.ts): GFLOP/s against a plain-JS i-k-j loop,
  *   tfjs matMul and ORT MatMul;
  *   conv 3x3 64->64, conv 1x1 64->256, depthwise 3x3 C=144, all 56x56 (bench/workloads.ts): GFLOP/s
- *   against tfjs (NHWC) and ORT (NCHW).
+ *   against tfjs (NHWC) and ORT (NCHW);
+ *   exp and sigmoid over 2^20 f32 (bench/math.ts): ms per million elements for Tessera's inline SIMD
+ *   polynomials, the same stage through f64 host Math calls, plain-JS Math.exp, tfjs tf.exp /
+ *   tf.sigmoid and ORT Exp / Sigmoid.
  * WebGPU (bench/webgpu.ts): the blurs, SGEMM N = 256 (--gpu-sizes) and conv 3x3 with the examples'
  *   GPU schedules, each checked against the wasm result, the median of single launches timed by
  *   timestamp queries (or the wall clock), buffers bound once. Without a GPU the adapter is
@@ -23,7 +26,7 @@
  * Results go to results/bench.json and results/bench.svg (both written atomically).
  * Tessera's f32 multiply-adds are relaxed-SIMD FMAs when the engine has relaxed SIMD (printed with the
  * table); Node 20 needs a flag for it: `npm run bench:relaxed` runs this file with it (peers included).
- * Options: --quick (fewer runs), --only blur|sgemm|conv3x3|conv1x1|depthwise (comma-separated), --no-ort2,
+ * Options: --quick (fewer runs), --only blur|sgemm|conv3x3|conv1x1|depthwise|math (comma-separated), --no-ort2,
  * --no-gpu (no WebGPU column), --gpu-sizes 256,512 (SGEMM sizes on WebGPU; larger ones are very slow
  * on SwiftShader).
  */
@@ -37,17 +40,18 @@ import { ThreadPool } from '../runtime/thread_pool.js';
 import { blurPipeline, naiveSchedule, classicSchedule, blurGpuSchedule, type BlurDtype } from '../examples/blur_pipeline.js';
 import { sgemmPipeline, sgemmSchedule, sgemmGpuSchedule } from '../examples/sgemm_pipeline.js';
 import { conv2dPipeline, conv2dSchedule, conv2dGpuSchedule } from '../examples/conv2d_pipeline.js';
-import { readImage } from '../examples/image.js';
-import { writeFileAtomic } from '../examples/atomic-write.ts';
+import { readImage } from '../io/image.js';
+import { writeFileAtomic } from '../io/atomic_write.js';
 import { runs, runsAsync, formatTable, writeResults } from './harness.js';
 import { blurTwoPassU16, blurTwoPassF32, sgemmIKJ } from './peers/js.js';
-import { initTfjs, tfjsMatMul, tfjsConv2d, tfjsDepthwise, tfjsAvgPool3x3, type TfjsOp } from './peers/tfjs.js';
-import { initOrt, ortMatMul, ortConv, ortAvgPool3x3, type OrtOp } from './peers/ort.js';
+import { initTfjs, tfjsMatMul, tfjsConv2d, tfjsDepthwise, tfjsAvgPool3x3, tfjsUnary, type TfjsOp } from './peers/tfjs.js';
+import { initOrt, ortMatMul, ortConv, ortAvgPool3x3, ortUnary, type OrtOp } from './peers/ort.js';
 import { barChartSvg, type ChartPanel } from './chart.js';
 import { openBenchGpu, timeGpuWorkload, type BenchGpu, type GpuBenchTiming } from './webgpu.js';
 import * as wl from './workloads.js';
+import { MATH_SIZE, MATH_WORKLOADS, mathPipeline, mathSchedule, mathReference, mathJs, checkMath } from './math.js';
 
-const WORKLOADS = ['blur', 'sgemm', 'conv3x3', 'conv1x1', 'depthwise'] as const;
+const WORKLOADS = ['blur', 'sgemm', 'conv3x3', 'conv1x1', 'depthwise', 'math'] as const;
 type Workload = (typeof WORKLOADS)[number];
 
 const { values: opts } = parseArgs({
@@ -92,14 +96,15 @@ function check(what: string, got: ArrayLike<number>, ref: ArrayLike<number>, tol
   if (!(d <= tol)) throw new Error(`${what} differs from the plain-JS reference by ${d} (relative; tolerance ${tol})`);
 }
 
-async function timeTfjs(what: string, op: TfjsOp, ref: ArrayLike<number> | undefined, toRef: (a: Float32Array) => ArrayLike<number>, tol: number, reps = 7): Promise<number> {
-  if (ref) check(what, toRef(op.result()), ref, tol);
+type Checker = (what: string, got: ArrayLike<number>, ref: ArrayLike<number>, tol: number) => void;
+async function timeTfjs(what: string, op: TfjsOp, ref: ArrayLike<number> | undefined, toRef: (a: Float32Array) => ArrayLike<number>, tol: number, reps = 7, checker: Checker = check): Promise<number> {
+  if (ref) checker(what, toRef(op.result()), ref, tol);
   const ms = time(() => op.run(), reps);
   op.dispose();
   return ms;
 }
-async function timeOrt(what: string, op: OrtOp, ref: ArrayLike<number> | undefined, toRef: (a: Float32Array) => ArrayLike<number>, tol: number, reps = 7): Promise<number> {
-  if (ref) check(what, toRef(await op.result()), ref, tol);
+async function timeOrt(what: string, op: OrtOp, ref: ArrayLike<number> | undefined, toRef: (a: Float32Array) => ArrayLike<number>, tol: number, reps = 7, checker: Checker = check): Promise<number> {
+  if (ref) checker(what, toRef(await op.result()), ref, tol);
   const ms = await timeAsync(() => op.run(), reps);
   await op.release();
   return ms;
@@ -131,7 +136,7 @@ function addRow(key: string, label: string, unit: string, f: Record<string, numb
   const row: Row = { workload: label, unit };
   if (f['tessera naive'] !== undefined) row['tessera naive'] = f['tessera naive'];
   if (t !== undefined) row.tessera = t;
-  if (f['tessera 2T'] !== undefined) { row['tessera 2T'] = f['tessera 2T']; row['2T speedup'] = `${(unit === 'ms/MP' ? t! / f['tessera 2T'] : f['tessera 2T'] / t!).toFixed(2)}x`; }
+  if (f['tessera 2T'] !== undefined) { row['tessera 2T'] = f['tessera 2T']; row['2T speedup'] = `${(unit.startsWith('ms/') ? t! / f['tessera 2T'] : f['tessera 2T'] / t!).toFixed(2)}x`; }
   if (gpu && f[gpu.column] !== undefined) row[gpu.column] = f[gpu.column];
   if (f.js !== undefined) row['plain JS'] = f.js;
   Object.assign(row, extra);
@@ -340,6 +345,42 @@ async function benchConv(kind: 'conv3x3' | 'conv1x1' | 'depthwise'): Promise<voi
   addRow(kind, label, 'GFLOP/s', entry);
 }
 
+/**
+ * exp and sigmoid over 2^20 f32 in [-10, 10): Tessera's polynomial on one and two threads, the same
+ * stage through f64 host Math, plain JS, tfjs and ORT, each checked elementwise against f64 first.
+ */
+async function benchMath(): Promise<void> {
+  const r = wl.random(11);
+  const x = Float32Array.from({ length: MATH_SIZE }, () => r() * 20 - 10);
+  const melem = MATH_SIZE / 1e6, tol = 1e-6;
+  for (const fn of MATH_WORKLOADS) {
+    const ref = mathReference(fn, x);
+    const entry: Record<string, number> = {};
+    if (doTessera) {
+      for (const [name, hostMath, threads] of [['tessera', false, 1], ['tessera 2T', false, 2], ['tessera host Math', true, 1]] as const) {
+        const p = mathPipeline(fn, hostMath);
+        const sch = mathSchedule(p);
+        if (threads === 2) sch.stage('out').parallel('io');
+        const t = tesseraRunner(threads === 2 ? await onTwoThreads(compile(p, sch)) : compile(p, sch), { input: { data: x, shape: [MATH_SIZE] } }, [MATH_SIZE]);
+        t.run();
+        checkMath(`Tessera ${fn} (${name})`, t.out(), ref, tol);
+        entry[name] = time(t.run) / melem;
+      }
+      const out = new Float32Array(MATH_SIZE);
+      const js = () => mathJs(fn, x, out);
+      js();
+      checkMath(`plain-JS ${fn}`, out, ref, tol);
+      entry.js = time(js) / melem;
+    }
+    const peerCheck: Checker = (what, got, want) => checkMath(what, got, want, tol, tol);
+    if (doTfjs) entry.tfjs = (await timeTfjs(`tfjs ${fn}`, tfjsUnary(x, fn), ref, (y) => y, tol, 7, peerCheck)) / melem;
+    if (doOrt) entry.ort = (await timeOrt(`ort ${fn}`, await ortUnary(x, fn === 'exp' ? 'Exp' : 'Sigmoid'), ref, (y) => y, tol, 7, peerCheck)) / melem;
+    const host = entry['tessera host Math'];
+    const extra: Row = host !== undefined ? { 'tessera host Math': host, 'polynomial vs host Math': `${(host / entry.tessera!).toFixed(1)}x faster` } : {};
+    addRow(`math_${fn}`, `${fn} f32 2^20`, 'ms/M', entry, extra);
+  }
+}
+
 /** Opens the WebGPU device unless --no-gpu (or in the ORT child); says why when there is none. */
 async function openGpu(): Promise<void> {
   if (!doTessera) return;
@@ -361,6 +402,7 @@ async function benchAll(): Promise<void> {
   if (only.has('blur')) await benchBlur();
   if (only.has('sgemm')) await benchSgemm();
   for (const k of ['conv3x3', 'conv1x1', 'depthwise'] as const) if (only.has(k)) await benchConv(k);
+  if (only.has('math')) await benchMath();
   await pool?.close();
   gpu?.ctx.destroy();
 }
@@ -404,11 +446,16 @@ results.figures = figures;
 results.table = rows;
 if (ort2Note) results.ort2 = ort2Note;
 const dir = fileURLToPath(new URL('../results/', import.meta.url));
-const panels: ChartPanel[] = (['GFLOP/s', 'ms/MP'] as const).map((unit) => {
+const TITLES = {
+  'GFLOP/s': 'GFLOP/s, one thread (ort 2T: two), higher is better',
+  'ms/MP': 'ms per megapixel, one thread, lower is better',
+  'ms/M': 'ms per million elements, one thread, lower is better',
+} as const;
+const panels: ChartPanel[] = (Object.keys(TITLES) as (keyof typeof TITLES)[]).map((unit) => {
   const keys = Object.keys(figures).filter((k) => units[k] === unit);
   const names = [...new Set(keys.flatMap((k) => Object.keys(figures[k]!)))];
   return {
-    title: unit === 'GFLOP/s' ? 'GFLOP/s, one thread (ort 2T: two), higher is better' : 'ms per megapixel, one thread, lower is better',
+    title: TITLES[unit],
     groups: keys.map((k) => rowLabel(k) ?? k),
     series: Object.fromEntries(names.map((n) => [n, keys.map((k) => figures[k]![n])])),
   };
@@ -425,4 +472,4 @@ if (gpu) {
 const jsonPath = writeResults(dir, 'bench', results);
 const svgPath = join(dir, 'bench.svg');
 writeFileAtomic(svgPath, barChartSvg(panels));
-console.log(`\none thread unless marked 2T; medians of ${count} runs; ratios are Tessera/peer (GFLOP/s: >1 Tessera faster; ms/MP: <1 Tessera faster); results written to ${jsonPath} and ${svgPath}`);
+console.log(`\none thread unless marked 2T; medians of ${count} runs; ratios are Tessera/peer (GFLOP/s: >1 Tessera faster; ms/MP and ms/M: <1 Tessera faster); results written to ${jsonPath} and ${svgPath}`);

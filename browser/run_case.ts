@@ -6,12 +6,12 @@
 import { WasmKernel } from '../runtime/wasm_kernel.js';
 import { ThreadPool, type JoinKind } from '../runtime/thread_pool.js';
 import type { KernelSignature } from '../runtime/signature.js';
-import { arrayTypeOf, type DType } from '../ir/dtype.js';
+import { storageArrayType, type StorageDType } from '../runtime/dtype.js';
 
 /** case.json: the kernel's signature, its one input (raw little-endian bytes in input.bin) and the output to report. */
 export interface KernelCase {
   readonly signature: KernelSignature;
-  readonly input: { readonly name: string; readonly dtype: Exclude<DType, 'bool'>; readonly shape: readonly number[] };
+  readonly input: { readonly name: string; readonly dtype: StorageDType; readonly shape: readonly number[] };
   readonly output: string;
 }
 
@@ -44,7 +44,7 @@ export async function runCase(base: string): Promise<RunReport> {
   const pool = await ThreadPool.create(2);
   try {
     await kernel.useThreadPool(pool);
-    const T = arrayTypeOf(kase.input.dtype);
+    const T = storageArrayType(kase.input.dtype);
     const data = new T(input, 0, input.byteLength / T.BYTES_PER_ELEMENT);
     const out = kernel.run({ [kase.input.name]: { data, shape: kase.input.shape } })[kase.output];
     if (!out) throw new Error(`the kernel has no output ${kase.output}`);

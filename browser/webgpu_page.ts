@@ -9,12 +9,12 @@ import { GpuKernel } from '../runtime/webgpu/gpu_kernel.js';
 import type { GpuProgram } from '../runtime/webgpu/program.js';
 import type { GpuTiming } from '../runtime/webgpu/timing.js';
 import type { Tensor } from '../runtime/tensor.js';
-import { arrayTypeOf, type DType } from '../ir/dtype.js';
+import { storageArrayType, type StorageDType } from '../runtime/dtype.js';
 
 /** One input of a case: its raw little-endian bytes are served as `file`. */
 export interface GpuCaseInput {
   readonly name: string;
-  readonly dtype: Exclude<DType, 'bool'>;
+  readonly dtype: StorageDType;
   readonly shape: readonly number[];
   readonly file: string;
 }
@@ -54,7 +54,7 @@ async function fetchOk(url: URL): Promise<Response> {
 
 async function loadInput(base: string, input: GpuCaseInput): Promise<Tensor> {
   const bytes = await (await fetchOk(new URL(input.file, base))).arrayBuffer();
-  const T = arrayTypeOf(input.dtype);
+  const T = storageArrayType(input.dtype);
   return { data: new T(bytes, 0, bytes.byteLength / T.BYTES_PER_ELEMENT), shape: input.shape };
 }
 

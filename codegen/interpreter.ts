@@ -10,7 +10,7 @@
 import { type TypedArray, arrayTypeOf, dtypeOfArray, wrap } from '../ir/dtype.js';
 import type { Buffer, Expr, Var } from '../ir/expr.js';
 import type { LoweredFunc, Stmt } from '../ir/stmt.js';
-import { evalBinary, evalCall, evalCast, evalCmp } from '../ir/ops.js';
+import { evalBinary, evalCall, evalCast, evalCmp, evalReinterpret } from '../ir/ops.js';
 import { printExpr } from '../ir/printer.js';
 
 /** The value of an expression: a number for a scalar, the lanes for a vector. */
@@ -160,6 +160,10 @@ class Machine {
       case 'cast': {
         const from = e.value.dtype, to = e.dtype;
         return lanewise(e.lanes, [this.eval(e.value)], (x) => evalCast(from, to, x));
+      }
+      case 'reinterpret': {
+        const from = e.value.dtype, to = e.dtype;
+        return lanewise(e.lanes, [this.eval(e.value)], (x) => evalReinterpret(from, to, x));
       }
       case 'call': {
         const fn = e.fn, t = e.dtype;

@@ -7,6 +7,7 @@ import type { LoweredFunc } from '../ir/stmt.js';
 import type { DType } from '../ir/dtype.js';
 import { printExpr } from '../ir/printer.js';
 import type { KernelSignature, ShapeExpr } from '../runtime/signature.js';
+import { KERNEL_ENTRY } from '../runtime/abi.js';
 
 export class SignatureError extends Error {
   override name = 'SignatureError';
@@ -22,10 +23,10 @@ export function shapeExprOf(e: ir.Expr): ShapeExpr {
   throw new SignatureError(`the shape extent ${printExpr(e)} is not arithmetic on size variables`);
 }
 
-/** The signature of `f`'s kernel, entry `main`. */
+/** The signature of `f`'s kernel, entry KERNEL_ENTRY (runtime/abi.ts). */
 export function kernelSignature(f: LoweredFunc, messages: readonly string[] = [], mathImports: readonly string[] = []): KernelSignature {
   return {
-    name: f.name, entry: 'main', params: f.params.map((p) => p.name), messages, mathImports,
+    name: f.name, entry: KERNEL_ENTRY, params: f.params.map((p) => p.name), messages, mathImports,
     args: f.args.map((a) => ({ name: a.buffer.name, dtype: a.buffer.dtype as Exclude<DType, 'bool'>, role: a.role, shape: a.shape.map(shapeExprOf) })),
   };
 }

@@ -42,6 +42,12 @@ export class Term {
   not(): Term { return wrapIR(() => ir.not(this.expr)); }
   /** Converts to `dtype` with Tessera's cast semantics (ir/dtype.ts `convert`). */
   cast(dtype: DType): Term { return new Term(ir.cast(dtype, this.expr)); }
+  /**
+   * The same bits read as `dtype`, a type of the same width: f32 <-> i32/u32 (IEEE 754 binary32
+   * patterns), or integers of one width (where it is the wrapping cast).
+   * @throws DefinitionError when the widths differ
+   */
+  reinterpret(dtype: DType): Term { return wrapIR(() => ir.reinterpret(dtype, this.expr)); }
   clamp(lo: TermLike, hi: TermLike): Term { return this.max(lo).min(hi); }
   toString(): string { return `Term(${this.expr.kind})`; }
 }
@@ -108,7 +114,9 @@ export function cast(dtype: DType, x: TermLike): Term { return lift(x, dtype).ca
 function mathFn(fn: ir.MathFn) {
   return (x: TermLike): Term => { const t = lift(x, 'f32'); return wrapIR(() => ir.call(fn, [t.expr])); };
 }
+/** e^x; f32: Cephes' polynomial (ir/math/exp.ts), with overflow to +inf and gradual underflow. */
 export const exp = mathFn('exp');
+/** Natural logarithm; f32: Cephes' polynomial (ir/math/log.ts); log(0) = -inf, log(x < 0) = NaN. */
 export const log = mathFn('log');
 export const sqrt = mathFn('sqrt');
 export const abs = mathFn('abs');
@@ -120,7 +128,14 @@ export const trunc = mathFn('trunc');
 export const sin = mathFn('sin');
 export const cos = mathFn('cos');
 export const tan = mathFn('tan');
+/** Hyperbolic tangent; f32: a rational approximation (ir/math/tanh.ts), saturating to exactly +-1. */
 export const tanh = mathFn('tanh');
+/** 1 / (1 + exp(-x)) (ONNX Sigmoid); f32: with the exp of ir/math/exp.ts, values in [0, 1]. */
+export const sigmoid = mathFn('sigmoid');
+/** The error function, f32 only: a rational approximation (ir/math/erf.ts), erf(+-inf) = +-1. */
+export const erf = mathFn('erf');
+/** `x` (a Term of a 32-, 16- or 8-bit type) with its bits read as `dtype` of the same width. */
+export function reinterpret(dtype: DType, x: Term): Term { return x.reinterpret(dtype); }
 export function pow(x: TermLike, y: TermLike): Term {
   const [a, b] = unify(lift(x, y instanceof Term ? y.dtype : 'f32'), y, 'pow');
   return wrapIR(() => ir.call('pow', [a, b]));

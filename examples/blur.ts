@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { compile, type Pipeline, type Tensor } from '../tessera.js';
 import { measure } from '../bench/harness.js';
-import { fromPlanar, readImage, toPlanar, writePng, type PlanarImage, type RgbImage } from './image.js';
+import { fromPlanar, readImage, toPlanar, writePng, type PlanarImage, type RgbImage } from '../io/image.js';
 import { blurGpuSchedule, blurPipeline, blurSchedule, classicSchedule, type BlurDtype } from './blur_pipeline.js';
 import { runOnWebGpu } from './webgpu.js';
 

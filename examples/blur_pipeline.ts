@@ -94,3 +94,23 @@ export function blurGpuSchedule(p: Pipeline): Schedule {
   blurX.gpuThreads('x', 'yi');               // 10 rows on 8 rows of invocations: two passes
   return sch;
 }
+
+/** Sizes `tessera bench` times the blur at: the 3-channel 1536 x 2560 image of the benchmarks. */
+const BENCH_SIZES = { C: 3, H: 1536, W: 2560 };
+
+/**
+ * The blur as a module of the `tessera` CLI (docs/cli.md): `blur` (u16) and `blur_f32`, each with
+ * the classic, naive and GPU schedules, their work counted in pixels per channel plane.
+ *
+ *   npx tessera compile examples/blur_pipeline.ts --pipeline blur --schedule classic -o out/blur
+ */
+export const pipelines = Object.fromEntries((['u16', 'f32'] as const).map((dtype) => [dtype === 'u16' ? 'blur' : 'blur_f32', {
+  pipeline: () => blurPipeline(dtype),
+  schedules: {
+    classic: (p: Pipeline) => classicSchedule(p, dtype),
+    naive: naiveSchedule,
+    gpu: blurGpuSchedule,
+  },
+  work: { pixels: 'H * W' },
+  sizes: BENCH_SIZES,
+}]));

@@ -91,3 +91,18 @@ export function sgemmGpuSchedule(p: Pipeline): Schedule {
   b.gpuThreads('ltx', 'ax0');
   return sch;
 }
+
+/**
+ * SGEMM as a module of the `tessera` CLI (docs/cli.md): the register-tiled schedule (`tiled`) and the
+ * workgroup-tiled GPU schedule (`gpu`), 2 M N K flops per call.
+ *
+ *   npx tessera compile examples/sgemm_pipeline.ts --schedule tiled -o out/sgemm
+ */
+export const pipelines = {
+  sgemm: {
+    pipeline: sgemmPipeline,
+    schedules: { tiled: (p: Pipeline) => sgemmSchedule(p), gpu: sgemmGpuSchedule },
+    work: { flops: '2 * M * N * K' },
+    sizes: { M: 512, N: 512, K: 512 },
+  },
+};

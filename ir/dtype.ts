@@ -4,29 +4,30 @@
  * Integer arithmetic wraps to the type's width (two's complement), as in Halide. `bool` is the type of
  * comparisons; it is never stored in a tensor.
  */
-export type DType = 'f32' | 'f64' | 'i32' | 'u32' | 'i16' | 'u16' | 'i8' | 'u8' | 'bool';
+import { type StorageDType, type TypedArray, type TypedArrayConstructor, STORAGE_DTYPES, storageArrayType, dtypeOfArray } from '../runtime/dtype.js';
 
-export const DTYPES: readonly DType[] = ['f32', 'f64', 'i32', 'u32', 'i16', 'u16', 'i8', 'u8'];
+export type DType = StorageDType | 'bool';
+export type { TypedArray };
+export { dtypeOfArray };
 
-export type TypedArray =
-  | Float32Array | Float64Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array | Uint8Array;
+export const DTYPES: readonly DType[] = STORAGE_DTYPES;
 
 interface DTypeInfo {
   readonly bits: number;
   readonly isFloat: boolean;
   readonly isSigned: boolean;
-  readonly arrayType: { new (n: number): TypedArray; new (buf: ArrayBufferLike, off: number, n: number): TypedArray; BYTES_PER_ELEMENT: number };
+  readonly arrayType: TypedArrayConstructor;
 }
 
-const INFO: Record<Exclude<DType, 'bool'>, DTypeInfo> = {
-  f32: { bits: 32, isFloat: true, isSigned: true, arrayType: Float32Array },
-  f64: { bits: 64, isFloat: true, isSigned: true, arrayType: Float64Array },
-  i32: { bits: 32, isFloat: false, isSigned: true, arrayType: Int32Array },
-  u32: { bits: 32, isFloat: false, isSigned: false, arrayType: Uint32Array },
-  i16: { bits: 16, isFloat: false, isSigned: true, arrayType: Int16Array },
-  u16: { bits: 16, isFloat: false, isSigned: false, arrayType: Uint16Array },
-  i8: { bits: 8, isFloat: false, isSigned: true, arrayType: Int8Array },
-  u8: { bits: 8, isFloat: false, isSigned: false, arrayType: Uint8Array },
+const INFO: Record<StorageDType, DTypeInfo> = {
+  f32: { bits: 32, isFloat: true, isSigned: true, arrayType: storageArrayType('f32') },
+  f64: { bits: 64, isFloat: true, isSigned: true, arrayType: storageArrayType('f64') },
+  i32: { bits: 32, isFloat: false, isSigned: true, arrayType: storageArrayType('i32') },
+  u32: { bits: 32, isFloat: false, isSigned: false, arrayType: storageArrayType('u32') },
+  i16: { bits: 16, isFloat: false, isSigned: true, arrayType: storageArrayType('i16') },
+  u16: { bits: 16, isFloat: false, isSigned: false, arrayType: storageArrayType('u16') },
+  i8: { bits: 8, isFloat: false, isSigned: true, arrayType: storageArrayType('i8') },
+  u8: { bits: 8, isFloat: false, isSigned: false, arrayType: storageArrayType('u8') },
 };
 
 function info(t: DType): DTypeInfo {
@@ -43,12 +44,6 @@ export const isFloat = (t: DType): boolean => t !== 'bool' && info(t).isFloat;
 export const isInt = (t: DType): boolean => t !== 'bool' && !info(t).isFloat;
 export const isSigned = (t: DType): boolean => t !== 'bool' && info(t).isSigned;
 export const arrayTypeOf = (t: DType) => info(t).arrayType;
-
-/** The dtype whose typed array `a` is, or undefined for other objects. */
-export function dtypeOfArray(a: unknown): DType | undefined {
-  for (const t of DTYPES) if (a instanceof INFO[t as Exclude<DType, 'bool'>].arrayType) return t;
-  return undefined;
-}
 
 /**
  * Wraps or rounds the exact result `v` of an arithmetic operation on values of type `t` to `t`:
@@ -103,4 +98,26 @@ export function intRange(t: DType): [number, number] {
     case 'bool': return [0, 1];
     default: throw new TypeError(`${t} is not an integer type`);
   }
+}
+
+/** Whether a value of `from` can be reinterpreted as `to`: two storage types of the same width. */
+export function canReinterpret(from: DType, to: DType): boolean {
+  return from !== 'bool' && to !== 'bool' && bits(from) === bits(to);
+}
+
+const scratch = new DataView(new ArrayBuffer(8));
+
+/**
+ * The value of `to` whose bits are those of the `from` value `v` (C++'s std::bit_cast, WebAssembly's
+ * `reinterpret`, WGSL's `bitcast`): f32 <-> i32/u32 exchange IEEE 754 binary32 bit patterns; between
+ * integer types of one width it is the two's-complement wrap. NaN payloads are not preserved.
+ * @throws TypeError when the widths differ (see canReinterpret)
+ */
+export function reinterpretValue(from: DType, to: DType, v: number): number {
+  if (!canReinterpret(from, to)) throw new TypeError(`cannot reinterpret ${from} as ${to}: the types have different widths`);
+  if (from === to) return v;
+  if (from === 'f32') scratch.setFloat32(0, v, true);
+  else scratch.setInt32(0, v | 0, true);
+  if (to === 'f32') return scratch.getFloat32(0, true);
+  return wrap(to, scratch.getInt32(0, true));
 }

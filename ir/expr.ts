@@ -3,7 +3,7 @@
  * the factories below (which check operand types); every node carries its element `dtype` and its
  * vector width `lanes` (1 for scalars). Variables are objects with identity, not names.
  */
-import { type DType, isFloat, isInt, wrap } from './dtype.js';
+import { type DType, isFloat, isInt, wrap, canReinterpret } from './dtype.js';
 
 let nextId = 0;
 
@@ -32,7 +32,7 @@ export type BinOp = 'add' | 'sub' | 'mul' | 'div' | 'mod' | 'min' | 'max' | 'and
 export type CmpOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
 export type MathFn =
   | 'exp' | 'log' | 'sqrt' | 'abs' | 'floor' | 'ceil' | 'round' | 'trunc'
-  | 'sin' | 'cos' | 'tan' | 'tanh' | 'pow' | 'atan2' | 'erf';
+  | 'sin' | 'cos' | 'tan' | 'tanh' | 'pow' | 'atan2' | 'erf' | 'sigmoid';
 
 interface Typed { readonly dtype: DType; readonly lanes: number }
 export interface Const extends Typed { readonly kind: 'const'; readonly value: number }
@@ -42,6 +42,8 @@ export interface Cmp extends Typed { readonly kind: 'cmp'; readonly op: CmpOp; r
 export interface Not extends Typed { readonly kind: 'not'; readonly a: Expr }
 export interface Select extends Typed { readonly kind: 'select'; readonly cond: Expr; readonly t: Expr; readonly f: Expr }
 export interface Cast extends Typed { readonly kind: 'cast'; readonly value: Expr }
+/** The bits of `value` read as another type of the same width (f32 <-> i32: Halide's reinterpret). */
+export interface Reinterpret extends Typed { readonly kind: 'reinterpret'; readonly value: Expr }
 export interface Call extends Typed { readonly kind: 'call'; readonly fn: MathFn; readonly args: readonly Expr[] }
 /** A read of a stage or input at coordinates, before storage flattening (Halide's Call to a Func). */
 export interface Access extends Typed { readonly kind: 'access'; readonly func: FuncRef; readonly args: readonly Expr[] }
@@ -52,7 +54,7 @@ export interface Ramp extends Typed { readonly kind: 'ramp'; readonly base: Expr
 export interface Broadcast extends Typed { readonly kind: 'broadcast'; readonly value: Expr }
 export interface Let extends Typed { readonly kind: 'let'; readonly v: Var; readonly value: Expr; readonly body: Expr }
 
-export type Expr = Const | VarRef | Binary | Cmp | Not | Select | Cast | Call | Access | Load | Ramp | Broadcast | Let;
+export type Expr = Const | VarRef | Binary | Cmp | Not | Select | Cast | Reinterpret | Call | Access | Load | Ramp | Broadcast | Let;
 
 export class IRTypeError extends TypeError {}
 
@@ -128,13 +130,31 @@ export function cast(dtype: DType, value: Expr): Expr {
   return { kind: 'cast', value, dtype, lanes: value.lanes };
 }
 
-const UNARY_FLOAT: ReadonlySet<MathFn> = new Set(['exp', 'log', 'sqrt', 'floor', 'ceil', 'round', 'trunc', 'sin', 'cos', 'tan', 'tanh', 'erf']);
+/**
+ * The bits of `value` as `dtype` (same width: f32 <-> i32/u32, or integers of one width, where it is
+ * the wrapping cast); ir/dtype.ts `reinterpretValue` is its semantics.
+ * @throws IRTypeError when the widths differ or either type is bool
+ */
+export function reinterpret(dtype: DType, value: Expr): Expr {
+  if (value.dtype === dtype) return value;
+  if (!canReinterpret(value.dtype, dtype)) throw new IRTypeError(`reinterpret ${typeStr(value)} as ${dtype}: the types must have the same width (f32, i32 and u32 are 32 bits)`);
+  return { kind: 'reinterpret', value, dtype, lanes: value.lanes };
+}
+
+const UNARY_FLOAT: ReadonlySet<MathFn> = new Set(['exp', 'log', 'sqrt', 'floor', 'ceil', 'round', 'trunc', 'sin', 'cos', 'tan', 'tanh', 'erf', 'sigmoid']);
+/**
+ * A math function of `args` (one, or two for pow and atan2), of the first argument's type. f32 exp,
+ * log, tanh, sigmoid and erf are defined by the polynomial approximations of ir/math/ (the same bits
+ * on every backend), f64 ones by the host's Math; erf has no f64 definition.
+ * @throws IRTypeError on a wrong arity, a non-float argument (except abs), or f64 erf
+ */
 export function call(fn: MathFn, args: readonly Expr[]): Expr {
   const a = args[0];
   if (!a) throw new IRTypeError(`${fn} needs an argument`);
   const arity = fn === 'pow' || fn === 'atan2' ? 2 : 1;
   if (args.length !== arity) throw new IRTypeError(`${fn} takes ${arity} argument(s), got ${args.length}`);
   if (UNARY_FLOAT.has(fn) && !isFloat(a.dtype)) throw new IRTypeError(`${fn} needs a float argument, got ${typeStr(a)}; cast it first`);
+  if (fn === 'erf' && a.dtype !== 'f32') throw new IRTypeError(`erf is implemented for f32 only, got ${typeStr(a)}; cast the argument to f32`);
   if (fn === 'abs' && !isFloat(a.dtype) && !isInt(a.dtype)) throw new IRTypeError(`abs of ${typeStr(a)}`);
   if (arity === 2) {
     sameType(fn, a, args[1]!);
@@ -199,7 +219,7 @@ export function children(e: Expr): readonly Expr[] {
     case 'binary': case 'cmp': return [e.a, e.b];
     case 'not': return [e.a];
     case 'select': return [e.cond, e.t, e.f];
-    case 'cast': return [e.value];
+    case 'cast': case 'reinterpret': return [e.value];
     case 'call': case 'access': return e.args;
     case 'load': return [e.index];
     case 'ramp': return [e.base, e.stride];
@@ -220,6 +240,7 @@ export function mapChildren(e: Expr, f: (c: Expr) => Expr): Expr {
     case 'not': { const a = f(e.a); return a === e.a ? e : not(a); }
     case 'select': { const c = f(e.cond), t = f(e.t), fl = f(e.f); return c === e.cond && t === e.t && fl === e.f ? e : select(c, t, fl); }
     case 'cast': { const v = f(e.value); return v === e.value ? e : cast(e.dtype, v); }
+    case 'reinterpret': { const v = f(e.value); return v === e.value ? e : reinterpret(e.dtype, v); }
     case 'call': { const args = mapList(e.args, f); return args === e.args ? e : call(e.fn, args); }
     case 'access': { const args = mapList(e.args, f); return args === e.args ? e : access(e.func, args); }
     case 'load': { const i = f(e.index); return i === e.index ? e : load(e.buffer, i); }

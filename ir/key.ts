@@ -25,6 +25,7 @@ export function exprKey(e: Expr): string {
     case 'not': k = `(! ${exprKey(e.a)})`; break;
     case 'select': k = `(? ${exprKey(e.cond)} ${exprKey(e.t)} ${exprKey(e.f)})`; break;
     case 'cast': k = `(${t} ${exprKey(e.value)})`; break;
+    case 'reinterpret': k = `(bits ${t} ${exprKey(e.value)})`; break;
     case 'call': k = `(${e.fn} ${e.args.map(exprKey).join(' ')})`; break;
     case 'access': k = `(@${e.func.name} ${e.args.map(exprKey).join(' ')})`; break;
     case 'load': k = `(ld#${id(e.buffer.id)} ${exprKey(e.index)})`; break;

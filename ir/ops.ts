@@ -3,8 +3,10 @@
  * the IR interpreter and the definition-level reference evaluator share. Backends (WebAssembly, WGSL)
  * implement the same semantics independently; tests compare them.
  */
-import { type DType, isFloat, isSigned, bits, wrap, convert } from './dtype.js';
+import { type DType, isFloat, isSigned, bits, wrap, convert, reinterpretValue } from './dtype.js';
 import type { BinOp, CmpOp, MathFn } from './expr.js';
+import { f32Approximation } from './math/approximations.js';
+import { SCALAR_ALGEBRA } from './math/scalar_algebra.js';
 
 /** Floor division (Halide): rounds toward negative infinity; x/0 = 0. */
 export function floorDiv(a: number, b: number): number {
@@ -61,14 +63,26 @@ export function evalCast(from: DType, to: DType, v: number): number {
   return convert(from, to, v);
 }
 
+export function evalReinterpret(from: DType, to: DType, v: number): number {
+  return reinterpretValue(from, to, v);
+}
+
 const MATH: Record<MathFn, (...xs: number[]) => number> = {
   exp: Math.exp, log: Math.log, sqrt: Math.sqrt, abs: Math.abs, floor: Math.floor, ceil: Math.ceil,
   round: roundHalfEven, trunc: Math.trunc, sin: Math.sin, cos: Math.cos, tan: Math.tan, tanh: Math.tanh,
   pow: Math.pow, atan2: Math.atan2,
-  erf: () => { throw new Error('erf is not implemented by any backend yet'); },
+  // The f64 definition (f32 has its own below); lowering expands it to the same arithmetic.
+  sigmoid: (x) => { const e = Math.exp(0 - Math.abs(x)); return (x < 0 ? e : 1) / (1 + e); },
+  erf: () => { throw new Error('erf is defined for f32 only (ir/expr.ts call refuses other types)'); },
 };
 
-/** Math functions compute in f64 and round to the argument type (integer abs wraps). */
+/**
+ * f32 exp, log, tanh, sigmoid and erf are Tessera's own approximations (ir/math/), evaluated with
+ * f32 arithmetic; the other functions compute in f64 with the host's Math and round to the argument
+ * type (integer abs wraps).
+ */
 export function evalCall(fn: MathFn, t: DType, args: readonly number[]): number {
+  const own = t === 'f32' ? f32Approximation(fn) : undefined;
+  if (own) return own(SCALAR_ALGEBRA, args[0]!);
   return wrap(t, MATH[fn](...args));
 }

@@ -32,6 +32,7 @@ export function printExpr(e: Expr, parentPrec = 0): string {
     case 'not': return `!${printExpr(e.a, 9)}`;
     case 'select': return `select(${printExpr(e.cond)}, ${printExpr(e.t)}, ${printExpr(e.f)})`;
     case 'cast': return `${typeStr(e)}(${printExpr(e.value)})`;
+    case 'reinterpret': return `reinterpret<${typeStr(e)}>(${printExpr(e.value)})`;
     case 'call': return `${e.fn}(${e.args.map((a) => printExpr(a)).join(', ')})`;
     case 'access': return `${e.func.name}(${e.args.map((a) => printExpr(a)).join(', ')})`;
     case 'load': return `${e.buffer.name}[${printExpr(e.index)}]`;

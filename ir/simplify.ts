@@ -7,10 +7,10 @@
  */
 import {
   type Expr, type Var, binary, broadcast, cast, cmp, constant, constValue, isConst, letIn, mapChildren, not,
-  ramp, select, substitute, children, type CmpOp,
+  ramp, reinterpret, select, substitute, children, type CmpOp,
 } from './expr.js';
 import { type Stmt, NOOP, block, forLoop, ifThen, letStmt, mapStmtChildren, type StmtMapper } from './stmt.js';
-import { evalBinary, evalCast, evalCall, evalCmp, floorDiv, euclidMod } from './ops.js';
+import { evalBinary, evalCast, evalCall, evalCmp, evalReinterpret, floorDiv, euclidMod } from './ops.js';
 import { exprKey } from './key.js';
 import { isFloat } from './dtype.js';
 
@@ -86,6 +86,7 @@ function foldConstants(e: Expr): Expr | undefined {
     case 'not': return constant(v[0] ? 0 : 1, 'bool');
     case 'select': return v[0] ? e.t : e.f;
     case 'cast': return constant(evalCast(e.value.dtype, e.dtype, v[0]!), e.dtype);
+    case 'reinterpret': return constant(evalReinterpret(e.value.dtype, e.dtype, v[0]!), e.dtype);
     case 'call': return constant(evalCall(e.fn, e.dtype, v), e.dtype);
     default: return undefined;
   }
@@ -271,6 +272,12 @@ function simplifyNode(e: Expr): Expr {
     case 'cast': {
       const v = e.value;
       if (v.kind === 'broadcast') return broadcast(simplifyNode(cast(e.dtype, v.value)), e.lanes);
+      return e;
+    }
+    case 'reinterpret': {
+      const v = e.value;
+      if (v.kind === 'broadcast') return broadcast(simplifyNode(reinterpret(e.dtype, v.value)), e.lanes);
+      if (v.kind === 'reinterpret') return reinterpret(e.dtype, v.value);
       return e;
     }
     case 'ramp':

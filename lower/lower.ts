@@ -23,6 +23,7 @@ import { partitionLoops } from './partition_loops.js';
 import { removeProvenClamps } from './remove_proven_clamps.js';
 import { eliminateCommonSubexpressions } from './cse.js';
 import { checkGpuLoopKinds } from './gpu/check_loop_kinds.js';
+import { expandMathFunctions } from './expand_math.js';
 
 export interface LowerOptions {
   /** Called with each pass's name and its output as text; `true` prints to stderr. */
@@ -94,6 +95,7 @@ export function lower(p: Pipeline, sch: Schedule = new Schedule(p), options: Low
   s = run('common subexpressions', () => eliminateCommonSubexpressions(s));
   s = run('promote registers', () => promoteRegisters(s));
   s = run('hoist loop invariants', () => simplifyStmt(hoistLoopInvariants(s)));
+  s = run('expand math functions', () => expandMathFunctions(s));
   const func: LoweredFunc = { name: options.name ?? p.outputs.map((o) => o.name).join('_'), body: s, params: p.params, args };
   verify(func);
   return { func, notes };

@@ -66,6 +66,7 @@ class Vectorizer {
       case 'cmp': return ir.cmp(e.op, this.widen(this.expr(e.a)), this.widen(this.expr(e.b)));
       case 'not': return ir.not(this.expr(e.a));
       case 'cast': return ir.cast(e.dtype, this.expr(e.value));
+      case 'reinterpret': return ir.reinterpret(e.dtype, this.expr(e.value));
       case 'call': return ir.call(e.fn, e.args.map((a) => this.widen(this.expr(a))));
       case 'select': {
         const c = this.expr(e.cond);

@@ -10,7 +10,7 @@
  */
 import * as ir from '../ir/expr.js';
 import { type TypedArray, arrayTypeOf, dtypeOfArray, wrap } from '../ir/dtype.js';
-import { evalBinary, evalCall, evalCast, evalCmp } from '../ir/ops.js';
+import { evalBinary, evalCall, evalCast, evalCmp, evalReinterpret } from '../ir/ops.js';
 import type { Placeholder, Stage } from '../dsl/func.js';
 import type { Pipeline } from '../dsl/pipeline.js';
 
@@ -81,6 +81,10 @@ class ExprCompiler {
       case 'cast': {
         const from = e.value.dtype, to = e.dtype, v = this.compile(e.value, scope);
         return (env) => evalCast(from, to, v(env));
+      }
+      case 'reinterpret': {
+        const from = e.value.dtype, to = e.dtype, v = this.compile(e.value, scope);
+        return (env) => evalReinterpret(from, to, v(env));
       }
       case 'call': {
         const fn = e.fn, t = e.dtype, args = e.args.map((a) => this.compile(a, scope));

@@ -2,7 +2,7 @@
  * Checks the tensors passed to a kernel against its signature and binds the size parameters from
  * their shapes. Every error names the argument.
  */
-import { dtypeOfArray } from '../ir/dtype.js';
+import { dtypeOfArray } from './dtype.js';
 import { type KernelSignature, type ArgSpec, evalShape } from './signature.js';
 import { type Tensor, ArgumentError, numel, zeros } from './tensor.js';
 
@@ -20,8 +20,9 @@ function isTensor(x: unknown): x is Tensor {
  * @param sig the kernel's signature
  * @param inputs a tensor per input argument, by name
  * @param outputs optional tensors to write outputs into, by name (allocated otherwise)
- * @throws ArgumentError for a missing or unknown argument, a wrong dtype, rank, data length, or a
- *   shape that disagrees with another argument's or cannot be inferred
+ * @throws ArgumentError for a missing or unknown argument, a wrong dtype, rank, data length, a
+ *   shape that disagrees with another argument's or cannot be inferred, or a resident tensor that
+ *   does not lie inside its memory
  */
 export function bindArguments(sig: Pick<KernelSignature, 'name' | 'params' | 'args'>, inputs: Readonly<Record<string, Tensor>>, outputs: Readonly<Record<string, Tensor>> = {}): BoundCall {
   const names = sig.args.map((a) => a.name);
@@ -32,7 +33,15 @@ export function bindArguments(sig: Pick<KernelSignature, 'name' | 'params' | 'ar
   const where = new Map<string, string>();
   const check = (a: ArgSpec, t: Tensor) => {
     if (!isTensor(t)) throw new ArgumentError(`${sig.name}: ${a.role} ${a.name} must be { data, shape }`);
-    const dt = dtypeOfArray(t.data);
+    let data: unknown;
+    try {
+      data = t.data;
+    } catch (e) {
+      // A resident tensor whose address lies outside its memory.
+      if (e instanceof ArgumentError) throw new ArgumentError(`${sig.name}: ${a.role} ${a.name}: ${e.message}`);
+      throw e;
+    }
+    const dt = dtypeOfArray(data);
     if (dt !== a.dtype) throw new ArgumentError(`${sig.name}: ${a.role} ${a.name} must hold ${a.dtype} data, got ${dt ?? typeof t.data}`);
     if (t.shape.length !== a.shape.length) throw new ArgumentError(`${sig.name}: ${a.role} ${a.name} must have ${a.shape.length} dimension(s), got ${t.shape.length} ([${t.shape.join(', ')}])`);
     if (t.data.length !== numel(t.shape)) throw new ArgumentError(`${sig.name}: ${a.role} ${a.name} has ${t.data.length} elements but its shape [${t.shape.join(', ')}] needs ${numel(t.shape)}`);

@@ -3,6 +3,7 @@
  * Workers started from a Blob URL of the same plain-JS source. Node built-ins are imported only on the
  * Node path and by a computed specifier, so a browser bundle of the runtime never includes them.
  */
+import { isNode, nodeBuiltin } from './platform.js';
 
 /** What a pool worker gets before it starts: Node hands it over as workerData, a browser as the first message. */
 export interface WorkerData {
@@ -19,15 +20,6 @@ export interface PoolWorker {
   listen(f: (message: unknown) => void): () => void;
   /** Ends the worker; resolves once it has stopped (Node) or at once (a browser gives no signal). */
   terminate(): Promise<void>;
-}
-
-/** Imports a Node built-in by a specifier that bundlers leave alone. */
-const nodeBuiltin = <T>(name: string): Promise<T> => import(name) as Promise<T>;
-
-/** Whether this is Node (or a runtime that offers its built-ins), rather than a browser. */
-export function isNode(): boolean {
-  const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
-  return typeof p?.versions?.node === 'string';
 }
 
 /**

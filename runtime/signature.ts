@@ -2,7 +2,7 @@
  * The calling convention of a compiled kernel, as plain JSON: what the runtime needs to call the
  * WebAssembly function without the compiler. Shapes are small expressions over the size parameters.
  */
-import type { DType } from '../ir/dtype.js';
+import type { StorageDType } from './dtype.js';
 
 /** A shape extent: a constant, a size parameter, or arithmetic on them (floor division). */
 export type ShapeExpr =
@@ -12,7 +12,7 @@ export type ShapeExpr =
 
 export interface ArgSpec {
   readonly name: string;
-  readonly dtype: Exclude<DType, 'bool'>;
+  readonly dtype: StorageDType;
   readonly role: 'input' | 'output';
   /** Outermost first; row-major with the last dimension contiguous. */
   readonly shape: readonly ShapeExpr[];
@@ -20,7 +20,7 @@ export interface ArgSpec {
 
 export interface KernelSignature {
   readonly name: string;
-  /** Exported function: (scratchAddress, ...params, ...argAddresses) -> void, all i32. */
+  /** Exported function: (scratchAddress, ...params, ...argAddresses) -> void, all i32 (runtime/abi.ts). */
   readonly entry: string;
   readonly params: readonly string[];
   readonly args: readonly ArgSpec[];
@@ -33,6 +33,11 @@ export interface KernelSignature {
    * imports a shared memory.
    */
   readonly tasks?: readonly string[];
+  /**
+   * Whether the module imports a shared memory although it has no tasks (compiled with
+   * `sharedMemory`, to run over one memory with threaded kernels). Absent: shared exactly when it has tasks.
+   */
+  readonly sharedMemory?: boolean;
   /**
    * How the kernel computes f32 vector a * b + c: 'relaxed' with f32x4.relaxed_madd (WebAssembly
    * relaxed SIMD; the runtime refuses to load it on an engine without), 'none' as a multiply then an

@@ -16,13 +16,13 @@
  * and runs iterations [start, end); `scratch` is the participant's own stack region.
  */
 import { type PoolWorker, type WorkerData, hardwareThreads, startWorkers } from './pool_worker.js';
+import { ABORT_IMPORT, IMPORT_MODULE, MATH_IMPORT_MODULE, MAX_TASKS, MEMORY_IMPORT, PARALLEL_FOR_IMPORT } from './abi.js';
 
 /** Control block layout (Int32 slots). */
 const GEN = 0, NEXT = 1, CHUNKS = 2, DONE = 3, ERROR = 4, SLOT = 5, TASK = 6, CLOSURE = 7, START = 8, END = 9, CHUNK = 10,
   SP_BASE = 11, SP_STRIDE = 12, STATIC = 13, QUIT = 14, READY = 15;
 const HEADER = 16;
 const TEXT_BYTES = 1024;
-const MAX_TASKS = 256;
 
 export class ThreadPoolError extends Error {
   override name = 'ThreadPoolError';
@@ -99,8 +99,16 @@ host.start(({ control, text, index }) => {
       let instance;
       // A worker runs the tasks of a parallel loop; a parallel loop inside one runs on that worker.
       const parallelFor = (task, closure, min, extent, sp) => instance.exports[m.tasks[task]](sp, closure, min, min + extent);
-      const imports = { env: { memory, abort: (i) => { throw new Error(m.messages[i] ?? ('abort ' + i)); }, parallel_for: parallelFor }, Math: {} };
-      for (const f of m.mathImports) imports.Math[f] = Math[f];
+      const math = {};
+      for (const f of m.mathImports) math[f] = Math[f];
+      const imports = {
+        ${JSON.stringify(IMPORT_MODULE)}: {
+          ${JSON.stringify(MEMORY_IMPORT)}: memory,
+          ${JSON.stringify(ABORT_IMPORT)}: (i) => { throw new Error(m.messages[i] ?? ('abort ' + i)); },
+          ${JSON.stringify(PARALLEL_FOR_IMPORT)}: parallelFor,
+        },
+        ${JSON.stringify(MATH_IMPORT_MODULE)}: math,
+      };
       instance = new WebAssembly.Instance(m.module, imports);
       modules[m.slot] = { tasks: m.tasks.map((name) => instance.exports[name]) };
       host.post({ kind: 'loaded', slot: m.slot });

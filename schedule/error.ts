@@ -25,6 +25,7 @@ export const SCHEDULE_ERROR_CODES = {
   'incomplete-order': 'transform_layout: the order does not list every storage dimension',
   'empty-request': 'transform_layout: neither a split nor an order',
   'unknown-instruction': 'the instruction\'s op is not a schedule primitive',
+  'other-pipeline': 'compile / gpuProgram with a schedule built on another pipeline than the one compiled',
   // Numbers
   'bad-factor': 'a split factor or modulus is not a positive integer',
   'bad-bound': 'bound / align_bounds: min, extent or remainder is not an integer of the right sign',

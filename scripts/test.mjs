@@ -10,8 +10,13 @@
  *   `ok N - title`             passed (includes a test.failing test that failed, as expected)
  *   `ok N - title # SKIP`      skipped (test.skip)
  *   `not ok N - title # TODO`  skipped (test.todo)
- *   `not ok N - title`         failed (also uncaught errors and test files that crashed)
- * Exits non-zero when a test failed or ava itself exited non-zero (e.g. no test files matched).
+ *   `not ok N - title`         failed (a test, an uncaught error, a test file that crashed, a hook)
+ *   `# K tests remaining in F` K failed: tests of F that never ran (a `before` hook failed)
+ * A failed hook stands on its own `not ok` line, and the tests it kept from running are counted
+ * through the "remaining" line, as ava's own totals count them (`# pass`, `# skip`, `# fail` at the
+ * end; ava counts a todo as failed, this line as skipped). When those totals disagree with the
+ * lines, the runner says so and fails.
+ * Exits non-zero when a test failed, a line was `not ok`, or ava itself exited non-zero.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -33,14 +38,41 @@ function avaCli() {
 
 const TEST_LINE = /^(not ok|ok)\b/;
 const DIRECTIVE = /\s#\s*(SKIP|TODO)\b[^#]*$/i;
+const REMAINING = /^# (\d+) tests? remaining in /;
+const TOTAL = /^# (pass|fail|skip) (\d+)$/;
 
-/** Counts one line of the TAP stream into `counts`. Only unindented test lines count. */
+/** Counts one line of the TAP stream into `counts`. Only unindented lines count. */
 function countLine(line, counts) {
+  const remaining = REMAINING.exec(line);
+  if (remaining) { counts.remaining += Number(remaining[1]); return; }
+  const total = TOTAL.exec(line);
+  if (total) { counts.totals[total[1]] = Number(total[2]); return; }
   const m = TEST_LINE.exec(line);
   if (!m) return;
-  if (DIRECTIVE.test(line)) counts.skipped++;
+  const directive = DIRECTIVE.exec(line)?.[1]?.toUpperCase();
+  if (directive === 'SKIP') counts.skipped++;
+  else if (directive === 'TODO') counts.todo++;
   else if (m[1] === 'ok') counts.passed++;
-  else counts.failed++;
+  else counts.notOk++;
+}
+
+/**
+ * The closing counts: ava's totals where it printed them (checked against the lines), the lines
+ * otherwise (ava stopped before its summary).
+ * @returns the counts and the disagreements found, if any
+ */
+function summarize(counts) {
+  const { totals } = counts;
+  const skipped = counts.skipped + counts.todo;
+  if (totals.pass === undefined || totals.fail === undefined) {
+    return { passed: counts.passed, failed: counts.notOk + counts.remaining, skipped, problems: [] };
+  }
+  const failed = totals.fail - counts.todo;
+  const problems = [];
+  if (totals.pass !== counts.passed) problems.push(`ava counts ${totals.pass} passed, the TAP lines ${counts.passed}`);
+  if ((totals.skip ?? 0) !== counts.skipped) problems.push(`ava counts ${totals.skip ?? 0} skipped, the TAP lines ${counts.skipped}`);
+  if (failed < counts.remaining) problems.push(`ava counts ${failed} failed, fewer than the ${counts.remaining} tests that never ran`);
+  return { passed: counts.passed, failed, skipped, problems };
 }
 
 // CI machines have no GPU: the WebGPU tests run Dawn on SwiftShader's Vulkan driver, which Debian's
@@ -49,7 +81,7 @@ const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 const env = { ...process.env };
 if (env.VK_ICD_FILENAMES === undefined && existsSync(SWIFTSHADER_ICD)) env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
 
-const counts = { passed: 0, failed: 0, skipped: 0 };
+const counts = { passed: 0, notOk: 0, skipped: 0, todo: 0, remaining: 0, totals: {} };
 const child = spawn(process.execPath, [avaCli(), '--tap', ...process.argv.slice(2)], {
   cwd: root,
   env,
@@ -77,10 +109,12 @@ child.on('error', (error) => {
 
 child.on('close', (code, signal) => {
   countLine(pending, counts);
-  const summary = `${counts.passed} passed, ${counts.failed} failed${counts.skipped ? `, ${counts.skipped} skipped` : ''}`;
-  if (code !== 0 && counts.failed === 0) {
-    console.error(`test: ava exited with ${signal ? `signal ${signal}` : `code ${code}`}`);
+  const { passed, failed, skipped, problems } = summarize(counts);
+  for (const problem of problems) console.error(`test: the counts disagree: ${problem}`);
+  if (code !== 0 && failed === 0) {
+    console.error(`test: ava exited with ${signal ? `signal ${signal}` : `code ${code}`}${counts.notOk ? ` (${counts.notOk} line(s) not ok: a failed hook or a crash)` : ''}`);
   }
+  const summary = `${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`;
   process.stdout.write(`${endsWithNewline ? '' : '\n'}${summary}\n`);
-  process.exitCode = counts.failed > 0 || code !== 0 ? 1 : 0;
+  process.exitCode = failed > 0 || counts.notOk > 0 || problems.length > 0 || code !== 0 ? 1 : 0;
 });

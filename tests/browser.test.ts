@@ -14,8 +14,8 @@ import { bundleForBrowser, withBrowserPage, pageResult } from './helpers/browser
 import { parallelBlurSchedule } from './helpers/schedules.js';
 import type { KernelCase, RunReport } from '../browser/run_case.js';
 
-/** Sources a browser bundle of the runtime may include: the runtime, the dtype table, the page's own. */
-const RUNTIME_ONLY = /^(runtime\/|ir\/dtype\.ts$|browser\/)/;
+/** Sources a browser bundle of the runtime may include: the runtime and the page's own. */
+const RUNTIME_ONLY = /^(runtime\/|browser\/)/;
 
 test('a parallel kernel compiled in Node runs on a 2-thread pool in a cross-origin-isolated page, in a Worker and on the main thread', async (t) => {
   const tp = blurU16(61, 203);

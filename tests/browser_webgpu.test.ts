@@ -29,9 +29,9 @@ const NO_ADAPTER_HINT = 'Chromium gives WebGPU an adapter without a GPU (its bun
   + 'and only in a secure context (http://127.0.0.1 is one); check the switches in tests/helpers/browser.ts CHROMIUM_ARGS.';
 
 /** Compiler folders, none of which a runtime bundle may reach. */
-const COMPILER = /^(dsl|schedule|lower|codegen)\//;
-/** Sources a browser bundle of the runtime may include: the runtime, the dtype table, the page's own. */
-const RUNTIME_ONLY = /^(runtime\/|ir\/dtype\.ts$|browser\/)/;
+const COMPILER = /^(dsl|ir|schedule|lower|codegen)\//;
+/** Sources a browser bundle of the runtime may include: the runtime and the page's own. */
+const RUNTIME_ONLY = /^(runtime\/|browser\/)/;
 
 /** blur_y in 8 x 16 tiles, a workgroup per tile; blur_x per tile in workgroup memory (10 x 16). */
 function blurSchedule(tp: TestPipeline): Schedule {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
-import { fromPlanar, readImage, toPlanar, writePng } from '../examples/image.ts';
+import { fromPlanar, readImage, toPlanar, writePng } from '../io/image.js';
 
 const imagePath = (name: string) => fileURLToPath(new URL(`../../shared/data/images/${name}`, import.meta.url));
 

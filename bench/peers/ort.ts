@@ -102,3 +102,9 @@ export function ortAvgPool3x3(x: Float32Array, H: number, W: number): Promise<Or
   });
   return session(model, { X: new ort.Tensor('float32', x, [1, 1, H, W]) });
 }
+
+/** An elementwise Exp or Sigmoid of a 1-D graph input. */
+export function ortUnary(x: Float32Array, opType: 'Exp' | 'Sigmoid'): Promise<OrtOp> {
+  const model = oneOpModel({ opType, inputs: [{ name: 'X', dims: [x.length] }], output: [x.length] });
+  return session(model, { X: new ort.Tensor('float32', x, [x.length]) });
+}

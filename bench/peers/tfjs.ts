@@ -62,3 +62,9 @@ export function tfjsAvgPool3x3(x: Float32Array, H: number, W: number): TfjsOp {
   const X = tf.tensor4d(x, [1, H, W, 1]);
   return op([X], () => tf.avgPool(X, 3, 1, 'same'));
 }
+
+/** An elementwise tf.exp or tf.sigmoid of a 1-D tensor. */
+export function tfjsUnary(x: Float32Array, fn: 'exp' | 'sigmoid'): TfjsOp {
+  const X = tf.tensor1d(x);
+  return op([X], () => (fn === 'exp' ? tf.exp(X) : tf.sigmoid(X)));
+}

@@ -5,15 +5,16 @@
  * select with a scalar condition get their own, so only the chosen arm's loads run (ir/expr.ts).
  */
 import binaryen from 'binaryen';
+import { CodegenError } from '../error.js';
+import { ABORT_IMPORT, PARALLEL_FOR_IMPORT, taskExportName } from '../../runtime/abi.js';
 import * as ir from '../../ir/expr.js';
 import { type LoweredFunc, type Stmt, varsDefinedIn, walkStmt, stmtExprs } from '../../ir/stmt.js';
 import { type DType, bits, bytes, isFloat } from '../../ir/dtype.js';
 import { printExpr } from '../../ir/printer.js';
-import { CodegenError } from '../error.js';
 import {
   type X, type Val, type VecVal, type SimdVal, type ScalarVal, wasmType, fitsSimd, shapeOf, lanesPerChunk, laneBitsOf,
 } from './values.js';
-import { type ScalarCtx, type HelperName, scalarBinary, scalarCmp, scalarCast, scalarLoad, scalarStore, scalarConst } from './scalar_ops.js';
+import { type ScalarCtx, type HelperName, scalarBinary, scalarCmp, scalarCast, scalarReinterpret, scalarLoad, scalarStore, scalarConst } from './scalar_ops.js';
 import { simdBinary, simdCmp, simdCall, simdCast, convertMask, splat, constChunk, extractLane, replaceLane, relaxedMadd } from './simd_ops.js';
 
 export { CodegenError };
@@ -27,7 +28,11 @@ type BufferBinding =
   | { readonly kind: 'memory'; readonly base: number }
   | { readonly kind: 'register'; readonly slotLanes: number; readonly slots: readonly (readonly number[])[] };
 
-/** Math functions WebAssembly lacks, imported from the host's Math (computed in f64). */
+/**
+ * Math functions WebAssembly lacks, imported from the host's Math (computed in f64, one call per
+ * lane): sin, cos, tan, pow and atan2, and f64 exp, log and tanh (f32 ones are Tessera's own
+ * polynomials, expanded into arithmetic before code generation).
+ */
 export const IMPORTED_MATH: ReadonlySet<ir.MathFn> = new Set(['exp', 'log', 'sin', 'cos', 'tan', 'tanh', 'pow', 'atan2']);
 
 /** What a module's functions share: helpers, imports, messages, and the outlined parallel tasks. */
@@ -184,6 +189,7 @@ export class FunctionEmitter implements ScalarCtx {
         return m.if(c, pt.length ? m.block(null, [...pt, t], type) : t, pf.length ? m.block(null, [...pf, f], type) : f);
       }
       case 'cast': return scalarCast(m, e.value.dtype, e.dtype, this.scalar(e.value));
+      case 'reinterpret': return scalarReinterpret(m, e.value.dtype, e.dtype, this.scalar(e.value));
       case 'call': return this.scalarCall(e.fn, e.dtype, e.args.map((a) => this.scalar(a)));
       case 'load': {
         const b = this.bufferOf(e.buffer);
@@ -216,14 +222,20 @@ export class FunctionEmitter implements ScalarCtx {
       case 'ceil': return f.ceil(args[0]!);
       case 'trunc': return f.trunc(args[0]!);
       case 'round': return f.nearest(args[0]!);
-      case 'erf': throw new CodegenError('unsupported', 'erf is not implemented by the WebAssembly backend yet');
-      default: {
-        this.mathImports.add(fn);
-        const wide = args.map((a) => (t === 'f64' ? a : m.f64.promote(a)));
-        const r = m.call(`Math.${fn}`, wide, binaryen.f64);
-        return t === 'f64' ? r : m.f32.demote(r);
-      }
+      case 'exp': case 'log': case 'tanh': case 'sigmoid': case 'erf':
+        if (t === 'f32' || fn === 'sigmoid' || fn === 'erf') throw new CodegenError('internal', `internal: ${fn} of ${t} reached code generation (lowering expands it into arithmetic)`);
+        return this.importedCall(fn, t, args);
+      default: return this.importedCall(fn, t, args);
     }
+  }
+
+  /** A call of the host's Math function, computed in f64 (one call per lane). */
+  private importedCall(fn: ir.MathFn, t: DType, args: X[]): X {
+    const m = this.m;
+    this.mathImports.add(fn);
+    const wide = args.map((a) => (t === 'f64' ? a : m.f64.promote(a)));
+    const r = m.call(`Math.${fn}`, wide, binaryen.f64);
+    return t === 'f64' ? r : m.f32.demote(r);
   }
 
   private vector(e: ir.Expr): VecVal {
@@ -291,6 +303,12 @@ export class FunctionEmitter implements ScalarCtx {
           if (chunks) return { rep: 'simd', dtype: e.dtype, lanes: L, laneBits: laneBitsOf(e.dtype), chunks };
         }
         return { rep: 'lanes', dtype: e.dtype, lanes: this.lanesOf(v).map((x) => scalarCast(m, e.value.dtype, e.dtype, x)) };
+      }
+      case 'reinterpret': {
+        // v128 chunks hold the bits: only the lanes' type changes.
+        const v = this.vector(e.value);
+        if (v.rep === 'simd') return { ...v, dtype: e.dtype };
+        return { rep: 'lanes', dtype: e.dtype, lanes: v.lanes.map((x) => scalarReinterpret(m, e.value.dtype, e.dtype, x)) };
       }
       case 'call': {
         if (e.args.length === 1) {
@@ -502,7 +520,7 @@ export class FunctionEmitter implements ScalarCtx {
       case 'if': return this.statement(() => m.if(this.scalar(s.cond), this.stmt(s.then), s.else ? this.stmt(s.else) : undefined));
       case 'assert': return this.statement(() => {
         this.messages.push(s.message);
-        return m.if(m.i32.eqz(this.scalar(s.cond)), m.block(null, [m.call('abort', [m.i32.const(this.messages.length - 1)], binaryen.none), m.unreachable()]));
+        return m.if(m.i32.eqz(this.scalar(s.cond)), m.block(null, [m.call(ABORT_IMPORT, [m.i32.const(this.messages.length - 1)], binaryen.none), m.unreachable()]));
       });
       case 'for': return this.forLoop(s);
       case 'store': return this.statement(() => this.store(s));
@@ -574,7 +592,7 @@ export class FunctionEmitter implements ScalarCtx {
     const bufferSlots = buffers.map(([b, bb]) => { const off = size; size += 8; return [b, bb as BufferBinding & { kind: 'memory' }, off] as const; });
     // The task's own function.
     const index = this.ctx.tasks.length;
-    const name = `task_${index}`;
+    const name = taskExportName(index);
     this.ctx.tasks.push(name);
     const task = new FunctionEmitter(m, this.f, this.ctx, true);
     task.emitTask(name, s, layout, bufferSlots);
@@ -591,7 +609,7 @@ export class FunctionEmitter implements ScalarCtx {
       }
       for (const [, bb, off] of bufferSlots) writes.push(m.i32.store(off, 4, at(), this.get(bb.base, binaryen.i32)));
       const min = this.share(this.scalar(s.min), binaryen.i32);
-      writes.push(m.call('parallel_for', [m.i32.const(index), at(), min(), this.scalar(s.extent), sp()], binaryen.none));
+      writes.push(m.call(PARALLEL_FOR_IMPORT, [m.i32.const(index), at(), min(), this.scalar(s.extent), sp()], binaryen.none));
       writes.push(m.local.set(this.spLocal, at()));
       return m.block(null, writes);
     });
@@ -695,7 +713,7 @@ export class FunctionEmitter implements ScalarCtx {
         m.local.set(this.spLocal, m.i32.add(sp(), sizeBytes)),
         m.if(m.i32.gt_s(needed, m.i32.const(0)),
           m.if(m.i32.eq(m.memory.grow(m.i32.sub(m.i32.shr_u(m.i32.add(sp(), m.i32.const(65535)), m.i32.const(16)), m.memory.size())), m.i32.const(-1)),
-            m.block(null, [m.call('abort', [m.i32.const(oom)], binaryen.none), m.unreachable()]))),
+            m.block(null, [m.call(ABORT_IMPORT, [m.i32.const(oom)], binaryen.none), m.unreachable()]))),
       );
       this.buffers.set(s.buffer, { kind: 'memory', base });
       const body = this.stmt(s.body);

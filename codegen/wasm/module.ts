@@ -12,9 +12,10 @@ import { FunctionEmitter, CodegenError, newModuleContext } from './function_emit
 import { addHelper } from './scalar_ops.js';
 import { checkedModule } from './tree_check.js';
 import { relaxedSimdSupported } from '../../runtime/wasm_features.js';
-
-/** Largest shared memory a threaded kernel declares (1 GiB): shared memories reserve their maximum. */
-export const SHARED_MEMORY_MAX_PAGES = 16384;
+import {
+  ABORT_IMPORT, IMPORT_MODULE, KERNEL_ENTRY, MATH_IMPORT_MODULE, MAX_PAGES, MEMORY_IMPORT, PARALLEL_FOR_IMPORT, SHARED_MAX_PAGES,
+  type WasmFeature,
+} from '../../runtime/abi.js';
 
 function hasParallelLoop(s: Stmt): boolean {
   let found = false;
@@ -27,6 +28,8 @@ export interface WasmArtifact {
   readonly signature: KernelSignature;
   /** binaryen's text form of the optimized module. */
   readonly text: string;
+  /** The WebAssembly features the binary needs (relaxed-simd only when it uses a relaxed instruction). */
+  readonly features: readonly WasmFeature[];
 }
 
 export interface WasmOptions {
@@ -45,13 +48,22 @@ export interface WasmOptions {
    * the runtime refuses to load it elsewhere (KernelError). `signature.fma` records what was used.
    */
   readonly fma?: FmaOption;
+  /**
+   * Import a shared memory even when the kernel has no parallel loop (default: only when it has
+   * one), so that it can run over one memory together with threaded kernels (a model's arena).
+   */
+  readonly sharedMemory?: boolean;
 }
 
 export type FmaOption = 'auto' | 'relaxed' | 'none';
 
+/** Features every module has; threads and relaxed-simd are added when used. */
+const BASE_FEATURES: readonly WasmFeature[] = ['simd128', 'nontrapping-fptoint', 'sign-ext', 'bulk-memory', 'mutable-globals'];
+
 /**
+ * Generates a kernel module with the imports and exports of runtime/abi.ts.
  * @param f a lowered function (lower/lower.ts)
- * @returns the module's bytes, its calling convention and its text
+ * @returns the module's bytes, its calling convention, its text and the features it needs
  * @throws CodegenError when the function uses something this backend does not implement, or when
  *   binaryen's validation fails (a compiler bug: the message includes the module text)
  */
@@ -59,32 +71,38 @@ export function compileToWasm(f: LoweredFunc, options: WasmOptions = {}): WasmAr
   const m = new binaryen.Module();
   try {
     const threads = (options.threads ?? true) && hasParallelLoop(f.body);
+    const shared = threads || options.sharedMemory === true;
     const fma = options.fma ?? 'auto';
     const relaxed = fma === 'relaxed' || (fma === 'auto' && relaxedSimdSupported());
     m.setFeatures(binaryen.Features.MVP | binaryen.Features.SIMD128 | binaryen.Features.NontrappingFPToInt
-      | binaryen.Features.SignExt | binaryen.Features.BulkMemory | binaryen.Features.MutableGlobals | (threads ? binaryen.Features.Atomics : 0)
+      | binaryen.Features.SignExt | binaryen.Features.BulkMemory | binaryen.Features.MutableGlobals | (shared ? binaryen.Features.Atomics : 0)
       | (relaxed ? binaryen.Features.RelaxedSIMD : 0));
-    m.setMemory(1, threads ? SHARED_MEMORY_MAX_PAGES : 65536, null, [], threads, false, 'memory');
-    m.addMemoryImport('memory', 'env', 'memory', threads);
-    m.addFunctionImport('abort', 'env', 'abort', binaryen.i32, binaryen.none);
-    if (threads) m.addFunctionImport('parallel_for', 'env', 'parallel_for', binaryen.createType([binaryen.i32, binaryen.i32, binaryen.i32, binaryen.i32, binaryen.i32]), binaryen.none);
+    m.setMemory(1, shared ? SHARED_MAX_PAGES : MAX_PAGES, null, [], shared, false, MEMORY_IMPORT);
+    m.addMemoryImport(MEMORY_IMPORT, IMPORT_MODULE, MEMORY_IMPORT, shared);
+    m.addFunctionImport(ABORT_IMPORT, IMPORT_MODULE, ABORT_IMPORT, binaryen.i32, binaryen.none);
+    if (threads) m.addFunctionImport(PARALLEL_FOR_IMPORT, IMPORT_MODULE, PARALLEL_FOR_IMPORT, binaryen.createType([binaryen.i32, binaryen.i32, binaryen.i32, binaryen.i32, binaryen.i32]), binaryen.none);
     const checking = typeof process !== 'undefined' && process.env?.TESSERA_CHECK_WASM_TREE;
     const emitter = new FunctionEmitter(checking ? checkedModule(m) : m, f, newModuleContext(threads, relaxed));
-    const out = emitter.emit('main');
+    const out = emitter.emit(KERNEL_ENTRY);
     for (const h of out.helpers) addHelper(m, h);
     for (const fn of out.mathImports) {
       const params = binaryen.createType(fn === 'pow' || fn === 'atan2' ? [binaryen.f64, binaryen.f64] : [binaryen.f64]);
-      m.addFunctionImport(`Math.${fn}`, 'Math', fn, params, binaryen.f64);
+      m.addFunctionImport(`Math.${fn}`, MATH_IMPORT_MODULE, fn, params, binaryen.f64);
     }
-    m.addFunctionExport('main', 'main');
+    m.addFunctionExport(KERNEL_ENTRY, KERNEL_ENTRY);
     if (!m.validate()) {
       throw new CodegenError('internal', `binaryen rejected the module generated for ${f.name} (a compiler bug):\n${m.emitText().slice(0, 20000)}`);
     }
     binaryen.setOptimizeLevel(options.optimizeLevel ?? 3);
     binaryen.setShrinkLevel(0);
     if ((options.optimizeLevel ?? 3) > 0) m.optimize();
-    const signature = { ...kernelSignature(f, out.messages, [...out.mathImports]), tasks: out.tasks, fma: out.madds > 0 ? 'relaxed' as const : 'none' as const };
-    return { binary: m.emitBinary(), signature, text: m.emitText() };
+    const usesRelaxed = out.madds > 0;
+    const signature: KernelSignature = {
+      ...kernelSignature(f, out.messages, [...out.mathImports]), tasks: out.tasks, fma: usesRelaxed ? 'relaxed' : 'none',
+      ...(shared && !threads ? { sharedMemory: true } : {}),
+    };
+    const features: WasmFeature[] = [...BASE_FEATURES, ...(shared ? ['threads' as const] : []), ...(usesRelaxed ? ['relaxed-simd' as const] : [])];
+    return { binary: m.emitBinary(), signature, text: m.emitText(), features };
   } finally {
     m.dispose();
   }

@@ -177,6 +177,15 @@ export function scalarCast(m: binaryen.Module, from: DType, to: DType, e: X): X 
   return normalize(m, to, e);
 }
 
+/** Scalar reinterpretation with ir/dtype.ts `reinterpretValue` semantics (same width). */
+export function scalarReinterpret(m: binaryen.Module, from: DType, to: DType, e: X): X {
+  if (from === to) return e;
+  if (from === 'f32') return m.i32.reinterpret(e);
+  if (to === 'f32') return m.f32.reinterpret(e);
+  // Integers of one width: the wrapping cast.
+  return scalarCast(m, from, to, e);
+}
+
 /** The wasm load of one element of `t` at byte address `ptr` + `offset`. */
 export function scalarLoad(m: binaryen.Module, t: DType, offset: number, ptr: X): X {
   switch (t) {

@@ -27,6 +27,11 @@ export const INT_HELPERS: Readonly<Record<string, IntHelper>> = {
   mod_u32: helper('tsr_mod_u32', `fn tsr_mod_u32(a: u32, b: u32) -> u32 {
   return select(a % b, 0u, b == 0u);
 }`),
+  // Infinities and NaN have no WGSL literal, and a constant expression that evaluates to one is a
+  // shader-creation error (WGSL §14.6): a call of a user function is never a constant expression.
+  f32_from_bits: helper('tsr_f32_from_bits', `fn tsr_f32_from_bits(b: u32) -> f32 {
+  return bitcast<f32>(b);
+}`),
   mod_f32: helper('tsr_mod_f32', `fn tsr_mod_f32(a: f32, b: f32) -> f32 {
   return a - b * floor(a / b);
 }`),

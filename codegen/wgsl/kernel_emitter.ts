@@ -39,7 +39,8 @@ export interface EmittedKernel {
 const LANE = ['x', 'y', 'z', 'w'];
 const BINARY: Partial<Record<ir.BinOp, string>> = { add: '+', sub: '-', mul: '*', and: '&', or: '|', xor: '^' };
 const CMP: Record<ir.CmpOp, string> = { eq: '==', ne: '!=', lt: '<', le: '<=', gt: '>', ge: '>=' };
-const FLOAT_FNS = new Set<ir.MathFn>(['exp', 'log', 'sqrt', 'abs', 'floor', 'ceil', 'round', 'trunc', 'sin', 'cos', 'tan', 'tanh', 'pow', 'atan2']);
+/** WGSL builtins with Tessera's meaning; f32 exp, log, tanh, sigmoid and erf never get here (lower/expand_math.ts). */
+const FLOAT_FNS = new Set<ir.MathFn>(['sqrt', 'abs', 'floor', 'ceil', 'round', 'trunc', 'sin', 'cos', 'tan', 'pow', 'atan2']);
 
 /** @throws WgslCodegenError for what WGSL cannot express (f64, erf, a run-time check in a kernel) */
 export function emitKernel(k: KernelSource): EmittedKernel {
@@ -224,7 +225,10 @@ class KernelEmitter {
   private expr(e: ir.Expr): string {
     if (e.lanes > 4) throw new WgslCodegenError('internal', `internal: a ${e.lanes}-lane vector reached WGSL code generation (${printExpr(e)})`);
     switch (e.kind) {
-      case 'const': return e.lanes === 1 ? literal(e.dtype, e.value) : `${wgslType(e.dtype, e.lanes)}(${literal(e.dtype, e.value)})`;
+      case 'const': {
+        const scalar = isFloat(e.dtype) && !Number.isFinite(e.value) ? this.nonFinite(e.value) : literal(e.dtype, e.value);
+        return e.lanes === 1 ? scalar : `${wgslType(e.dtype, e.lanes)}(${scalar})`;
+      }
       case 'var':
         if (this.paramSet.has(e.v)) this.usedParams.add(e.v);
         return this.names.of(e.v, e.v.name);
@@ -233,6 +237,12 @@ class KernelEmitter {
       case 'not': return `!(${this.expr(e.a)})`;
       case 'select': return `select(${this.expr(e.f)}, ${this.expr(e.t)}, ${this.expr(e.cond)})`;
       case 'cast': return this.cast(e.value.dtype, e.dtype, e.lanes, this.expr(e.value));
+      case 'reinterpret': {
+        const x = this.expr(e.value);
+        // Between integers of one width a reinterpretation is the wrapping cast.
+        if (!isFloat(e.dtype) && !isFloat(e.value.dtype)) return this.cast(e.value.dtype, e.dtype, e.lanes, x);
+        return `bitcast<${wgslType(e.dtype, e.lanes)}>(${x})`;
+      }
       case 'call': return this.call(e);
       case 'load': return this.load(e);
       case 'ramp': {
@@ -296,6 +306,13 @@ class KernelEmitter {
     return wrapTo(t, lanes, this.helper(`${op}_${signed ? 'i32' : 'u32'}`, t, lanes, [a, b]));
   }
 
+  /** An infinity or NaN, computed at run time from its bits (it has no WGSL literal). */
+  private nonFinite(value: number): string {
+    const h = INT_HELPERS.f32_from_bits!;
+    this.helpers.add(h);
+    return `${h.name}(${new Uint32Array(new Float32Array([value]).buffer)[0]}u)`;
+  }
+
   /** A call of a scalar helper function, lane by lane for vectors. */
   private helper(name: string, t: DType, lanes: number, args: string[]): string {
     const h = INT_HELPERS[name];
@@ -327,7 +344,7 @@ class KernelEmitter {
   private call(e: ir.Expr & { kind: 'call' }): string {
     const args = e.args.map((a) => this.expr(a));
     if (isFloat(e.dtype)) {
-      if (!FLOAT_FNS.has(e.fn)) throw new WgslCodegenError('unsupported', `${e.fn} is not implemented by the WGSL backend yet`);
+      if (!FLOAT_FNS.has(e.fn)) throw new WgslCodegenError('internal', `internal: ${e.fn} of ${e.dtype} reached WGSL code generation (lowering expands it into arithmetic)`);
       return `${e.fn}(${args.join(', ')})`;
     }
     switch (e.fn) {

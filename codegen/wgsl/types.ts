@@ -24,14 +24,14 @@ export function wgslType(t: DType, lanes: number): string {
   return lanes === 1 ? s : `vec${lanes}<${s}>`;
 }
 
-/** A constant of type `t` as a WGSL literal. */
+/** A constant of type `t` as a WGSL literal. @throws WgslCodegenError for a non-finite f32, which has none */
 export function literal(t: DType, value: number): string {
   switch (scalarType(t)) {
     case 'bool': return value ? 'true' : 'false';
     case 'u32': return `${value >>> 0}u`;
     case 'i32': return value === -2147483648 ? 'i32(-2147483648)' : `${value | 0}i`;
     case 'f32': {
-      if (!Number.isFinite(value)) return `bitcast<f32>(${new Uint32Array(new Float32Array([value]).buffer)[0]}u)`;
+      if (!Number.isFinite(value)) throw new WgslCodegenError('internal', `internal: ${value} has no WGSL literal (the kernel emitter builds it with tsr_f32_from_bits)`);
       if (Object.is(value, -0)) return '-0.0f';
       const s = String(value);
       return /[.e]/.test(s) ? `${s}f` : `${s}.0f`;

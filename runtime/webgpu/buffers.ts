@@ -3,7 +3,7 @@
  * 32-bit words, and reading a buffer back. WebGPU wants buffer and copy sizes in multiples of 4 bytes,
  * uniform blocks in multiples of 16; these functions pad, so callers think in their arrays' own bytes.
  */
-import type { TypedArray } from '../../ir/dtype.js';
+import type { TypedArray } from '../dtype.js';
 import type { GpuContext } from './device.js';
 import { GpuBufferError } from './errors.js';
 import { withErrorScope } from './error_scope.js';

@@ -5,6 +5,7 @@
  * the reason instead of silently doing nothing.
  */
 import { GpuDeviceLostError, GpuUnavailableError, SOFTWARE_GPU_HINT } from './errors.js';
+import { isNode } from '../platform.js';
 
 /** The device limits that compute kernels are sized against (bytes where a size, counts otherwise). */
 export interface GpuLimits {
@@ -92,8 +93,6 @@ export class GpuContext {
     this.device.destroy();
   }
 }
-
-const isNode = (): boolean => typeof process !== 'undefined' && typeof process.versions?.node === 'string';
 
 /** The `webgpu` package's name in a variable, so that bundlers for the browser leave it out. */
 const NODE_WEBGPU_PACKAGE = 'webgpu';

@@ -4,7 +4,7 @@
  * order in one compute pass (WebGPU orders dispatches of a pass and makes each one's storage writes
  * visible to the next: WebGPU §23.1 usage scopes), and reads the outputs back.
  */
-import { arrayTypeOf, bytes } from '../../ir/dtype.js';
+import { storageArrayType, storageBytes } from '../dtype.js';
 import { bindArguments } from '../bind.js';
 import { evalShape } from '../signature.js';
 import { type Tensor, numel } from '../tensor.js';
@@ -60,7 +60,7 @@ export class GpuKernel {
     const buffers = new Map<string, GPUBuffer>();
     p.args.forEach((a, i) => {
       const t = tensors[i]!;
-      buffers.set(a.name, track(a.role === 'input' ? createStorageBuffer(ctx, t.data, a.name) : createEmptyStorageBuffer(ctx, t.data.length * bytes(a.dtype), a.name)));
+      buffers.set(a.name, track(a.role === 'input' ? createStorageBuffer(ctx, t.data, a.name) : createEmptyStorageBuffer(ctx, t.data.length * storageBytes(a.dtype), a.name)));
     });
     for (const m of p.intermediates) buffers.set(m.name, track(createEmptyStorageBuffer(ctx, Math.max(1, evalShape(m.elements, params)) * 4, m.name)));
     const uniform = p.params.length > 0 ? track(createUniformBuffer(ctx, Int32Array.from(p.params, (n) => params.get(n)!), 'params')) : undefined;
@@ -82,8 +82,8 @@ export class GpuKernel {
         for (const [i, a] of p.args.entries()) {
           if (a.role !== 'output') continue;
           const t = tensors[i]!;
-          const raw = await readBuffer(ctx, buffers.get(a.name)!, t.data.length * bytes(a.dtype));
-          t.data.set(new (arrayTypeOf(a.dtype))(raw, 0, numel(t.shape)) as never);
+          const raw = await readBuffer(ctx, buffers.get(a.name)!, t.data.length * storageBytes(a.dtype));
+          t.data.set(new (storageArrayType(a.dtype))(raw, 0, numel(t.shape)) as never);
           out[a.name] = t;
         }
         return out;

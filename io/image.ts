@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
-import { writeFileAtomic } from './atomic-write.ts';
+import { writeFileAtomic } from './atomic_write.js';
 
 /** An 8-bit RGB image, pixels interleaved (R, G, B) in row-major order: `data.length === width * height * 3`. */
 export interface RgbImage {
