@@ -28,10 +28,31 @@ import type { GpuProgram } from './runtime/webgpu/program.js';
 import { GpuKernel } from './runtime/webgpu/gpu_kernel.js';
 import { acquireGpu, type GpuContext } from './runtime/webgpu/device.js';
 import type { PipelineCache } from './runtime/webgpu/pipeline_cache.js';
+import type { TuningRecordRef } from './runtime/abi.js';
+import { applyBestRecord, recordRef, type RecordSource } from './autotune/apply_record.js';
+import { wasmTarget, gpuTarget, TargetError, type TuningTarget } from './autotune/target.js';
 
 export type Target = 'wasm-simd' | 'interp';
 
-export interface CompileOptions extends LowerOptions, WasmOptions {
+/**
+ * Tuning records to compile from: when the records hold one for this pipeline's workload (its
+ * definition at `sizes`) on the target's class, its schedule is compiled instead of the one passed,
+ * and the result names the record (autotune/apply_record.ts). A record of another target class is
+ * never applied.
+ */
+export interface RecordOptions {
+  /** A TuningDatabase (autotune/database.ts), or anything with its `best`. */
+  readonly records?: RecordSource;
+  /** The value of each size variable the records are looked up at (required when the pipeline has any). */
+  readonly sizes?: Readonly<Record<string, number>>;
+  /**
+   * The target the records must have been measured on. Default for compile: this engine's wasm-simd
+   * target with one thread and the fma option's choice; for compileGpu: the device's.
+   */
+  readonly tuningTarget?: TuningTarget;
+}
+
+export interface CompileOptions extends LowerOptions, WasmOptions, RecordOptions {
   /** `wasm-simd` (default): WebAssembly with 128-bit SIMD. `interp`: the IR interpreter (reference). */
   readonly target?: Target;
 }
@@ -52,6 +73,8 @@ export interface CompiledPipeline {
   readonly notes: readonly string[];
   /** The kernel, for resident tensors (`kernel.alloc`) that avoid copies (wasm-simd only). */
   readonly kernel?: WasmKernel;
+  /** The tuning record whose schedule was compiled (options.records), also named by the artifact. */
+  readonly record?: TuningRecordRef;
   /**
    * The ahead-of-time artifact (wasm-simd only): the description and the binaries, to save with
    * `writeArtifact` and run with the runtime's `loadArtifact`. With fma 'auto' it holds a baseline
@@ -90,13 +113,18 @@ function pipelineAndSchedule(fn: string, what: Pipeline | Stage | readonly Stage
  * @param schedule a schedule of that pipeline (default: the default schedule)
  * @returns a function taking input tensors by name and returning output tensors by name
  * @throws ScheduleError for schedules that cannot be lowered or that belong to another pipeline;
- *   CodegenError for unsupported code; KernelError when this engine cannot run the kernel
+ *   CodegenError for unsupported code; KernelError when this engine cannot run the kernel; with
+ *   records: WorkloadError for missing sizes, TargetError for a tuningTarget that is not wasm-simd
  */
 export function compile(what: Pipeline | Stage | readonly Stage[], schedule?: Schedule, options: CompileOptions = {}): CompiledPipeline {
-  const { p, sch } = pipelineAndSchedule('compile', what, schedule);
+  const chosen = pipelineAndSchedule('compile', what, schedule);
+  if (options.tuningTarget && options.tuningTarget.kind !== 'wasm-simd') throw new TargetError(`compile: tuningTarget is a ${options.tuningTarget.kind} target; compile builds wasm-simd kernels (compileGpu builds webgpu ones)`);
+  const applied = options.records && applyBestRecord(chosen.p, options.sizes ?? {}, options.records, options.tuningTarget ?? wasmTarget({ fma: options.fma ?? 'auto' }));
+  const { p, sch } = applied ? { p: applied.pipeline, sch: applied.schedule } : chosen;
+  const record = applied ? recordRef(applied.record) : undefined;
   const { func, notes } = lower(p, sch, options);
   const target = options.target ?? 'wasm-simd';
-  const base = { target, lowered: func, loweredText: printFunc(func), notes };
+  const base = { target, lowered: func, loweredText: printFunc(func), notes, ...(record ? { record } : {}) };
   if (target === 'interp') {
     const signature = kernelSignature(func);
     const run = (inputs: Readonly<Record<string, Tensor>>, outputs?: Readonly<Record<string, Tensor>>) => {
@@ -121,7 +149,7 @@ export function compile(what: Pipeline | Stage | readonly Stage[], schedule?: Sc
   let variants: readonly WasmArtifact[] | undefined;
   const artifact = (o: ArtifactOptions = {}) => {
     variants ??= (options.fma ?? 'auto') === 'auto' ? bothFmaVariants(func, options, art) : [art];
-    return wasmKernelArtifact(o.name ?? func.name, variants, trace, o);
+    return wasmKernelArtifact(o.name ?? func.name, variants, trace, record && !o.record ? { ...o, record } : o);
   };
   const run = (inputs: Readonly<Record<string, Tensor>>, outputs?: Readonly<Record<string, Tensor>>) => kernel.run(inputs, outputs);
   return Object.assign(run, base, { signature: art.signature, binary: art.binary, wasmText: art.text, kernel, artifact });
@@ -140,7 +168,7 @@ function bothFmaVariants(func: LoweredFunc, options: WasmOptions, compiled: Wasm
 }
 
 /** Options of the webgpu target. */
-export interface GpuCompileOptions extends GpuLowerOptions {
+export interface GpuCompileOptions extends GpuLowerOptions, RecordOptions {
   /** The device to run on (default: `acquireGpu()`); its limits are checked at compile time. */
   readonly context?: GpuContext;
   readonly pipelineCache?: PipelineCache;
@@ -157,6 +185,8 @@ export interface GpuCompiledPipeline {
   readonly program: GpuProgram;
   readonly kernel: GpuKernel;
   readonly notes: readonly string[];
+  /** The tuning record whose schedule was compiled (options.records), also named by the artifact. */
+  readonly record?: TuningRecordRef;
   /** The ahead-of-time artifact: the description holding the program. @throws ArtifactError for a bad name */
   artifact(options?: ArtifactOptions): Artifact<GpuKernelDescription>;
 }
@@ -187,14 +217,22 @@ export function gpuProgram(what: Pipeline | Stage | readonly Stage[], schedule?:
  * Compiles a pipeline for WebGPU: lowers it with its GPU schedule, generates WGSL and creates the
  * device pipelines.
  * @throws as gpuProgram; GpuUnavailableError when there is no WebGPU adapter; WgslCompileError when
- *   the device refuses a shader
+ *   the device refuses a shader; with records: WorkloadError for missing sizes, TargetError for a
+ *   tuningTarget that is not webgpu
  */
 export async function compileGpu(what: Pipeline | Stage | readonly Stage[], schedule?: Schedule, options: GpuCompileOptions = {}): Promise<GpuCompiledPipeline> {
   const context = options.context ?? await acquireGpu();
-  const { program, lowered, artifact } = gpuProgram(what, schedule, { ...options, limits: options.limits ?? context.limits });
+  const chosen = pipelineAndSchedule('compileGpu', what, schedule);
+  if (options.tuningTarget && options.tuningTarget.kind !== 'webgpu') throw new TargetError(`compileGpu: tuningTarget is a ${options.tuningTarget.kind} target; compileGpu builds webgpu kernels (compile builds wasm-simd ones)`);
+  const applied = options.records && applyBestRecord(chosen.p, options.sizes ?? {}, options.records, options.tuningTarget ?? gpuTarget(context));
+  const record = applied ? recordRef(applied.record) : undefined;
+  const { program, lowered, artifact } = applied
+    ? gpuProgram(applied.pipeline, applied.schedule, { ...options, limits: options.limits ?? context.limits })
+    : gpuProgram(chosen.p, chosen.sch, { ...options, limits: options.limits ?? context.limits });
   const kernel = await GpuKernel.create(context, program, options.pipelineCache);
   const run = (inputs: Readonly<Record<string, Tensor>>, outputs?: Readonly<Record<string, Tensor>>) => kernel.run(inputs, outputs);
-  return Object.assign(run, { target: 'webgpu' as const, lowered, loweredText: printGpuLowered(lowered), program, kernel, notes: lowered.notes, artifact });
+  const named = (o: ArtifactOptions = {}) => artifact(record && !o.record ? { ...o, record } : o);
+  return Object.assign(run, { target: 'webgpu' as const, lowered, loweredText: printGpuLowered(lowered), program, kernel, notes: lowered.notes, artifact: named, ...(record ? { record } : {}) });
 }
 
 export * from './dsl/index.js';

@@ -1,14 +1,2 @@
-/**
- * A seeded generator of floats uniform in [-1, 1) (mulberry32, Tommy Ettinger's 32-bit mixer), for
- * reproducible example and benchmark data.
- */
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 2 ** 32) * 2 - 1;
-  };
-}
+/** Seeded random floats in [-1, 1) for examples and benchmarks (reference/random.ts). */
+export { random } from '../reference/random.js';

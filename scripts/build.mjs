@@ -4,6 +4,7 @@
  *   dist/tessera.js   the compiler (`tessera`), which re-exports the runtime
  *   dist/runtime.js   the runtime alone (`tessera/runtime`): no binaryen, no compiler module
  *   dist/cli.js       the `tessera` command (bin/tessera.js runs it in an installed package)
+ *   dist/autotune-build-worker.js, dist/autotune-run-worker.js   the measurer's workers
  *   dist/chunks/      code the entries share, so that `tessera`, `tessera/runtime` and the CLI
  *                     hold one copy of each class (an error thrown by one is `instanceof` in another)
  *   dist/types/       the .d.ts files of `tessera` and `tessera/runtime`, by tsc
@@ -24,7 +25,11 @@ rmSync(staging, { recursive: true, force: true });
 try {
   await build({
     absWorkingDir: root,
-    entryPoints: { tessera: 'tessera.ts', runtime: 'runtime/index.ts', cli: 'cli/main.ts' },
+    // The measurer's workers are entries of their own: autotune/worker_entries.ts finds them by these names.
+    entryPoints: {
+      tessera: 'tessera.ts', runtime: 'runtime/index.ts', cli: 'cli/main.ts',
+      'autotune-build-worker': 'autotune/build_worker.ts', 'autotune-run-worker': 'autotune/run_worker.ts',
+    },
     outdir: staging,
     bundle: true,
     splitting: true,

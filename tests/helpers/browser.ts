@@ -156,15 +156,17 @@ const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /**
  * Bundles TypeScript entries for the browser with esbuild (ESM, platform browser, no minification).
  * @param entries output file name ('page.js') to entry source, relative to the repository root
+ * @param external imports left as they are (binaryen imports `node:module` only when it runs in Node:
+ *   pass 'node:*' for a bundle of the compiler)
  * @throws esbuild's error when an entry does not bundle (for instance, it reaches a Node built-in)
  */
-export async function bundleForBrowser(entries: Readonly<Record<string, string>>): Promise<BrowserBundle> {
+export async function bundleForBrowser(entries: Readonly<Record<string, string>>, external: readonly string[] = []): Promise<BrowserBundle> {
   const files: Record<string, string> = {};
   const inputs = new Set<string>();
   for (const [out, entry] of Object.entries(entries)) {
     const r = await build({
       absWorkingDir: REPO_ROOT, entryPoints: [entry], bundle: true, format: 'esm', platform: 'browser', target: 'es2022',
-      write: false, metafile: true, logLevel: 'silent', outfile: out,
+      write: false, metafile: true, logLevel: 'silent', outfile: out, external: [...external],
     });
     files[out] = r.outputFiles[0]!.text;
     for (const input of Object.keys(r.metafile.inputs)) inputs.add(input);

@@ -13,6 +13,7 @@ import {
 } from '../../dsl/index.js';
 import type { DType, TypedArray } from '../../ir/dtype.js';
 import type { Tensor } from '../../runtime/tensor.js';
+import { randomUint32 } from '../../reference/random.js';
 
 /** A pipeline under test. */
 export interface TestPipeline {
@@ -38,16 +39,10 @@ export interface TestPipeline {
   readonly rebuild: () => TestPipeline;
 }
 
-/** Deterministic PRNG (mulberry32) giving floats in [0, 1). */
+/** Deterministic PRNG (mulberry32, reference/random.ts) giving floats in [0, 1). */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = randomUint32(seed);
+  return () => next() / 4294967296;
 }
 
 const ARRAY: Record<Exclude<DType, 'bool'>, new (n: number) => TypedArray> = {
