@@ -36,6 +36,16 @@ export function replayRepairing(p: Pipeline, trace: readonly Instruction[], size
   return sch;
 }
 
+/** Whether `trace` is a schedule of `space`: the same instructions, decisions aside. */
+export function inSpace(space: DesignSpace, trace: readonly Instruction[]): boolean {
+  if (trace.length !== space.trace.length) return false;
+  return trace.every((i, k) => {
+    const { decision: _a, ...x } = i as Instruction & { decision?: unknown };
+    const { decision: _b, ...y } = space.trace[k] as Instruction & { decision?: unknown };
+    return JSON.stringify(x) === JSON.stringify(y);
+  });
+}
+
 /** Why a trace is not a candidate, or undefined when it is one: its replay or a space check refuses it. */
 export interface Refusal { readonly code: string; readonly reason: string }
 
@@ -51,7 +61,14 @@ export function checkedSchedule(p: Pipeline, space: DesignSpace, trace: readonly
     if (e instanceof ScheduleError) return { refusal: { code: e.code, reason: e.message } };
     throw e;
   }
-  const failed = failedCheck(space.checks, sch.trace);
+  let failed: string | undefined;
+  try {
+    failed = failedCheck(space.checks, sch.trace);
+  } catch (e) {
+    // A trace of another space (an older record, the default schedule) lacks the checks' samples.
+    if (e instanceof ScheduleError && e.code === 'unknown-sample') return { refusal: { code: 'not-in-space', reason: e.message } };
+    throw e;
+  }
   return failed ? { refusal: { code: 'check', reason: failed } } : { schedule: sch };
 }
 

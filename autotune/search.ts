@@ -24,7 +24,7 @@ import type { Instruction } from '../schedule/instruction.js';
 import type { Sampler } from '../schedule/sampling.js';
 import type { Sizes } from '../schedule/extents.js';
 import { type DesignSpace, seededSampler } from './space.js';
-import { checkedSchedule, decisionKey } from './candidate.js';
+import { checkedSchedule, decisionKey, inSpace } from './candidate.js';
 import { mutate } from './mutators.js';
 
 /** What measuring one candidate gave (autotune/measure.ts's MeasureResult has this shape). */
@@ -266,7 +266,7 @@ export async function search(task: SearchTask, o: SearchOptions): Promise<Search
     if (model) {
       // Population: the best measured, then random schedules of the space.
       const pop: Candidate[] = [];
-      for (const m of okOf().slice(0, Math.ceil(populationSize * 0.2))) {
+      for (const m of okOf().filter((x) => inSpace(task.space, x.trace)).slice(0, Math.ceil(populationSize * 0.2))) {
         const c = candidateOf(m.trace);
         if (c) pop.push(c);
       }
