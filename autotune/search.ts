@@ -134,6 +134,8 @@ export interface SearchResult {
   readonly rounds: number;
   readonly stoppedBy: 'trials' | 'minutes' | 'stall' | 'exhausted';
   readonly elapsedSeconds: number;
+  /** Where the time went: candidates lowered and analysed (count, seconds), measuring (seconds). */
+  readonly time: { readonly analysed: number; readonly analyseSeconds: number; readonly measureSeconds: number };
 }
 
 /** The task: the pipeline, its space, and how to lower a candidate for the search. */
@@ -184,6 +186,7 @@ export async function search(task: SearchTask, o: SearchOptions): Promise<Search
   const model = o.costModel || undefined;
 
   const analyses = new Map<string, Candidate | { refusal: string }>();
+  let analysed = 0, analyseMs = 0, measureMs = 0;
   const refused: Record<string, number> = {};
   /** The candidate a trace stands for, analysed once per distinct decisions. */
   const candidateOf = (trace: readonly Instruction[]): Candidate | undefined => {
@@ -201,7 +204,11 @@ export async function search(task: SearchTask, o: SearchOptions): Promise<Search
     if ('refusal' in checked) entry = { refusal: checked.refusal.code };
     else {
       try {
-        entry = { trace: checked.schedule.trace, analysis: task.analyze(checked.schedule) };
+        const t0 = now();
+        const analysis = task.analyze(checked.schedule);
+        analysed++;
+        analyseMs += now() - t0;
+        entry = { trace: checked.schedule.trace, analysis };
       } catch (e) {
         if (!(e instanceof ScheduleError)) throw e;
         entry = { refusal: e.code };
@@ -250,7 +257,8 @@ export async function search(task: SearchTask, o: SearchOptions): Promise<Search
   while (done < trials) {
     const roundStart = elapsed();
     if (o.minutes !== undefined) {
-      const typical = roundTimes.length ? roundTimes.reduce((a, b) => a + b, 0) / roundTimes.length : 0;
+      // The longest recent round: rounds grow as the population converges on larger candidates.
+      const typical = Math.max(0, ...roundTimes.slice(-3));
       if (roundStart + typical > o.minutes * 60) { stoppedBy = 'minutes'; break; }
     }
     const need = Math.min(batchSize, trials - done);
@@ -303,7 +311,9 @@ export async function search(task: SearchTask, o: SearchOptions): Promise<Search
     for (let k = 0; picks.length < need && k < need * 8; k++) take(randomCandidate());
     if (picks.length === 0) { stoppedBy = 'exhausted'; break; }
 
+    const measureStart = now();
     const results = await o.measurer.measure(picks.map((c) => c.trace));
+    measureMs += now() - measureStart;
     if (results.length !== picks.length) throw new Error(`search: the measurer returned ${results.length} results for ${picks.length} candidates`);
     const batch: MeasuredCandidate[] = picks.map((c, k) => ({
       trace: c.trace, hash: c.analysis.hash, result: results[k]!, ...(c.analysis.features ? { features: c.analysis.features } : {}),
@@ -338,5 +348,6 @@ export async function search(task: SearchTask, o: SearchOptions): Promise<Search
   return {
     ...(winner ? { best: winner, bestSeconds: winnerSeconds } : {}),
     measured: all, history, statuses, refused, rounds, stoppedBy, elapsedSeconds: elapsed(),
+    time: { analysed, analyseSeconds: analyseMs / 1000, measureSeconds: measureMs / 1000 },
   };
 }

@@ -68,6 +68,12 @@ export interface TuneOptions {
   readonly name?: string;
   /** Also measure the default schedule first, for `statistics.defaultSeconds` (default false). */
   readonly measureDefault?: boolean;
+  /**
+   * Schedules to measure first with the same measurer, by label (a hand schedule's trace): their
+   * results go to `statistics.baselines`, so the tuned figure can be compared under the same
+   * conditions. They are not trials and not records.
+   */
+  readonly baselines?: Readonly<Record<string, readonly Instruction[]>>;
   /** Called after every measured batch. */
   readonly onProgress?: (p: TuneProgress) => void;
   /** Options of the Measurer (timeouts, repeats, tolerance, workers in a browser). */
@@ -97,10 +103,14 @@ export interface TuneStatistics {
   readonly rounds: number;
   readonly stoppedBy: SearchResult['stoppedBy'];
   readonly elapsedSeconds: number;
+  /** Where the time went (autotune/search.ts): candidates analysed and the seconds that took, seconds measuring. */
+  readonly time: SearchResult['time'];
   /** Records of this workload and target class the run started from. */
   readonly resumedFrom: number;
   /** Seconds per call of the default schedule, with `measureDefault`. */
   readonly defaultSeconds?: number;
+  /** The results of `baselines`, by label. */
+  readonly baselines: Readonly<Record<string, MeasureResult>>;
 }
 
 export interface TuneResult {
@@ -195,6 +205,9 @@ export async function tune(p: Pipeline, sizes: Sizes, o: TuneOptions): Promise<T
       if (d!.status === 'ok') defaultSeconds = d!.seconds;
       await file([], d!);
     }
+    const labels = Object.keys(o.baselines ?? {});
+    const baselineResults = labels.length ? await measurer.measure(labels.map((l) => o.baselines![l]!)) : [];
+    const baselines = Object.fromEntries(labels.map((l, k) => [l, baselineResults[k]!]));
     const result = await search({ pipeline: q, sizes: {}, space, analyze }, {
       ...o.search,
       trials: o.trials,
@@ -217,8 +230,8 @@ export async function tune(p: Pipeline, sizes: Sizes, o: TuneOptions): Promise<T
     });
     const statistics: TuneStatistics = {
       history: result.history, statuses: result.statuses, refused: result.refused, rounds: result.rounds,
-      stoppedBy: result.stoppedBy, elapsedSeconds: result.elapsedSeconds, resumedFrom: earlier.length,
-      ...(defaultSeconds !== undefined ? { defaultSeconds } : {}),
+      stoppedBy: result.stoppedBy, elapsedSeconds: result.elapsedSeconds, time: result.time, resumedFrom: earlier.length,
+      ...(defaultSeconds !== undefined ? { defaultSeconds } : {}), baselines,
     };
     if (!result.best || result.bestSeconds === undefined) {
       throw Object.assign(new TuneError(`tune ${workload.name}: no candidate ran in ${result.history.length} trials (${Object.entries(result.statuses).map(([k, v]) => `${k} ${v}`).join(', ') || 'none measured'}; refused before measuring: ${JSON.stringify(result.refused)})`), { statistics });
