@@ -1,6 +1,6 @@
 /**
  * The rule table: the rules the space generator tries on each stage, in this order (MetaSchedule's
- * default CPU rules: AutoInline, MultiLevelTiling, ParallelizeVectorizeUnroll, RandomComputeLocation).
+ * default CPU rules: AutoInline, MultiLevelTiling, ParallelizeVectorizeUnroll, RandomComputeLocation; for the GPU its SSSRRSRS tiling bound to the grid).
  * A new rule is one file in this folder and one line here.
  */
 import type { ScheduleRule } from './rule.js';
@@ -9,11 +9,15 @@ import { multiLevelTiling } from './multi_level_tiling.js';
 import { spatialTiling } from './spatial_tiling.js';
 import { randomComputeLocation } from './random_compute_location.js';
 import { innerVectorize } from './inner_vectorize.js';
+import { gpuMultiLevelTiling } from './gpu_multi_level_tiling.js';
+import { gpuSpatialTiling } from './gpu_spatial_tiling.js';
 
 export const RULES: readonly ScheduleRule[] = [
   autoInline,
   multiLevelTiling,
+  gpuMultiLevelTiling,
   spatialTiling,
+  gpuSpatialTiling,
   randomComputeLocation,
   innerVectorize,
 ];

@@ -15,7 +15,7 @@ export const randomComputeLocation: ScheduleRule = {
     if (ctx.handled.has(stage)) return false;
     const s = viewSchedule(sch, ctx.sizes).stage(stage)!;
     if (s.isOutput) return false;
-    const candidates = locationCandidates(sch, s);
+    const candidates = locationCandidates(sch, s, ctx.target);
     if (candidates.length < 2) return false;
     sch.stage(stage).sampleComputeAt({ candidates });
     return true;

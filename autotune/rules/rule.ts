@@ -86,14 +86,20 @@ export function readsAtOwnPoint(reader: StageView, producer: string): boolean {
  * The locations worth sampling for `stage`: its legal ones, without sites at an unrolled loop or
  * inside one (a producer there would be computed once per unrolled copy).
  */
-export function locationCandidates(sch: Schedule, view: StageView): string[] {
+export function locationCandidates(sch: Schedule, view: StageView, target: RuleTarget): string[] {
   const blocked = new Set<string>();
+  const privateSites = new Set<string>();
   for (const s of sch.stagesInOrder()) {
     let inside = false;
-    for (const l of s.loops) {
+    const lastThread = s.loops.map((l) => l.kind).lastIndexOf('gpu_thread');
+    s.loops.forEach((l, k) => {
       if (l.kind === 'unrolled' || l.kind === 'vectorized') inside = true;
       if (inside) blocked.add(`${s.name}.${l.name}`);
-    }
+      if (lastThread >= 0 && k >= lastThread) privateSites.add(`${s.name}.${l.name}`);
+    });
   }
-  return view.legalLocations.filter((loc) => !blocked.has(loc));
+  const legal = view.legalLocations.filter((loc) => !blocked.has(loc));
+  // On the GPU a stage runs inline or inside an invocation: at root or at block level it would need
+  // loops bound to the grid of its own.
+  return target.kind === 'webgpu' ? legal.filter((loc) => loc === 'inline' || privateSites.has(loc)) : legal;
 }
