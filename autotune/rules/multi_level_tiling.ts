@@ -29,8 +29,8 @@ import { bytes } from '../../ir/dtype.js';
 import { viewSchedule, type AccessView, type ScheduleView, type StageView } from '../../schedule/view.js';
 import type { SampledRef } from '../../schedule/instruction.js';
 import { type CheckExpr, add, mul } from '../checks.js';
-import { type ScheduleRule, freshAxis, freshStage, lanesOf, readsAtOwnPoint, dependsOn } from './rule.js';
-import { level, splitLevels, tileLoop } from './tiling.js';
+import { type ScheduleRule, freshStage, lanesOf, readsAtOwnPoint, dependsOn } from './rule.js';
+import { level, parallelOuter, splitLanes, splitLevels, tileLoop } from './tiling.js';
 
 /** Largest register-tile factor of a pure axis (S3), in elements or, on the vector axis, in vectors. */
 const MAX_S3 = 8, MAX_S3_VECTORS = 4;
@@ -112,12 +112,9 @@ export const multiLevelTiling: ScheduleRule = {
     const levels: string[][] = [[], [], [], []];
     let lanesLoop: string | undefined;
     o.axes.forEach((a, d) => {
-      let axis = a.name;
-      if (d === last && vectorized) {
-        const [outer, inner] = O.split(axis, lanes, { outer: freshAxis(sch, w.write, `${axis}_v`), inner: freshAxis(sch, w.write, `${axis}_l`) });
-        axis = outer!;
-        lanesLoop = inner;
-      }
+      const split = splitLanes(sch, w.write, a.name, lanes, d === last && vectorized);
+      const axis = split.rest;
+      if (split.lanes) lanesLoop = split.lanes;
       const name = `${w.write}.${a.name}.tile`;
       tiles.push(name);
       tileLoop(sch, w.write, axis, 4, d === last && vectorized ? MAX_S3_VECTORS : MAX_S3, name).forEach((l, k) => levels[k]!.push(l));
@@ -126,12 +123,7 @@ export const multiLevelTiling: ScheduleRule = {
     for (const l of levels[3]!) O.unroll(l);
     if (lanesLoop) O.vectorize(lanesLoop);
     const siteS1 = `${w.write}.${levels[1]![last]!}`, siteS2 = `${w.write}.${levels[2]![last]!}`;
-    if (ctx.target.threads > 1) {
-      let fused = levels[0]![0]!;
-      for (const l of levels[0]!.slice(1)) fused = O.fuse(fused, l, { fused: freshAxis(sch, w.write, `${fused}_${l}`) });
-      O.parallel(fused);
-      ctx.check({ kind: 'at-least', what: `parallel iterations of ${w.write} for ${ctx.target.threads} threads`, value: mul(...tiles.map((t) => level(t, 0))), limit: ctx.target.threads });
-    }
+    parallelOuter(sch, w.write, levels[0]!, tiles, ctx);
 
     // The local stage: R0, S2, R1, S3, lanes.
     const L = sch.stage(local);
@@ -139,13 +131,9 @@ export const multiLevelTiling: ScheduleRule = {
     const s2: string[] = [], s3: string[] = [], r0: string[] = [], r1: string[] = [];
     let localLanes: string | undefined;
     s.axes.forEach((a, d) => {
-      let axis = a.name;
-      if (d === last && vectorized) {
-        const [outer, inner] = L.split(axis, lanes, { outer: freshAxis(sch, local, `${axis}_v`), inner: freshAxis(sch, local, `${axis}_l`) });
-        axis = outer!;
-        localLanes = inner;
-      }
-      const [l2, l3] = splitLevels(sch, local, axis, 4, tiles[d]!, 2);
+      const split = splitLanes(sch, local, a.name, lanes, d === last && vectorized);
+      if (split.lanes) localLanes = split.lanes;
+      const [l2, l3] = splitLevels(sch, local, split.rest, 4, tiles[d]!, 2);
       s2.push(l2!);
       s3.push(l3!);
     });

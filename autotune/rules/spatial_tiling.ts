@@ -8,8 +8,8 @@
  */
 import { viewSchedule } from '../../schedule/view.js';
 import { mul } from '../checks.js';
-import { type ScheduleRule, freshAxis, lanesOf } from './rule.js';
-import { level, tileLoop } from './tiling.js';
+import { type ScheduleRule, lanesOf } from './rule.js';
+import { level, parallelOuter, splitLanes, tileLoop } from './tiling.js';
 import { isFusedWriteStage } from './multi_level_tiling.js';
 
 /** Largest innermost (unrolled) factor, in elements or, on the vector axis, in vectors. */
@@ -31,12 +31,9 @@ export const spatialTiling: ScheduleRule = {
     const tiles: string[] = [];
     let lanesLoop: string | undefined;
     s.axes.forEach((a, d) => {
-      let axis = a.name;
-      if (d === last && vectorized) {
-        const [outer, inner] = h.split(axis, lanes, { outer: freshAxis(sch, stage, `${axis}_v`), inner: freshAxis(sch, stage, `${axis}_l`) });
-        axis = outer!;
-        lanesLoop = inner;
-      }
+      const split = splitLanes(sch, stage, a.name, lanes, d === last && vectorized);
+      const axis = split.rest;
+      if (split.lanes) lanesLoop = split.lanes;
       const name = `${stage}.${a.name}.tile`;
       tiles.push(name);
       tileLoop(sch, stage, axis, 3, MAX_S2, name).forEach((l, k) => levels[k]!.push(l));
@@ -45,12 +42,7 @@ export const spatialTiling: ScheduleRule = {
     for (const l of levels[2]!) h.unroll(l);
     if (lanesLoop) h.vectorize(lanesLoop);
     ctx.check({ kind: 'at-most', what: `unrolled copies of the body of ${stage}`, value: mul(...tiles.map((t) => level(t, 2))), limit: MAX_UNROLLED });
-    if (ctx.target.threads > 1) {
-      let fused = levels[0]![0]!;
-      for (const l of levels[0]!.slice(1)) fused = h.fuse(fused, l, { fused: freshAxis(sch, stage, `${fused}_${l}`) });
-      h.parallel(fused);
-      ctx.check({ kind: 'at-least', what: `parallel iterations of ${stage} for ${ctx.target.threads} threads`, value: mul(...tiles.map((t) => level(t, 0))), limit: ctx.target.threads });
-    }
+    parallelOuter(sch, stage, levels[0]!, tiles, ctx);
     ctx.handled.add(stage);
     return true;
   },

@@ -3,7 +3,8 @@
  * choice of the vector axis and its lanes.
  */
 import type { Schedule } from '../../schedule/schedule.js';
-import { freshAxis } from './rule.js';
+import { mul } from '../checks.js';
+import { type RuleContext, freshAxis } from './rule.js';
 
 /**
  * Samples a perfect tile of `axis` into `levels` factors (name `name`) and splits the loop into
@@ -35,3 +36,26 @@ export function splitLevels(sch: Schedule, stage: string, axis: string, levels: 
 
 /** The factor of level `l` of tile `name`. */
 export const level = (name: string, l: number): { sampled: string; from: number; to: number } => ({ sampled: name, from: l, to: l + 1 });
+
+/**
+ * Splits loop `axis` of `stage` by the SIMD `lanes` (outer axis_v, inner axis_l) when `vectorized`.
+ * @returns the loop left to tile, and the lanes loop when there is one
+ */
+export function splitLanes(sch: Schedule, stage: string, axis: string, lanes: number, vectorized: boolean): { rest: string; lanes?: string } {
+  if (!vectorized) return { rest: axis };
+  const [outer, inner] = sch.stage(stage).split(axis, lanes, { outer: freshAxis(sch, stage, `${axis}_v`), inner: freshAxis(sch, stage, `${axis}_l`) });
+  return { rest: outer!, lanes: inner! };
+}
+
+/**
+ * Threads > 1: fuses the adjacent outermost tile loops `loops` into one parallel loop, and checks that
+ * the tiles give it at least one iteration per thread.
+ */
+export function parallelOuter(sch: Schedule, stage: string, loops: readonly string[], tiles: readonly string[], ctx: RuleContext): void {
+  if (ctx.target.threads <= 1) return;
+  const h = sch.stage(stage);
+  let fused = loops[0]!;
+  for (const l of loops.slice(1)) fused = h.fuse(fused, l, { fused: freshAxis(sch, stage, `${fused}_${l}`) });
+  h.parallel(fused);
+  ctx.check({ kind: 'at-least', what: `parallel iterations of ${stage} for ${ctx.target.threads} threads`, value: mul(...tiles.map((t) => level(t, 0))), limit: ctx.target.threads });
+}
