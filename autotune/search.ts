@@ -74,7 +74,7 @@ export interface SearchOptions {
   readonly minutes?: number;
   /** Candidates measured per round (default 16). */
   readonly batchSize?: number;
-  /** Population of each generation (default 64). */
+  /** Population of each generation (default 32: every member is lowered to be ranked, the main cost of a round besides measuring). */
   readonly populationSize?: number;
   /** Generations evolved per round with the cost model (default 2). */
   readonly generations?: number;
@@ -172,7 +172,7 @@ function roulette(weights: readonly number[], r: Sampler): number {
 export async function search(task: SearchTask, o: SearchOptions): Promise<SearchResult> {
   const trials = positiveInteger('trials', o.trials);
   const batchSize = positiveInteger('batchSize', o.batchSize ?? 16);
-  const populationSize = positiveInteger('populationSize', o.populationSize ?? 64);
+  const populationSize = positiveInteger('populationSize', o.populationSize ?? 32);
   const generations = o.generations ?? 2;
   const mutateProbability = o.mutateProbability ?? 0.85;
   const epsilon = o.epsilon ?? 0.1;
