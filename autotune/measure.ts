@@ -194,7 +194,7 @@ export class Measurer {
         r = await this.runner.measure(b, this.run);
         byHash.set(b.loweredHash, r);
       }
-      out.push({ ...r, loweredHash: b.loweredHash, compileSeconds: b.compileSeconds, ...(r.status === 'ok' ? { method: b.kind === 'webgpu' ? 'gpu' : 'wall-clock' } : {}) });
+      out.push({ ...r, loweredHash: b.loweredHash, compileSeconds: b.compileSeconds });
     }
     return out;
   }

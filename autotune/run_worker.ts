@@ -49,6 +49,8 @@ interface Loaded {
   readonly repeat: Repeat;
   /** Abort texts of this kernel that mean memory could not grow. */
   readonly oomTexts: readonly string[];
+  /** How the last repeat was timed ('wall-clock', or the GPU's method: runtime/webgpu/timing.ts). */
+  method(): string;
   dispose(): void;
 }
 
@@ -105,6 +107,7 @@ async function loadWasm(binary: Uint8Array, sig: KernelSignature, oomMessages: r
       return performance.now() - t0;
     },
     oomTexts: oomMessages.map((i) => sig.messages[i]!).filter((m) => m !== undefined),
+    method: () => 'wall-clock',
     dispose: () => {},
   };
 }
@@ -116,6 +119,7 @@ async function loadGpu(program: GpuProgram): Promise<Loaded> {
   const inputs: Record<string, Tensor> = Object.fromEntries(c.inputs.map((t) => [t.name, { data: t.data, shape: t.shape }]));
   const outputs: Record<string, Tensor> = Object.fromEntries(c.expected.map((t) => [t.name, { data: new (t.data.constructor as new (n: number) => TypedArray)(t.data.length), shape: t.shape }]));
   const call: BoundGpuCall = kernel.bind(inputs, outputs);
+  let method = 'timestamp-query';
   return {
     runOnce: async () => {
       await call.run();
@@ -124,10 +128,15 @@ async function loadGpu(program: GpuProgram): Promise<Loaded> {
     },
     repeat: async (inner) => {
       let ms = 0;
-      for (let i = 0; i < inner; i++) ms += (await call.time()).ms;
+      for (let i = 0; i < inner; i++) {
+        const t = await call.time();
+        ms += t.ms;
+        method = t.method;
+      }
       return ms;
     },
     oomTexts: [],
+    method: () => method,
     dispose: () => call.destroy(),
   };
 }
@@ -183,7 +192,7 @@ async function handle(r: Request): Promise<unknown> {
     }
     case 'time':
       try {
-        return { ok: true, ...(await timeRepeats(slot(r.slot).repeat, r)) };
+        return { ok: true, ...(await timeRepeats(slot(r.slot).repeat, r)), method: slot(r.slot).method() };
       } catch (e) {
         return classify(e, loaded.get(r.slot)?.oomTexts);
       }

@@ -40,7 +40,7 @@ export interface RunOptions {
 }
 
 type Built = Extract<BuildOutcome, { status: 'ok' }>;
-type Reply = { ok: true; ms?: number; perCallMs?: number[]; inner?: number; outputs?: NamedTensor[] } | Failure;
+type Reply = { ok: true; ms?: number; perCallMs?: number[]; inner?: number; outputs?: NamedTensor[]; method?: string } | Failure;
 
 
 /** What a lost worker means for the candidate it was running. */
@@ -122,7 +122,7 @@ export class Runner {
       if (!('ok' in t)) return { status: t.status, error: t.error };
       const { medianMs, spread } = summarize(t.perCallMs!);
       await this.call({ kind: 'unload', slot: 0 }, o.runTimeoutMs);
-      return { status: 'ok', seconds: medianMs / 1000, spread, repeats: t.perCallMs!.length, inner: t.inner! };
+      return { status: 'ok', seconds: medianMs / 1000, spread, repeats: t.perCallMs!.length, inner: t.inner!, ...(t.method ? { method: t.method } : {}) };
     } catch (e) {
       if (e instanceof WorkerLostError) return lostResult(e, o);
       throw e;

@@ -4,24 +4,15 @@
  * (numpy's and TVM's convention).
  */
 import * as ir from '../ir/expr.js';
-import { type DType, isDType, isFloat, intRange } from '../ir/dtype.js';
-import { Term, type TermLike, DefinitionError, lift, SizeVar, isSizeVar } from './term.js';
+import { type DType, isDType } from '../ir/dtype.js';
+import { Term, type TermLike, DefinitionError, lift, type SizeVar, isSizeVar } from './term.js';
+import { NAME, checkName, toExtent } from './checks.js';
+import { type ReduceAxis, type Reducer, Reduction } from './reduction.js';
+import { Infix, type InfixEnv, type InfixValue, infixFor } from './infix.js';
+
+export * from './reduction.js';
 
 export type ShapeLike = readonly (number | SizeVar | Term)[];
-
-function toExtent(x: number | SizeVar | Term, what: string): ir.Expr {
-  if (typeof x === 'number') {
-    if (!Number.isInteger(x) || x < 1) throw new DefinitionError(`${what}: extent ${x} is not a positive integer`);
-    return ir.constant(x);
-  }
-  if (x.dtype !== 'i32') throw new DefinitionError(`${what}: extent must be i32, got ${x.dtype}`);
-  return x.expr;
-}
-
-const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-function checkName(name: string, what: string): void {
-  if (!NAME.test(name)) throw new DefinitionError(`${what} name ${JSON.stringify(name)} is not an identifier`);
-}
 
 /** Something that can be indexed: an input or a stage. */
 export abstract class Func implements ir.FuncRef {
@@ -65,53 +56,6 @@ export class Placeholder extends Func {
 export function placeholder(name: string, shape: ShapeLike, dtype: DType = 'f32'): Placeholder {
   return new Placeholder(name, shape, dtype);
 }
-
-/** A reduction axis: an integer range [min, min + extent) summed (or maxed, ...) over. */
-export class ReduceAxis extends Term {
-  constructor(readonly v: ir.Var, readonly lo: ir.Expr, readonly extent: ir.Expr) { super(ir.varRef(v)); }
-  get name(): string { return this.v.name; }
-}
-
-/**
- * A reduction axis over [0, extent) or [min, min + extent).
- * @throws DefinitionError on a non-identifier name or a non-positive constant extent
- */
-export function reduceAxis(range: number | SizeVar | Term | readonly [TermLike, number | SizeVar | Term], name = 'k'): ReduceAxis {
-  checkName(name, 'reduction axis');
-  const [lo, ext] = Array.isArray(range) ? range as [TermLike, number | SizeVar | Term] : [0, range as number | SizeVar | Term];
-  return new ReduceAxis(new ir.Var(name), lift(lo, 'i32').expr, toExtent(ext, `reduction axis ${name}`));
-}
-
-/** How a reduction combines: init value and combiner over an accumulator and a new value. */
-export interface Reducer {
-  readonly name: string;
-  readonly init: (dtype: DType) => ir.Expr;
-  readonly combine: (acc: ir.Expr, value: ir.Expr) => ir.Expr;
-}
-
-/** A reduction of `value` over `axes`; only valid as the whole body of a compute stage. */
-export class Reduction {
-  constructor(readonly reducer: Reducer, readonly value: Term, readonly axes: readonly ReduceAxis[]) {
-    if (axes.length === 0) throw new DefinitionError(`${reducer.name} needs at least one reduction axis`);
-  }
-}
-
-const lowest = (t: DType) => (isFloat(t) ? -Infinity : intRange(t)[0]);
-const highest = (t: DType) => (isFloat(t) ? Infinity : intRange(t)[1]);
-export const SUM: Reducer = { name: 'sum', init: (t) => ir.constant(0, t), combine: ir.add };
-export const PROD: Reducer = { name: 'product', init: (t) => ir.constant(1, t), combine: ir.mul };
-export const MAX: Reducer = { name: 'maximum', init: (t) => ir.constant(lowest(t), t), combine: ir.max };
-export const MIN: Reducer = { name: 'minimum', init: (t) => ir.constant(highest(t), t), combine: ir.min };
-
-const axesOf = (a: ReduceAxis | readonly ReduceAxis[]) => (Array.isArray(a) ? a : [a]) as readonly ReduceAxis[];
-/** Sum of `value` over the reduction axes (initial value 0). */
-export const sum = (value: TermLike, axes: ReduceAxis | readonly ReduceAxis[]) => new Reduction(SUM, lift(value), axesOf(axes));
-/** Product over the reduction axes (initial value 1). */
-export const product = (value: TermLike, axes: ReduceAxis | readonly ReduceAxis[]) => new Reduction(PROD, lift(value), axesOf(axes));
-/** Maximum over the reduction axes (initial value -inf, or the type's lowest integer). */
-export const maximum = (value: TermLike, axes: ReduceAxis | readonly ReduceAxis[]) => new Reduction(MAX, lift(value), axesOf(axes));
-/** Minimum over the reduction axes (initial value +inf, or the type's highest integer). */
-export const minimum = (value: TermLike, axes: ReduceAxis | readonly ReduceAxis[]) => new Reduction(MIN, lift(value), axesOf(axes));
 
 /** The reduction part of a stage: combine(acc, value) over `axes`, starting from `init`. */
 export interface StageReduction {
@@ -161,28 +105,57 @@ function paramNames(fn: (...args: never[]) => unknown, n: number): string[] | un
   return names.length === n && names.every((s) => NAME.test(s)) ? names : undefined;
 }
 
+/** A stage's value at its axes: a callback of one i32 Term per axis, or a definition in text. */
+export type Definition = ((...axes: Term[]) => TermLike | Reduction | Infix) | string | Infix;
+
 /**
  * Defines a compute stage.
  * @param name identifier of the stage (unique in its pipeline)
  * @param shape extents of the stage's domain, outermost first (numbers, size variables or i32 terms)
- * @param fn the value at coordinates (one i32 Term per axis): a Term, a number, or a Reduction
- *   (sum/product/maximum/minimum) over reduction axes
- * @throws DefinitionError on bad names, a non-identifier axis, a reduction axis reused as a pure axis
+ * @param definition the value at coordinates: a callback of one i32 Term per axis returning a Term, a
+ *   number, a Reduction (sum/product/maximum/minimum over reduction axes) or an `expr` template; or
+ *   the definition as text (dsl/infix.ts), `'(input(y, x - 1) + input(y, x) + input(y, x + 1)) / 3'`,
+ *   optionally with a header naming the axes, `'blur_x(y, x) = ...'`
+ * @param env for a text definition: the stages, inputs, reduction axes, Terms and numbers it names
+ *   (the shape's size variables and the axes are in scope by their names)
+ * @param options axis names (for a callback, by default its parameter names; for text, the header's;
+ *   else i0, i1, ...) and a dtype to cast the value to
+ * @throws DefinitionError on bad names, a non-identifier axis, a reduction axis reused as a pure axis,
+ *   and for text on a parse error, an unknown name, a wrong arity or a dtype error (with the column)
  */
-export function compute(
-  name: string,
-  shape: ShapeLike,
-  fn: (...axes: Term[]) => TermLike | Reduction,
-  options: ComputeOptions = {},
-): Stage {
+export function compute(name: string, shape: ShapeLike, fn: (...axes: Term[]) => TermLike | Reduction | Infix, options?: ComputeOptions): Stage;
+export function compute(name: string, shape: ShapeLike, definition: string | Infix, env?: InfixEnv, options?: ComputeOptions): Stage;
+export function compute(name: string, shape: ShapeLike, definition: Definition, envOrOptions?: InfixEnv | ComputeOptions, maybeOptions?: ComputeOptions): Stage {
   checkName(name, 'stage');
+  const text = typeof definition === 'function' ? undefined : typeof definition === 'string' ? infixFor(name, definition) : definition;
+  const env = (text ? envOrOptions ?? {} : {}) as InfixEnv;
+  const options = (text ? maybeOptions : envOrOptions as ComputeOptions | undefined) ?? {};
+  if (!(text instanceof Infix) && typeof definition !== 'function') throw new DefinitionError(`stage ${name}: the definition must be a function, a string or an expr template, got ${typeof definition}`);
   const extents = shape.map((s, i) => toExtent(s, `stage ${name} dimension ${i}`));
-  const names = options.axes ?? paramNames(fn as (...a: never[]) => unknown, extents.length) ?? extents.map((_, i) => `i${i}`);
+  if (text?.stageName !== undefined && text.stageName !== name) throw new DefinitionError(`stage ${name}: the definition's header names the stage ${text.stageName}`);
+  if (text?.axisNames && options.axes && text.axisNames.join() !== options.axes.join()) {
+    throw new DefinitionError(`stage ${name}: the header names the axes ${text.axisNames.join(', ')} but options.axes says ${options.axes.join(', ')}`);
+  }
+  const names = options.axes ?? text?.axisNames
+    ?? (typeof definition === 'function' ? paramNames(definition as (...a: never[]) => unknown, extents.length) : undefined) ?? extents.map((_, i) => `i${i}`);
   if (names.length !== extents.length) throw new DefinitionError(`stage ${name}: ${names.length} axis names for ${extents.length} dimensions`);
   names.forEach((n) => checkName(n, `stage ${name} axis`));
   if (new Set(names).size !== names.length) throw new DefinitionError(`stage ${name}: axis names ${names.join(', ')} are not distinct`);
   const vars = names.map((n) => new ir.Var(n));
-  const result = fn(...vars.map((v) => new Term(ir.varRef(v))));
+  const axisTerms = vars.map((v) => new Term(ir.varRef(v)));
+  /** What a text definition sees: the shape's size variables, `env`, and the axes. */
+  const scope = () => {
+    const m = new Map<string, InfixValue>();
+    for (const s of shape) if (s instanceof Term && s.expr.kind === 'var' && isSizeVar(s.expr.v)) m.set(s.expr.v.name, s);
+    for (const [k, v] of Object.entries(env)) m.set(k, v);
+    names.forEach((n, i) => {
+      if (Object.hasOwn(env, n)) throw new DefinitionError(`stage ${name}: ${n} is both an axis of the stage and a name in the environment`);
+      m.set(n, axisTerms[i]!);
+    });
+    return m;
+  };
+  let result: TermLike | Reduction | Infix = text ? text : (definition as (...axes: Term[]) => TermLike | Reduction | Infix)(...axisTerms);
+  if (result instanceof Infix) result = result.build(scope(), `stage ${name}`);
   if (result instanceof Reduction) {
     const dtype = options.dtype ?? result.value.dtype;
     if (dtype === 'bool') throw new DefinitionError(`stage ${name}: cannot reduce a bool; cast the value to a number type`);

@@ -4,10 +4,10 @@
  *   npm run example:blur -- IN OUT [--schedule classic|naive] [--dtype u16|f32] [--target wasm|webgpu] [--show-ir]
  *
  * Reads IN (JPEG or PNG), blurs each RGB channel, writes OUT as PNG and prints the time the compiled
- * blur took (median of several runs). Without IN and OUT it blurs ../shared/data/images/mate_LadyBird.jpg
- * into out/blur.png. With --target webgpu it runs blurGpuSchedule on the WebGPU device, checks the
- * result against the WebAssembly classic schedule, and prints the kernel's time on the device (the
- * timing method and the adapter named).
+ * blur took (median of several runs). Without IN and OUT it blurs the photo that ships with the
+ * repository, examples/data/chelsea.png, into out/blur.png. With --target webgpu it runs
+ * blurGpuSchedule on the WebGPU device, checks the result against the WebAssembly classic schedule,
+ * and prints the kernel's time on the device (the timing method and the adapter named).
  */
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -20,7 +20,7 @@ import { blurGpuSchedule, blurPipeline, blurSchedule, classicSchedule, type Blur
 import { runOnWebGpu } from './webgpu.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
-const DEFAULT_INPUT = resolve(PROJECT_ROOT, '../shared/data/images/mate_LadyBird.jpg');
+const DEFAULT_INPUT = resolve(PROJECT_ROOT, 'examples/data/chelsea.png');
 const DEFAULT_OUTPUT = resolve(PROJECT_ROOT, 'out/blur.png');
 const SCHEDULES = ['classic', 'naive'] as const;
 const DTYPES = ['u16', 'f32'] as const;
@@ -31,7 +31,7 @@ const WARM_UP_MS = 1000;
 
 const USAGE = `usage: npm run example:blur -- [IN OUT] [--schedule classic|naive] [--dtype u16|f32] [--target wasm|webgpu] [--show-ir]
 
-  IN          a JPEG or PNG image (default: ../shared/data/images/mate_LadyBird.jpg)
+  IN          a JPEG or PNG image (default: examples/data/chelsea.png, which ships with the repository)
   OUT         the blurred image, written as PNG (default: out/blur.png); its folder is created
   --schedule  classic (default): 32x256 tiles, SIMD, blur_x computed per tile
               naive: Halide's default schedule, everything inlined, serial scalar loops

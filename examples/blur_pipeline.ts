@@ -38,6 +38,19 @@ export function blurPipeline(dtype: BlurDtype): Pipeline {
 }
 
 /**
+ * The same blur with its definitions written as text (dsl/infix.ts): the same Terms, hence the same
+ * loop nests and kernels under every schedule.
+ */
+export function blurPipelineInfix(dtype: BlurDtype): Pipeline {
+  const C = sizeVar('C'), H = sizeVar('H'), W = sizeVar('W');
+  const input = placeholder('input', [C, H, W], dtype);
+  const clamped = repeatEdge(input);
+  const blurX = compute('blur_x', [C, H, W], 'blur_x(c, y, x) = (clamped(c, y, x - 1) + clamped(c, y, x) + clamped(c, y, x + 1)) / 3', { clamped });
+  const blurY = compute('blur_y', [C, H, W], 'blur_y(c, y, x) = (blur_x(c, y - 1, x) + blur_x(c, y, x) + blur_x(c, y + 1, x)) / 3', { blur_x: blurX });
+  return pipeline(blurY);
+}
+
+/**
  * Halide's default schedule: every stage but the output inlined into its consumer, all loops serial.
  * blur_y's loop nest computes the three blur_x values it needs (and their nine reads of the input)
  * at every point.

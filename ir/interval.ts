@@ -109,6 +109,8 @@ export function boundsOf(e: Expr, scope: Scope, nonNegative: ReadonlySet<Var> = 
         if (x.dtype === 'i32' && !isFloat(x.value.dtype) && x.value.dtype !== 'u32') return go(x.value);
         return rangeOf(x);
       }
+      // Reinterpreted bits bound nothing but their type (the range of a narrow integer type).
+      case 'reinterpret': return rangeOf(x);
       default: return rangeOf(x);
     }
   };

@@ -3,6 +3,9 @@
  * field's path and what was expected, so a bad artifact says exactly where it is bad.
  */
 import { ArtifactError } from './abi.js';
+import type { ShapeExpr } from './signature.js';
+
+const SHAPE_OPS = ['add', 'sub', 'mul', 'div', 'min', 'max'] as const;
 
 export type JsonObject = Readonly<Record<string, unknown>>;
 
@@ -47,5 +50,13 @@ export class JsonCheck {
 
   strings(value: unknown, path: string): readonly string[] {
     return this.array(value, path).map((x, i) => this.string(x, `${path}[${i}]`));
+  }
+
+  /** A shape expression (runtime/signature.ts): an integer, a size name, or { op, a, b }. */
+  shapeExpr(value: unknown, path: string): ShapeExpr {
+    if (typeof value === 'number') return this.integer(value, path);
+    if (typeof value === 'string') return value;
+    const o = this.object(value, path);
+    return { op: this.oneOf(o.op, `${path}.op`, SHAPE_OPS), a: this.shapeExpr(o.a, `${path}.a`), b: this.shapeExpr(o.b, `${path}.b`) };
   }
 }

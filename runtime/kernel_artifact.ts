@@ -11,7 +11,7 @@ import type { ArtifactFileReader } from './artifact_files.js';
 import { checkFileName } from './artifact_files.js';
 import { type JsonObject, JsonCheck } from './json_check.js';
 import { isStorageDType, STORAGE_DTYPES } from './dtype.js';
-import type { ArgSpec, KernelSignature, ShapeExpr } from './signature.js';
+import type { ArgSpec, KernelSignature } from './signature.js';
 import type { Tensor } from './tensor.js';
 import { WasmKernel } from './wasm_kernel.js';
 import type { ThreadPool } from './thread_pool.js';
@@ -58,15 +58,7 @@ export type LoadedKernel = LoadedWasmKernel | LoadedGpuKernel;
 
 // --- checking ---------------------------------------------------------------------------------------
 
-const SHAPE_OPS = ['add', 'sub', 'mul', 'div', 'min', 'max'] as const;
 const CMP_OPS = ['eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const;
-
-function shapeExpr(c: JsonCheck, v: unknown, path: string): ShapeExpr {
-  if (typeof v === 'number') return c.integer(v, path);
-  if (typeof v === 'string') return v;
-  const o = c.object(v, path);
-  return { op: c.oneOf(o.op, `${path}.op`, SHAPE_OPS), a: shapeExpr(c, o.a, `${path}.a`), b: shapeExpr(c, o.b, `${path}.b`) };
-}
 
 function hostCondition(c: JsonCheck, v: unknown, path: string): HostCondition {
   if (typeof v === 'boolean') return v;
@@ -74,17 +66,17 @@ function hostCondition(c: JsonCheck, v: unknown, path: string): HostCondition {
   const op = c.oneOf(o.op, `${path}.op`, ['and', 'or', 'not', ...CMP_OPS]);
   if (op === 'not') return { op, a: hostCondition(c, o.a, `${path}.a`) };
   if (op === 'and' || op === 'or') return { op, a: hostCondition(c, o.a, `${path}.a`), b: hostCondition(c, o.b, `${path}.b`) };
-  return { op, a: shapeExpr(c, o.a, `${path}.a`), b: shapeExpr(c, o.b, `${path}.b`) };
+  return { op, a: c.shapeExpr(o.a, `${path}.a`), b: c.shapeExpr(o.b, `${path}.b`) };
 }
 
-function argSpecs(c: JsonCheck, v: unknown, path: string): ArgSpec[] {
+export function argSpecs(c: JsonCheck, v: unknown, path: string): ArgSpec[] {
   return c.array(v, path).map((x, i) => {
     const p = `${path}[${i}]`;
     const a = c.object(x, p);
     if (!isStorageDType(a.dtype)) c.fail(`${p}.dtype`, `one of ${STORAGE_DTYPES.join(', ')}`, a.dtype);
     return {
       name: c.string(a.name, `${p}.name`), dtype: a.dtype, role: c.oneOf(a.role, `${p}.role`, ['input', 'output']),
-      shape: c.array(a.shape, `${p}.shape`).map((s, d) => shapeExpr(c, s, `${p}.shape[${d}]`)),
+      shape: c.array(a.shape, `${p}.shape`).map((s, d) => c.shapeExpr(s, `${p}.shape[${d}]`)),
     };
   });
 }
@@ -96,18 +88,19 @@ function mathImports(c: JsonCheck, v: unknown, path: string): string[] {
   });
 }
 
-function signature(c: JsonCheck, v: unknown): Omit<KernelSignature, 'fma'> {
-  const s = c.object(v, 'signature');
+/** Checks a kernel signature read from JSON at `path` (a model's kernels are at `model.kernels[i]`). */
+export function signature(c: JsonCheck, v: unknown, path = 'signature'): Omit<KernelSignature, 'fma'> {
+  const s = c.object(v, path);
   return {
-    name: c.string(s.name, 'signature.name'), entry: c.string(s.entry, 'signature.entry'),
-    params: c.strings(s.params, 'signature.params'), args: argSpecs(c, s.args, 'signature.args'),
-    messages: c.strings(s.messages, 'signature.messages'), mathImports: mathImports(c, s.mathImports, 'signature.mathImports'),
-    ...(s.tasks === undefined ? {} : { tasks: c.strings(s.tasks, 'signature.tasks') }),
-    ...(s.sharedMemory === undefined ? {} : { sharedMemory: c.boolean(s.sharedMemory, 'signature.sharedMemory') }),
+    name: c.string(s.name, `${path}.name`), entry: c.string(s.entry, `${path}.entry`),
+    params: c.strings(s.params, `${path}.params`), args: argSpecs(c, s.args, `${path}.args`),
+    messages: c.strings(s.messages, `${path}.messages`), mathImports: mathImports(c, s.mathImports, `${path}.mathImports`),
+    ...(s.tasks === undefined ? {} : { tasks: c.strings(s.tasks, `${path}.tasks`) }),
+    ...(s.sharedMemory === undefined ? {} : { sharedMemory: c.boolean(s.sharedMemory, `${path}.sharedMemory`) }),
   };
 }
 
-function binaries(c: JsonCheck, v: unknown): WasmBinaryEntry[] {
+export function binaries(c: JsonCheck, v: unknown): WasmBinaryEntry[] {
   const list = c.array(v, 'binaries');
   if (list.length === 0) c.fail('binaries', 'a non-empty array', v);
   return list.map((x, i) => {
@@ -119,33 +112,34 @@ function binaries(c: JsonCheck, v: unknown): WasmBinaryEntry[] {
   });
 }
 
-function gpuProgram(c: JsonCheck, v: unknown): GpuProgram {
-  const p = c.object(v, 'program');
-  const kernels = c.array(p.kernels, 'program.kernels').map((x, i) => {
-    const path = `program.kernels[${i}]`;
-    const k = c.object(x, path);
-    const size = c.array(k.workgroupSize, `${path}.workgroupSize`).map((n, d) => c.integer(n, `${path}.workgroupSize[${d}]`, 1));
-    if (size.length !== 3) c.fail(`${path}.workgroupSize`, 'three integers', k.workgroupSize);
+/** Checks a GPU program read from JSON at `path` (a model's kernels are at `model.kernels[i]`). */
+export function gpuProgram(c: JsonCheck, v: unknown, path = 'program'): GpuProgram {
+  const p = c.object(v, path);
+  const kernels = c.array(p.kernels, `${path}.kernels`).map((x, i) => {
+    const kp = `${path}.kernels[${i}]`;
+    const k = c.object(x, kp);
+    const size = c.array(k.workgroupSize, `${kp}.workgroupSize`).map((n, d) => c.integer(n, `${kp}.workgroupSize[${d}]`, 1));
+    if (size.length !== 3) c.fail(`${kp}.workgroupSize`, 'three integers', k.workgroupSize);
     return {
-      name: c.string(k.name, `${path}.name`), wgsl: c.string(k.wgsl, `${path}.wgsl`), workgroupSize: size as [number, number, number],
-      grid: c.array(k.grid, `${path}.grid`).map((g, d) => shapeExpr(c, g, `${path}.grid[${d}]`)),
-      usesParams: c.boolean(k.usesParams, `${path}.usesParams`), bindings: c.strings(k.bindings, `${path}.bindings`),
+      name: c.string(k.name, `${kp}.name`), wgsl: c.string(k.wgsl, `${kp}.wgsl`), workgroupSize: size as [number, number, number],
+      grid: c.array(k.grid, `${kp}.grid`).map((g, d) => c.shapeExpr(g, `${kp}.grid[${d}]`)),
+      usesParams: c.boolean(k.usesParams, `${kp}.usesParams`), bindings: c.strings(k.bindings, `${kp}.bindings`),
     };
   });
   return {
-    name: c.string(p.name, 'program.name'), params: c.strings(p.params, 'program.params'), args: argSpecs(c, p.args, 'program.args'),
-    intermediates: c.array(p.intermediates, 'program.intermediates').map((x, i) => {
-      const m = c.object(x, `program.intermediates[${i}]`);
-      return { name: c.string(m.name, `program.intermediates[${i}].name`), elements: shapeExpr(c, m.elements, `program.intermediates[${i}].elements`) };
+    name: c.string(p.name, `${path}.name`), params: c.strings(p.params, `${path}.params`), args: argSpecs(c, p.args, `${path}.args`),
+    intermediates: c.array(p.intermediates, `${path}.intermediates`).map((x, i) => {
+      const m = c.object(x, `${path}.intermediates[${i}]`);
+      return { name: c.string(m.name, `${path}.intermediates[${i}].name`), elements: c.shapeExpr(m.elements, `${path}.intermediates[${i}].elements`) };
     }),
     kernels,
-    steps: c.array(p.steps, 'program.steps').map((x, i) => {
-      const path = `program.steps[${i}]`;
-      const s = c.object(x, path);
-      const kind = c.oneOf(s.kind, `${path}.kind`, ['check', 'launch']);
-      if (kind === 'check') return { kind, cond: hostCondition(c, s.cond, `${path}.cond`), message: c.string(s.message, `${path}.message`) };
-      const kernel = c.integer(s.kernel, `${path}.kernel`, 0);
-      if (kernel >= kernels.length) c.fail(`${path}.kernel`, `the index of one of the ${kernels.length} kernels`, kernel);
+    steps: c.array(p.steps, `${path}.steps`).map((x, i) => {
+      const sp = `${path}.steps[${i}]`;
+      const s = c.object(x, sp);
+      const kind = c.oneOf(s.kind, `${sp}.kind`, ['check', 'launch']);
+      if (kind === 'check') return { kind, cond: hostCondition(c, s.cond, `${sp}.cond`), message: c.string(s.message, `${sp}.message`) };
+      const kernel = c.integer(s.kernel, `${sp}.kernel`, 0);
+      if (kernel >= kernels.length) c.fail(`${sp}.kernel`, `the index of one of the ${kernels.length} kernels`, kernel);
       return { kind, kernel };
     }),
   };
@@ -163,13 +157,13 @@ export function checkKernelDescription(json: JsonObject, base: ArtifactBase, whe
 
 // --- loading ----------------------------------------------------------------------------------------
 
-const TEXT_FEATURES = new Set<string>(WASM_FEATURES);
+const KNOWN_FEATURES = new Set<string>(WASM_FEATURES);
 
 /** Why `entry` cannot run here, or undefined when every feature it needs is this engine's. */
-function missingFeatures(entry: WasmBinaryEntry, have: ReadonlySet<string>): string | undefined {
+export function missingFeatures(entry: WasmBinaryEntry, have: ReadonlySet<string>): string | undefined {
   const missing = entry.features.filter((f) => !have.has(f));
   if (missing.length === 0) return undefined;
-  const named = missing.map((f) => (TEXT_FEATURES.has(f) ? f : `${f} (a feature this runtime does not know)`));
+  const named = missing.map((f) => (KNOWN_FEATURES.has(f) ? f : `${f} (a feature this runtime does not know)`));
   const hint = missing.includes('threads') && !(globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated && typeof SharedArrayBuffer === 'undefined'
     ? '; threads need SharedArrayBuffer (a browser page must be cross-origin isolated)' : '';
   const relaxed = missing.includes('relaxed-simd') ? '; relaxed-simd: Chrome 114+, Node 22+, or Node 20 with --experimental-wasm-relaxed-simd' : '';

@@ -16,6 +16,9 @@
  * through the "remaining" line, as ava's own totals count them (`# pass`, `# skip`, `# fail` at the
  * end; ava counts a todo as failed, this line as skipped). When those totals disagree with the
  * lines, the runner says so and fails.
+ * Tests that need WebGPU or Chromium where neither is installed are skipped (tests/helpers/
+ * environment.ts); each such file says why on stderr in a line starting `tessera-test-skip:`, and
+ * those reasons are repeated, once each, just before the count line. Under CI=true none is skipped.
  * Exits non-zero when a test failed, a line was `not ok`, or ava itself exited non-zero.
  */
 import { spawn } from 'node:child_process';
@@ -85,7 +88,22 @@ const counts = { passed: 0, notOk: 0, skipped: 0, todo: 0, remaining: 0, totals:
 const child = spawn(process.execPath, [avaCli(), '--tap', ...process.argv.slice(2)], {
   cwd: root,
   env,
-  stdio: ['inherit', 'pipe', 'inherit'],
+  stdio: ['inherit', 'pipe', 'pipe'],
+});
+
+/** Why tests were skipped: the text after `tessera-test-skip: FILE: `, with the files that gave it. */
+const SKIP_MARKER = /^tessera-test-skip: (\S+): (.*)$/;
+const skipReasons = new Map();
+let pendingErr = '';
+child.stderr.setEncoding('utf8');
+child.stderr.on('data', (chunk) => {
+  process.stderr.write(chunk);
+  const lines = (pendingErr + chunk).split('\n');
+  pendingErr = lines.pop();
+  for (const line of lines) {
+    const m = SKIP_MARKER.exec(line.replace(/\r$/, ''));
+    if (m) skipReasons.set(m[2], [...(skipReasons.get(m[2]) ?? []), m[1]]);
+  }
 });
 
 let pending = '';
@@ -115,6 +133,8 @@ child.on('close', (code, signal) => {
     console.error(`test: ava exited with ${signal ? `signal ${signal}` : `code ${code}`}${counts.notOk ? ` (${counts.notOk} line(s) not ok: a failed hook or a crash)` : ''}`);
   }
   const summary = `${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`;
-  process.stdout.write(`${endsWithNewline ? '' : '\n'}${summary}\n`);
+  let why = '';
+  for (const [reason, files] of skipReasons) why += `skipped in ${files.join(', ')}: ${reason.replace(/^skipped, /, '')}\n`;
+  process.stdout.write(`${endsWithNewline ? '' : '\n'}${why}${summary}\n`);
   process.exitCode = failed > 0 || counts.notOk > 0 || problems.length > 0 || code !== 0 ? 1 : 0;
 });

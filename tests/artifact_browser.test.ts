@@ -7,7 +7,7 @@
  * bit-exact against the reference evaluator on wasm and on the page's WebGPU, SGEMM within f32
  * tolerance, and the SGEMM loader takes the relaxed-SIMD binary when the page's engine has it.
  */
-import test from 'ava';
+import { requireBrowser } from './helpers/environment.js';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,8 +20,7 @@ import { randomTensor } from './helpers/pipelines.js';
 import { REPO_ROOT, runCli } from './helpers/cli.js';
 import { bundleForBrowser, pageResult, withBrowserPage, type PageFiles } from './helpers/browser.js';
 
-const scratch = mkdtempSync(join(tmpdir(), 'tessera-browser-artifact-'));
-test.after.always(() => rmSync(scratch, { recursive: true, force: true }));
+const { test } = requireBrowser(import.meta.url);
 
 const SGEMM = { M: 70, N: 83, K: 45 } as const;
 
@@ -58,6 +57,8 @@ try {
 const bytesOf = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 test('artifacts written by tessera compile run in headless Chromium with a browser bundle of the runtime alone', async (t) => {
+  const scratch = mkdtempSync(join(tmpdir(), 'tessera-browser-artifact-'));
+  t.teardown(() => rmSync(scratch, { recursive: true, force: true }));
   const compileTo = async (name: string, args: string[]) => {
     const out = join(scratch, name);
     const r = await runCli(['compile', ...args, '--name', name, '-o', out]);

@@ -3,7 +3,7 @@
  * description; its loader module runs it in Node with the runtime alone (Dawn, SwiftShader without a
  * GPU) on the bundled photo, bit-exact against the reference evaluator (u16).
  */
-import test from 'ava';
+import { requireGpu } from './helpers/environment.js';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,12 +14,15 @@ import { acquireGpu, type GpuContext, type GpuKernelDescription } from '../runti
 import { diffArrays } from './helpers/compare.js';
 import { bundleLoader, REPO_ROOT, runCli } from './helpers/cli.js';
 
-const scratch = mkdtempSync(join(tmpdir(), 'tessera-gpu-artifact-'));
+const { test } = await requireGpu(import.meta.url);
+
 let ctx: GpuContext | undefined;
 test.before(async () => { ctx = await acquireGpu(); });
-test.after.always(() => { ctx?.destroy(); rmSync(scratch, { recursive: true, force: true }); });
+test.after.always(() => { ctx?.destroy(); });
 
 test('a WebGPU artifact loads in Node with the runtime alone and blurs the photo bit-exactly', async (t) => {
+  const scratch = mkdtempSync(join(tmpdir(), 'tessera-gpu-artifact-'));
+  t.teardown(() => rmSync(scratch, { recursive: true, force: true }));
   const out = join(scratch, 'blur_gpu');
   const r = await runCli(['compile', 'examples/blur_pipeline.ts', '--pipeline', 'blur', '--schedule', 'gpu', '--target', 'webgpu', '--name', 'blur_gpu', '-o', out]);
   t.is(r.status, 0, r.err);

@@ -3,9 +3,10 @@
  * Workers in a cross-origin-isolated Chromium page, from a browser bundle of the runtime alone (no
  * compiler), both in a dedicated Worker of the page (the join blocks in Atomics.wait) and on the
  * page's main thread (the join spins), and its output equals the reference computed in Node.
- * Needs Debian's Chromium at /usr/bin/chromium: without it this check fails, saying how to install it.
+ * Needs Chromium (Debian's at /usr/bin/chromium): without it the tests are skipped with the reason (helpers/environment.ts), unless CI=true.
  */
-import test from 'ava';
+import plainTest from 'ava';
+import { requireBrowser } from './helpers/environment.js';
 import { readFileSync } from 'node:fs';
 import { compile } from '../tessera.js';
 import { blurU16 } from './helpers/pipelines.js';
@@ -13,6 +14,8 @@ import { reference, diffArrays } from './helpers/compare.js';
 import { bundleForBrowser, withBrowserPage, pageResult } from './helpers/browser.js';
 import { parallelBlurSchedule } from './helpers/schedules.js';
 import type { KernelCase, RunReport } from '../browser/run_case.js';
+
+const { test } = requireBrowser(import.meta.url);
 
 /** Sources a browser bundle of the runtime may include: the runtime and the page's own. */
 const RUNTIME_ONLY = /^(runtime\/|browser\/)/;
@@ -64,7 +67,7 @@ test('a page that never reports fails in time, naming the global, with the conso
   t.regex(error!.message, /server: GET \/missing\.json is not one of the served files/);
 });
 
-test('without Chromium a browser check fails, saying how to install it', async (t) => {
+plainTest('without Chromium a browser check fails, saying how to install it', async (t) => {
   await t.throwsAsync(withBrowserPage({ 'index.html': '' }, 'index.html', async () => {}, { executablePath: '/nonexistent/chromium' }), {
     message: /browser checks need Chromium at \/nonexistent\/chromium, which is missing: install it with `apt-get install -y chromium`/,
   });

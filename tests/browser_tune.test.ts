@@ -6,7 +6,7 @@
  * target class: they apply there, never to Node's.
  * Needs Debian's Chromium at /usr/bin/chromium: without it this check fails, saying how to install it.
  */
-import test from 'ava';
+import { requireBrowser } from './helpers/environment.js';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +19,8 @@ import { Schedule } from '../schedule/schedule.js';
 import type { Instruction } from '../schedule/instruction.js';
 import { blurU16 } from './helpers/pipelines.js';
 import { parallelBlurSchedule } from './helpers/schedules.js';
+
+const { test } = requireBrowser(import.meta.url);
 
 test('the Measurer runs a small budget in headless Chromium, and its records apply to Chromium only', async (t) => {
   const tp = blurU16(24, 64);

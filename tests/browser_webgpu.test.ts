@@ -11,9 +11,9 @@
  * adapter whose architecture is "swiftshader" (without it, requestAdapter() logs "No available
  * adapters" and returns null). VK_ICD_FILENAMES is not needed by Chromium. The page must be a secure
  * context (http://127.0.0.1 is; about:blank is not) or navigator.gpu is absent.
- * Needs Debian's Chromium at /usr/bin/chromium: without it this check fails, saying how to install it.
+ * Needs Chromium (Debian's at /usr/bin/chromium): without it the tests are skipped with the reason (helpers/environment.ts), unless CI=true.
  */
-import test from 'ava';
+import { requireBrowser } from './helpers/environment.js';
 import { readFileSync } from 'node:fs';
 import { gpuProgram } from '../tessera.js';
 import { Schedule } from '../schedule/schedule.js';
@@ -24,6 +24,8 @@ import { blurU16, matmul, type TestPipeline } from './helpers/pipelines.js';
 import { reference, diffArrays } from './helpers/compare.js';
 import { bundleForBrowser, withBrowserPage, pageResult, type PageFiles } from './helpers/browser.js';
 import type { GpuCase, GpuPageReport } from '../browser/webgpu_page.js';
+
+const { test } = requireBrowser(import.meta.url);
 
 const NO_ADAPTER_HINT = 'Chromium gives WebGPU an adapter without a GPU (its bundled SwiftShader) only with --enable-unsafe-webgpu, '
   + 'and only in a secure context (http://127.0.0.1 is one); check the switches in tests/helpers/browser.ts CHROMIUM_ARGS.';

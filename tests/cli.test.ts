@@ -20,6 +20,7 @@ import { engineWasmFeatures } from '../runtime/index.js';
 import { diffArrays } from './helpers/compare.js';
 import { randomTensor } from './helpers/pipelines.js';
 import { bundleLoader, REPO_ROOT, runCli } from './helpers/cli.js';
+import { parseShapeExpression } from '../cli/work.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'tessera-cli-'));
 test.after.always(() => rmSync(scratch, { recursive: true, force: true }));
@@ -170,12 +171,12 @@ test('an output folder that cannot be made, and a write that fails half-way, lea
   writeFileSync(join(dir, 'file'), '');
   const r = await runCli(['compile', 'examples/sgemm_pipeline.ts', '-o', join(dir, 'file', 'out')]);
   t.is(r.status, 1);
-  t.regex(r.err, new RegExp(`^tessera compile: ArtifactError: cannot create the output folder ${join(dir, 'file', 'out')}: .*ENOTDIR`));
+  t.regex(r.err, new RegExp(`^tessera compile: ArtifactError: cannot create the output folder ${join(dir, 'file', 'out')}: .*ENOTDIR`, 'm'));
   const out = join(dir, 'out');
   mkdirSync(join(out, 'sgemm.d.ts'), { recursive: true }); // a folder where a file goes: its rename fails
   const half = await runCli(['compile', 'examples/sgemm_pipeline.ts', '-o', out]);
   t.is(half.status, 1);
-  t.regex(half.err, new RegExp(`^tessera compile: ArtifactError: cannot write the artifact sgemm into ${out}: .*; nothing of it was left there\n$`));
+  t.regex(half.err, new RegExp(`^tessera compile: ArtifactError: cannot write the artifact sgemm into ${out}: .*; nothing of it was left there\n$`, 'm'));
   t.deepEqual(readdirSync(out), ['sgemm.d.ts'], 'only the folder that was in the way');
 });
 
@@ -192,4 +193,13 @@ test('usage errors exit with status 2 and say what is wrong', async (t) => {
   const missing = await runCli(['run', 'out/nothing/x.json', '--input', 'input=a.npy']);
   t.is(missing.status, 1);
   t.regex(missing.err, /^tessera run: ArtifactError: no such file: .*out\/nothing\/x\.json\n$/);
+});
+
+test('work expressions parse into shape expressions; a bad one names the column', (t) => {
+  t.deepEqual(parseShapeExpression('2 * M * N * K', 'w'), { op: 'mul', a: { op: 'mul', a: { op: 'mul', a: 2, b: 'M' }, b: 'N' }, b: 'K' });
+  t.deepEqual(parseShapeExpression('(H + 2) / 4 - 1', 'w'), { op: 'sub', a: { op: 'div', a: { op: 'add', a: 'H', b: 2 }, b: 4 }, b: 1 });
+  t.throws(() => parseShapeExpression('H * ', 'w'), { message: 'w: "H * ": expected a number, a size name or ( at column 5' });
+  t.throws(() => parseShapeExpression('H ^ 2', 'w'), { message: 'w: "H ^ 2": unexpected "^" at column 3' });
+  t.throws(() => parseShapeExpression('(H', 'w'), { message: 'w: "(H": expected ) at column 3' });
+  t.throws(() => parseShapeExpression('H W', 'w'), { message: 'w: "H W": expected an operator at column 3' });
 });

@@ -4,7 +4,7 @@
  * text. Schedule-time checks use WebGPU's default limits; gpuProgram checks the kernels against
  * `options.limits` (compileGpu: the device's), so small limits stand in for a small device.
  */
-import test from 'ava';
+import { requireGpu } from './helpers/environment.js';
 import { placeholder, compute, sizeVar, pipeline } from '../dsl/index.js';
 import { Schedule } from '../schedule/schedule.js';
 import { ScheduleError } from '../schedule/error.js';
@@ -14,6 +14,8 @@ import { acquireGpu, type GpuContext } from '../runtime/webgpu/device.js';
 import { GpuDispatchError } from '../runtime/webgpu/errors.js';
 import { WgslCodegenError } from '../codegen/wgsl/types.js';
 import { blurF32, matmul } from './helpers/pipelines.js';
+
+const { test } = await requireGpu(import.meta.url);
 
 let ctx: GpuContext;
 

@@ -5,13 +5,16 @@
  * definition-level evaluator (reference/evaluate.ts) for the blur and the convolution. Sizes include
  * ones that are not multiples of the tiles, so the guarded and shifted tails run too.
  */
-import test, { type ExecutionContext } from 'ava';
+import type { ExecutionContext } from 'ava';
+import { requireGpu } from './helpers/environment.js';
 import { acquireGpu, compileGpu, type GpuContext, type Pipeline, type Schedule, type Tensor } from '../tessera.js';
 import { sgemmGpuSchedule, sgemmPipeline } from '../examples/sgemm_pipeline.js';
 import { blurGpuSchedule, blurPipeline } from '../examples/blur_pipeline.js';
 import { conv2dGpuSchedule, conv2dPipeline } from '../examples/conv2d_pipeline.js';
 import { random } from '../examples/random.js';
 import { evaluate } from '../reference/evaluate.js';
+
+const { test } = await requireGpu(import.meta.url);
 
 let ctx: GpuContext;
 test.before(async () => { ctx = await acquireGpu(); });

@@ -8,11 +8,13 @@
  * finite and normal, since WGSL does not promise infinities or NaN either. The test logs how many
  * results are bit-identical to the reference.
  */
-import test from 'ava';
+import { requireGpu } from './helpers/environment.js';
 import { acquireGpu, compileGpu, Schedule, type GpuContext, placeholder, compute, sizeVar, pipeline } from '../tessera.js';
 import { evaluate } from '../reference/evaluate.js';
 import { randomTensor } from './helpers/pipelines.js';
 import { type F32Fn, F32_FNS, DSL_FN, DOMAIN, ulpOf, sweep, pointwisePipeline, sameBits } from './helpers/math.js';
+
+const { test } = await requireGpu(import.meta.url);
 
 let ctx: GpuContext;
 test.before(async () => { ctx = await acquireGpu(); });

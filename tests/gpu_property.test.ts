@@ -22,7 +22,7 @@
  * Reproduce a failure with its seed (printed by fast-check) in TESSERA_FC_SEED; TESSERA_FC_RUNS
  * scales the number of runs.
  */
-import test from 'ava';
+import { requireGpu } from './helpers/environment.js';
 import fc from 'fast-check';
 import { compileGpu, gpuProgram, Schedule, placeholder, compute, sizeVar, pipeline, type GpuProgram } from '../tessera.js';
 import { Var } from '../ir/expr.js';
@@ -34,6 +34,8 @@ import { ALL, blurF32, matmul, threeStage, type TestPipeline } from './helpers/p
 import { reference, diffArrays } from './helpers/compare.js';
 import { expectedRefusal } from './helpers/schedules.js';
 import { drawGpuSchedule, type Draw, type GpuAvoid } from './helpers/gpu_schedules.js';
+
+const { test } = await requireGpu(import.meta.url);
 
 const SCALE = Number(process.env.TESSERA_FC_RUNS ?? 1);
 const SEED = process.env.TESSERA_FC_SEED === undefined ? undefined : Number(process.env.TESSERA_FC_SEED);

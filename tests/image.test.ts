@@ -5,8 +5,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
 import { fromPlanar, readImage, toPlanar, writePng } from '../io/image.js';
+import { requireSharedData, SHARED_DATA } from './helpers/environment.js';
 
-const imagePath = (name: string) => fileURLToPath(new URL(`../../shared/data/images/${name}`, import.meta.url));
+/** The photo that ships with the repository. */
+const CHELSEA = new URL('../examples/data/chelsea.png', import.meta.url);
+const shared = requireSharedData(import.meta.url, 'images/mate_LadyBird.jpg');
 
 function withTempDir(body: (dir: string) => void): void {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-image-test-'));
@@ -18,7 +21,7 @@ function withTempDir(body: (dir: string) => void): void {
 }
 
 test('reads a PNG as 8-bit RGB', (t) => {
-  const img = readImage(imagePath('chelsea.png'));
+  const img = readImage(fileURLToPath(CHELSEA));
   t.is(img.width, 451);
   t.is(img.height, 300);
   t.is(img.channels, 3);
@@ -26,8 +29,8 @@ test('reads a PNG as 8-bit RGB', (t) => {
   t.is(img.data.length, 451 * 300 * 3);
 });
 
-test('reads a 4 MP JPEG as 8-bit RGB', (t) => {
-  const img = readImage(imagePath('mate_LadyBird.jpg'));
+shared.test('reads a 4 MP JPEG as 8-bit RGB', (t) => {
+  const img = readImage(`${SHARED_DATA}images/mate_LadyBird.jpg`);
   t.is(img.width, 2560);
   t.is(img.height, 1600);
   t.is(img.data.length, 2560 * 1600 * 3);
@@ -35,12 +38,12 @@ test('reads a 4 MP JPEG as 8-bit RGB', (t) => {
 });
 
 test('accepts a file URL', (t) => {
-  const img = readImage(new URL('../../shared/data/images/chelsea.png', import.meta.url));
+  const img = readImage(CHELSEA);
   t.is(img.width, 451);
 });
 
 test('toPlanar lays out channel planes and fromPlanar inverts it exactly', (t) => {
-  const img = readImage(imagePath('chelsea.png'));
+  const img = readImage(fileURLToPath(CHELSEA));
   const { width, height } = img;
   for (const dtype of ['u8', 'u16', 'f32'] as const) {
     const planar = toPlanar(img, dtype);
@@ -64,7 +67,7 @@ test('fromPlanar rounds and clamps to 0..255', (t) => {
 
 test('writePng then readImage round-trips exactly and leaves no temporary file', (t) => {
   withTempDir((dir) => {
-    const img = readImage(imagePath('chelsea.png'));
+    const img = readImage(fileURLToPath(CHELSEA));
     const path = join(dir, 'out.png');
     writePng(path, img);
     t.deepEqual(readImage(path), img);

@@ -18,6 +18,7 @@ import { evaluate } from '../reference/evaluate.js';
 import { evalCall } from '../ir/ops.js';
 import * as ir from '../ir/expr.js';
 import { simplify } from '../ir/simplify.js';
+import { boundsOf } from '../ir/interval.js';
 import { printExpr } from '../ir/printer.js';
 import { ScheduleError } from '../schedule/error.js';
 import { repeatEdge } from '../dsl/boundary.js';
@@ -244,6 +245,11 @@ test('reinterpret: IEEE 754 bit patterns on every backend, folded by the simplif
   t.is(printExpr(simplify(ir.reinterpret('i32', ir.f32(1)))), '1065353216');
   t.is(printExpr(simplify(ir.reinterpret('f32', ir.reinterpret('i32', ir.varRef(x))))), 'x');
   t.is(printExpr(simplify(ir.reinterpret('i32', ir.broadcast(ir.varRef(x), 4)))), 'x4(reinterpret<i32>(x))');
+  // Interval analysis: the bits bound nothing but the type's range.
+  const small = new ir.Var('small', 'i8');
+  const range = boundsOf(ir.reinterpret('u8', ir.varRef(small)), new Map([[small, { min: ir.constant(0, 'i8'), max: ir.constant(3, 'i8') }]]));
+  t.deepEqual([range.min && printExpr(range.min), range.max && printExpr(range.max)], ['0', '255']);
+  t.deepEqual(boundsOf(ir.reinterpret('i32', ir.varRef(x)), new Map()), {});
 });
 
 test('constant folding uses the same definitions: exp(1.0f) folds to the approximation, not to Math.exp', (t) => {

@@ -4,12 +4,15 @@
  * bad shaders and over-limit dispatches fail with errors that say where and why, padded uploads read
  * back as the original bytes, timing gives a positive figure, and a lost device refuses further work.
  */
-import test from 'ava';
+import plainTest from 'ava';
+import { requireGpu } from './helpers/environment.js';
 import {
   acquireGpu, createEmptyStorageBuffer, createStorageBuffer, createUniformBuffer, dispatch, encodeDispatches,
   GpuBufferError, type GpuContext, GpuDeviceLostError, GpuDispatchError, GpuPipelineError, GpuUnavailableError,
   PipelineCache, readBuffer, submit, timeDispatches, WgslCompileError, writeBuffer,
 } from '../runtime/webgpu/index.js';
+
+const { test } = await requireGpu(import.meta.url);
 
 const AXPY = `struct Params { n: u32, a: f32 }
 @group(0) @binding(0) var<storage, read> x: array<f32>;
@@ -193,7 +196,7 @@ test.serial('timing dispatches gives a positive figure', async (t) => {
   if (!ctx.hasTimestamps) t.is(timing.method, 'wall-clock');
 });
 
-test.serial('a GPU without an adapter throws GpuUnavailableError with the SwiftShader hint', async (t) => {
+plainTest.serial('a GPU without an adapter throws GpuUnavailableError with the SwiftShader hint', async (t) => {
   const noAdapter = { requestAdapter: async () => null } as unknown as GPU;
   const error = await t.throwsAsync(acquireGpu({ gpu: noAdapter }), { instanceOf: GpuUnavailableError });
   t.regex(error!.message, /requestAdapter\(\) returned null/);

@@ -14,8 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { chromium, type Browser, type ConsoleMessage, type Page } from 'playwright-core';
 
-/** Debian's Chromium, which CI installs. */
-export const CHROMIUM_PATH = '/usr/bin/chromium';
+/** Debian's Chromium, which CI installs, or the binary TESSERA_CHROMIUM names. */
+export const CHROMIUM_PATH = process.env.TESSERA_CHROMIUM || '/usr/bin/chromium';
 export const CHROMIUM_ARGS: readonly string[] = ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking'];
 /** Default limit for loading a page and for it to report (ms). */
 export const PAGE_TIMEOUT_MS = 60000;
