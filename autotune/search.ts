@@ -88,6 +88,8 @@ export interface SearchOptions {
   readonly minImprovement?: number;
   /** Candidates timed again side by side at the end (default 3; needs remeasure). */
   readonly remeasureTop?: number;
+  /** Other traces timed in the same side-by-side re-measurement (a hand schedule to compare with). */
+  readonly remeasureWith?: readonly (readonly Instruction[])[];
   readonly remeasureRounds?: number;
   /** Seed of every random choice (default 1). */
   readonly seed?: number;
@@ -125,6 +127,8 @@ export interface SearchResult {
   readonly best?: MeasuredCandidate;
   /** Its seconds per call (re-measured when that happened). */
   readonly bestSeconds?: number;
+  /** The results of `remeasureWith`, from the side-by-side re-measurement. */
+  readonly remeasuredWith?: readonly SearchMeasureResult[];
   readonly measured: readonly MeasuredCandidate[];
   readonly history: readonly TrialRecord[];
   /** Measured candidates by status ('ok', 'trap', 'timeout', ...). */
@@ -254,14 +258,17 @@ export async function search(task: SearchTask, o: SearchOptions): Promise<Search
   let stoppedBy: SearchResult['stoppedBy'] = 'trials';
   const roundTimes: number[] = [];
 
+  const budget = o.minutes === undefined ? Infinity : o.minutes * 60;
+  /** Seconds measuring one candidate takes, on average so far (1 before any). */
+  const perCandidate = () => (done > 0 ? measureMs / 1000 / done : 1);
   while (done < trials) {
     const roundStart = elapsed();
-    if (o.minutes !== undefined) {
-      // The longest recent round: rounds grow as the population converges on larger candidates.
-      const typical = Math.max(0, ...roundTimes.slice(-3));
-      if (roundStart + typical > o.minutes * 60) { stoppedBy = 'minutes'; break; }
-    }
-    const need = Math.min(batchSize, trials - done);
+    // The longest recent round: rounds grow as the population converges on larger candidates.
+    const typical = Math.max(0, ...roundTimes.slice(-3));
+    if (roundStart + Math.min(typical, perCandidate() * batchSize) > budget) { stoppedBy = 'minutes'; break; }
+    // Evolution may take at most a third of the time left, so that a round ends within the budget.
+    const evolveUntil = roundStart + (budget - roundStart) / 3;
+    let need = Math.min(batchSize, trials - done);
     const picks: Candidate[] = [];
     const picked = new Set<string>();
     const take = (c: Candidate | undefined): boolean => {
@@ -292,8 +299,9 @@ export async function search(task: SearchTask, o: SearchOptions): Promise<Search
           if (!prior || prior.score < scores[k]!) pool.set(h, { c, score: scores[k]! });
         });
         if (g === generations) break;
+        if (elapsed() > evolveUntil) break;
         const next: Candidate[] = [];
-        for (let k = 0; k < populationSize; k++) {
+        for (let k = 0; k < populationSize && elapsed() <= evolveUntil; k++) {
           for (let attempt = 0; attempt < 8; attempt++) {
             const parent = pop[roulette(scores, r)]!;
             const child = r.random() < mutateProbability ? mutate(parent.trace, r) : [...parent.trace];
@@ -310,6 +318,10 @@ export async function search(task: SearchTask, o: SearchOptions): Promise<Search
     }
     for (let k = 0; picks.length < need && k < need * 8; k++) take(randomCandidate());
     if (picks.length === 0) { stoppedBy = 'exhausted'; break; }
+    // No more than the time left can measure (the best predicted first).
+    need = Math.max(1, Math.min(picks.length, Math.floor((budget - elapsed()) / perCandidate())));
+    if (budget - elapsed() < perCandidate()) { stoppedBy = 'minutes'; break; }
+    picks.splice(need);
 
     const measureStart = now();
     const results = await o.measurer.measure(picks.map((c) => c.trace));
@@ -336,17 +348,21 @@ export async function search(task: SearchTask, o: SearchOptions): Promise<Search
     if (stall >= stallRounds && done < trials) { stoppedBy = 'stall'; break; }
   }
 
-  // The fastest few, timed again side by side: the best is declared on that.
+  // The fastest few (and the comparison schedules), timed again side by side: the best is declared on that.
   const top = okOf().slice(0, o.remeasureTop ?? 3);
+  const others = o.remeasureWith ?? [];
   let winner = top[0], winnerSeconds = top[0]?.result.seconds;
-  if (top.length > 1 && o.measurer.remeasure) {
-    const again = await o.measurer.remeasure(top.map((m) => m.trace), o.remeasureRounds ?? 5);
-    const timed = again.flatMap((res, k) => (res.status === 'ok' && res.seconds !== undefined ? [{ k, seconds: res.seconds }] : []));
+  let remeasuredWith: readonly SearchMeasureResult[] | undefined;
+  if (top.length > 0 && o.measurer.remeasure && (top.length > 1 || others.length > 0)) {
+    const again = await o.measurer.remeasure([...top.map((m) => m.trace), ...others], o.remeasureRounds ?? 5);
+    remeasuredWith = again.slice(top.length);
+    const timed = again.slice(0, top.length).flatMap((res, k) => (res.status === 'ok' && res.seconds !== undefined ? [{ k, seconds: res.seconds }] : []));
     const fastest = timed.sort((a, b) => a.seconds - b.seconds)[0];
     if (fastest) { winner = top[fastest.k]; winnerSeconds = fastest.seconds; }
   }
   return {
     ...(winner ? { best: winner, bestSeconds: winnerSeconds } : {}),
+    ...(remeasuredWith ? { remeasuredWith } : {}),
     measured: all, history, statuses, refused, rounds, stoppedBy, elapsedSeconds: elapsed(),
     time: { analysed, analyseSeconds: analyseMs / 1000, measureSeconds: measureMs / 1000 },
   };

@@ -109,7 +109,7 @@ export interface TuneStatistics {
   readonly resumedFrom: number;
   /** Seconds per call of the default schedule, with `measureDefault`. */
   readonly defaultSeconds?: number;
-  /** The results of `baselines`, by label. */
+  /** The results of `baselines`, by label: from the side-by-side re-measurement with the best at the end (else from the first measurement). */
   readonly baselines: Readonly<Record<string, MeasureResult>>;
 }
 
@@ -215,6 +215,7 @@ export async function tune(p: Pipeline, sizes: Sizes, o: TuneOptions): Promise<T
       seed: o.seed ?? 1,
       costModel: useModel ? createCostModel({ seed: o.seed ?? 1 }) : false,
       previous,
+      remeasureWith: labels.map((l) => o.baselines![l]!),
       measurer: {
         async measure(traces) {
           const results = await measurer.measure(traces);
@@ -231,7 +232,9 @@ export async function tune(p: Pipeline, sizes: Sizes, o: TuneOptions): Promise<T
     const statistics: TuneStatistics = {
       history: result.history, statuses: result.statuses, refused: result.refused, rounds: result.rounds,
       stoppedBy: result.stoppedBy, elapsedSeconds: result.elapsedSeconds, time: result.time, resumedFrom: earlier.length,
-      ...(defaultSeconds !== undefined ? { defaultSeconds } : {}), baselines,
+      ...(defaultSeconds !== undefined ? { defaultSeconds } : {}),
+      // Timed side by side with the best at the end when that happened, else as measured first.
+      baselines: Object.fromEntries(labels.map((l, k) => [l, (result.remeasuredWith?.[k] as MeasureResult | undefined)?.status === 'ok' ? result.remeasuredWith![k] as MeasureResult : baselines[l]!])),
     };
     if (!result.best || result.bestSeconds === undefined) {
       throw Object.assign(new TuneError(`tune ${workload.name}: no candidate ran in ${result.history.length} trials (${Object.entries(result.statuses).map(([k, v]) => `${k} ${v}`).join(', ') || 'none measured'}; refused before measuring: ${JSON.stringify(result.refused)})`), { statistics });
