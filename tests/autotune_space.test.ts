@@ -97,3 +97,30 @@ test('a space needs the sizes of every size variable', (t) => {
   const tp = matmul();
   t.throws(() => generateSpace(tp.pipeline, { M: 4 }, WASM_SIMD_TARGET), { message: /no size for N, K|no size for K, N/ });
 });
+
+test('the conv2d space holds the hand convolution\'s structure: 4 channels x 8 pixels of accumulators, the window\'s rows unrolled, the padded input once at root', (t) => {
+  const tp = conv2d(1, 8, 8, 6, 16);
+  const space = generateSpace(tp.pipeline, tp.sizes, WASM_SIMD_TARGET);
+  const decide: Record<string, number[]> = {
+    'out.n.tile': [1, 1, 1, 1], 'out.k.tile': [1, 2, 1, 4], 'out.y.tile': [1, 6, 1, 1], 'out.x.tile': [1, 2, 1, 2],
+    'conv.rc.tile': [8, 1], 'conv.ry.tile': [1, 3], 'conv.rx.tile': [3, 1],
+  };
+  const trace = space.trace.map((i): Instruction => {
+    if (i.op === 'sample_perfect_tile') return { ...i, decision: decide[i.name]! };
+    if (i.op === 'sample_compute_at') return { ...i, decision: i.stage === 'conv' ? 'out.x_v_t2' : 'root' };
+    if (i.op === 'sample_categorical') return { ...i, decision: 8 };
+    return i;
+  });
+  t.deepEqual(Object.keys(decide).sort(), space.trace.filter((i) => i.op === 'sample_perfect_tile').map((i) => (i as { name: string }).name).sort());
+  const sch = replayRepairing(tp.pipeline, trace, tp.sizes, seededSampler(1));
+  t.deepEqual(sch.trace, trace, 'no decision needed repair');
+  const regs = space.checks.find((c) => /live v128/.test(c.what))!;
+  // 8 accumulators, 3 rows x 2 vectors of the input for the unrolled window rows, 1 broadcast weight.
+  t.is(evaluateCheck(regs.value, decisionsOf(trace)), 15);
+  t.is(failedCheck(space.checks, trace), undefined);
+  const diff = checkSchedule(tp, sch);
+  t.is(diff, undefined, diff);
+  // The whole window unrolled keeps 8 + 18 + 1: over the registers (V8 spills it, 13 against 34 GFLOP/s).
+  const unrolled = trace.map((i) => (i.op === 'sample_perfect_tile' && i.name === 'conv.rx.tile' ? { ...i, decision: [1, 3] } : i));
+  t.regex(failedCheck(space.checks, unrolled)!, /live v128 values in the register tile of conv is 27, over 15/);
+});
