@@ -4,9 +4,8 @@
  * Measurer's module Web Workers; the schedule it finds beats the default schedule there, its records
  * are filed under Chromium's target class (they apply there and never to Node), and the schedule
  * found compiles in Node to a kernel that matches the reference.
- * Needs Debian's Chromium at /usr/bin/chromium: without it this check fails, saying how to install it.
+ * Needs a Chromium (tests/helpers/environment.ts): skipped with the reason without one, required under CI=true.
  */
-import test from 'ava';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +18,9 @@ import { Schedule } from '../schedule/schedule.js';
 import type { Instruction } from '../schedule/instruction.js';
 import { blurU16 } from './helpers/pipelines.js';
 import { assertMatches } from './helpers/compare.js';
+import { requireBrowser } from './helpers/environment.js';
+
+const { test } = requireBrowser(import.meta.url);
 
 interface PageOutcome { key: string; target: TuningTarget; seconds: number; code: string; trace: Instruction[]; statistics: TuneStatistics; records: RecordInput[] }
 

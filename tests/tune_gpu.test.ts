@@ -5,11 +5,13 @@
  * schedule (examples/sgemm_pipeline.ts, measured by the same measurer as a baseline), whose kernel
  * matches plain JS loops.
  */
-import test from 'ava';
 import { acquireGpu, compileGpu } from '../tessera.js';
 import { tune } from '../autotune/tune.js';
 import { sgemmPipeline, sgemmGpuSchedule } from '../examples/sgemm_pipeline.js';
 import { failedCheck } from '../autotune/checks.js';
+import { requireGpu } from './helpers/environment.js';
+
+const { test } = await requireGpu(import.meta.url);
 
 test('tune SGEMM 128 on WebGPU: faster than the hand GPU schedule, and correct', async (t) => {
   const gpu = await acquireGpu();
