@@ -3,12 +3,15 @@
  * a schedule. The record's trace is replayed on the pipeline rebuilt from the workload's spec under
  * the record's axis names (autotune/workload.ts), which is what the measurer's builders compiled: the
  * schedule lowers to the very function that was measured, even when a bundler renamed the axes of the
- * caller's copy of the definition. A record of another target class is never applied.
+ * caller's copy of the definition. Records of the definition specialised to the sizes
+ * (autotune/specialize.ts, what tune() files) are found too. A record of another target class is
+ * never applied.
  */
 import type { Pipeline } from '../dsl/pipeline.js';
 import { Schedule } from '../schedule/schedule.js';
 import type { TuningRecordRef } from '../runtime/abi.js';
-import { workloadOf, pipelineFromSpec, withAxisNames } from './workload.js';
+import { workloadOf, workloadKey, pipelineFromSpec, withAxisNames } from './workload.js';
+import { specializedSpec } from './specialize.js';
 import { type TuningTarget, targetClass } from './target.js';
 import type { TuningRecord } from './database.js';
 
@@ -33,10 +36,16 @@ export interface AppliedRecord {
  */
 export function applyBestRecord(p: Pipeline, sizes: Readonly<Record<string, number>>, records: RecordSource, target: TuningTarget): AppliedRecord | undefined {
   const w = workloadOf(p, sizes);
-  const record = records.best(w.key, target);
-  if (!record || record.workload !== w.key || targetClass(record.target) !== targetClass(target)) return undefined;
-  const pipeline = pipelineFromSpec(withAxisNames(w.spec, record.axes));
-  return { pipeline, schedule: Schedule.replay(pipeline, record.trace), record };
+  // The records of the definition at these sizes, or of its specialisation to them (what tune() files).
+  const special = specializedSpec(w.spec);
+  for (const spec of [w.spec, special]) {
+    const key = spec === w.spec ? w.key : workloadKey(spec);
+    const record = records.best(key, target);
+    if (!record || record.workload !== key || targetClass(record.target) !== targetClass(target)) continue;
+    const pipeline = pipelineFromSpec(withAxisNames(spec, record.axes));
+    return { pipeline, schedule: Schedule.replay(pipeline, record.trace), record };
+  }
+  return undefined;
 }
 
 /** The reference an artifact keeps to the record it was compiled from (runtime/abi.ts). */

@@ -59,6 +59,8 @@ export function memoryDemandBytes(f: LoweredFunc, sizes: Readonly<Record<string,
         return inner;
       }
       case 'letStmt': {
+        // Only scalar integer lets can size an allocation (interval arithmetic of vector lets mixes lane counts).
+        if (s.value.lanes !== 1 || s.value.dtype !== 'i32') return peak(s.body);
         const v = concrete(s.value);
         scope.set(s.v, boundsOf(v, scope));
         const inner = peak(s.body);

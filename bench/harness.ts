@@ -153,3 +153,55 @@ export async function runsAsync(fn: () => Promise<unknown>, { count = 5, ...meas
     runs: measurements,
   };
 }
+
+export interface Variant {
+  readonly name: string;
+  /** One call of the variant (synchronous). */
+  readonly run: () => void;
+}
+
+export interface InterleavedTiming {
+  /** Median over the rounds of the per-call time of one repeat, milliseconds. */
+  readonly medianMs: number;
+  /** (max - min) / median of the rounds' per-call times. */
+  readonly spread: number;
+  /** Calls per repeat. */
+  readonly calls: number;
+}
+
+/**
+ * Times variants side by side (A B C A B C ...): each is warmed up for `warmupMs`, its calls per
+ * repeat are grown until a repeat lasts `minRepeatMs`, then `rounds` rounds run one repeat of every
+ * variant in turn, so that a slow phase of a shared machine falls on all of them alike.
+ * @returns per variant name: the median per-call time and the spread of the rounds
+ * @throws Error for no variants, two with one name, or rounds under 1
+ */
+export function interleaved(variants: readonly Variant[], { rounds = 7, warmupMs = 500, minRepeatMs = 40 }: { rounds?: number; warmupMs?: number; minRepeatMs?: number } = {}): Record<string, InterleavedTiming> {
+  if (variants.length === 0) throw new Error('interleaved: no variants to time');
+  if (new Set(variants.map((v) => v.name)).size !== variants.length) throw new Error('interleaved: two variants have the same name');
+  if (nonNegativeInteger('rounds', rounds) === 0) throw new Error('rounds must be at least 1');
+  const calls = variants.map((v) => {
+    const end = performance.now() + warmupMs;
+    do v.run(); while (performance.now() < end);
+    let n = 1;
+    for (;;) {
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) v.run();
+      if (performance.now() - t0 >= minRepeatMs || n >= 1 << 20) return n;
+      n *= 2;
+    }
+  });
+  const samples: number[][] = variants.map(() => []);
+  for (let r = 0; r < rounds; r++) {
+    variants.forEach((v, k) => {
+      const t0 = process.hrtime.bigint();
+      for (let i = 0; i < calls[k]!; i++) v.run();
+      samples[k]!.push(Number(process.hrtime.bigint() - t0) / 1e6 / calls[k]!);
+    });
+  }
+  return Object.fromEntries(variants.map((v, k) => {
+    const s = samples[k]!;
+    const med = median(s) as number;
+    return [v.name, { medianMs: med, spread: (Math.max(...s) - Math.min(...s)) / med, calls: calls[k]! }];
+  }));
+}

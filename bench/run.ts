@@ -31,6 +31,13 @@
  * Options: --quick (fewer runs), --only blur|sgemm|conv3x3|conv1x1|depthwise|math|models (comma-separated), --no-ort2,
  * --no-gpu (no WebGPU column), --gpu-sizes 256,512 (SGEMM sizes on WebGPU; larger ones are very slow
  * on SwiftShader).
+ * Tuned columns (bench/tuned.ts): `tessera tuned` and `tessera tuned 2T` compile the best record of
+ * each workload in --records (default results/tuning.jsonl) on this engine's target class. `--tune`
+ * first tunes every workload from its definition alone (--tune-trials 200, --tune-minutes 5 each,
+ * --tune-threads 1,2; --tune-random: random proposals instead of the cost model, into
+ * results/tuning-random.jsonl), then benches. The Tessera variants and tfjs of a workload are timed
+ * side by side (A B A B ..., bench/harness.ts `interleaved`); the 'spread' column is the largest
+ * (max - min) / median of their rounds.
  */
 import { parseArgs } from 'node:util';
 import { relaxedSimdSupported } from '../runtime/wasm_features.js';
@@ -52,6 +59,10 @@ import { barChartSvg, type ChartPanel } from './chart.js';
 import { openBenchGpu, timeGpuWorkload, type BenchGpu, type GpuBenchTiming } from './webgpu.js';
 import * as wl from './workloads.js';
 import { MODEL_WORKLOADS, benchModel } from './models.js';
+import { TUNED_WORKLOADS, tuneBenchWorkloads, tunedKernel, type TunedWorkload } from './tuned.js';
+import { TuningDatabase } from '../autotune/database.js';
+import { interleaved, type Variant } from './harness.js';
+import { existsSync } from 'node:fs';
 import { MATH_SIZE, MATH_WORKLOADS, mathPipeline, mathSchedule, mathReference, mathJs, checkMath } from './math.js';
 
 const WORKLOADS = ['blur', 'sgemm', 'conv3x3', 'conv1x1', 'depthwise', 'math', 'models'] as const;
@@ -65,12 +76,20 @@ const { values: opts } = parseArgs({
     'no-gpu': { type: 'boolean', default: false },
     'gpu-sizes': { type: 'string', default: '256' },
     'ort-child': { type: 'string' },   // internal: measure ORT only with this many threads, print JSON
+    tune: { type: 'boolean', default: false },
+    'tune-trials': { type: 'string', default: '200' },
+    'tune-minutes': { type: 'string', default: '5' },
+    'tune-threads': { type: 'string', default: '1,2' },
+    'tune-random': { type: 'boolean', default: false },
+    records: { type: 'string' },
   },
 });
 const count = opts.quick ? 3 : 5;
 const only = new Set((opts.only?.split(',') ?? WORKLOADS) as Workload[]);
 for (const w of only) if (!WORKLOADS.includes(w)) throw new Error(`--only: unknown workload ${JSON.stringify(w)}; one of ${WORKLOADS.join(', ')}`);
 const SGEMM_SIZES = [256, 512, 1024];
+/** SGEMM sizes with a tuned column (the bench workloads of bench/tuned.ts). */
+const SGEMM_TUNED = TUNED_WORKLOADS.filter((w) => w.key.startsWith('sgemm_')).map((w) => Number(w.key.slice(6)));
 const gpuSizes = opts['gpu-sizes'].split(',').map((t) => {
   const n = Number(t);
   if (!Number.isInteger(n) || n < 32) throw new Error(`--gpu-sizes: ${JSON.stringify(t)} is not an SGEMM size (an integer of at least 32)`);
@@ -106,6 +125,52 @@ async function timeTfjs(what: string, op: TfjsOp, ref: ArrayLike<number> | undef
   op.dispose();
   return ms;
 }
+/**
+ * The Tessera variants (and tfjs) of one workload, timed side by side when `time` is called; each is
+ * checked against the reference when it is added.
+ */
+class SideBySide {
+  private readonly variants: Variant[] = [];
+  private readonly after: (() => void)[] = [];
+  add(name: string, run: () => void): void { this.variants.push({ name, run }); }
+  addTfjs(what: string, op: TfjsOp, ref: ArrayLike<number> | undefined, toRef: (a: Float32Array) => ArrayLike<number>, tol: number, checker: Checker = check): void {
+    if (ref) checker(what, toRef(op.result()), ref, tol);
+    this.add('tfjs', () => op.run());
+    this.after.push(() => op.dispose());
+  }
+  /** Times them (interleaved) into `entry` as figures, and records the spreads under `key`. */
+  time(key: string, entry: Record<string, number>, figure: (ms: number) => number): void {
+    if (!this.variants.length) return;
+    const t = interleaved(this.variants, { rounds: count + 4 });
+    for (const [name, x] of Object.entries(t)) entry[name] = figure(x.medianMs);
+    spreads[key] = Object.fromEntries(Object.entries(t).map(([name, x]) => [name, Number(x.spread.toFixed(3))]));
+    for (const f of this.after) f();
+  }
+}
+const spreads: Record<string, Record<string, number>> = {};
+
+/** Tuning records for the tuned columns, when the file exists. */
+const recordsPath = opts.records ?? fileURLToPath(new URL('../results/tuning.jsonl', import.meta.url));
+let records: TuningDatabase | undefined;
+const tunedOf = (key: string): TunedWorkload => TUNED_WORKLOADS.find((w) => w.key === key)!;
+
+/**
+ * Adds `tessera tuned` (and `tessera tuned 2T`) for workload `key` when the records hold them,
+ * each checked by `checked` (which runs it and compares its output) before it joins the group.
+ */
+async function addTuned(group: SideBySide, key: string, runner: (f: ReturnType<typeof compile>) => { run: () => void; check: () => void }): Promise<void> {
+  if (!doTessera) return;
+  const w = tunedOf(key);
+  for (const threads of [1, 2]) {
+    const f = tunedKernel(w, records, threads);
+    if (!f) continue;
+    const r = runner(threads > 1 ? await onTwoThreads(f) : f);
+    r.run();
+    r.check();
+    group.add(threads > 1 ? 'tessera tuned 2T' : 'tessera tuned', r.run);
+  }
+}
+
 async function timeOrt(what: string, op: OrtOp, ref: ArrayLike<number> | undefined, toRef: (a: Float32Array) => ArrayLike<number>, tol: number, reps = 7, checker: Checker = check): Promise<number> {
   if (ref) checker(what, toRef(await op.result()), ref, tol);
   const ms = await timeAsync(() => op.run(), reps);
@@ -140,12 +205,18 @@ function addRow(key: string, label: string, unit: string, f: Record<string, numb
   if (f['tessera naive'] !== undefined) row['tessera naive'] = f['tessera naive'];
   if (t !== undefined) row.tessera = t;
   if (f['tessera 2T'] !== undefined) { row['tessera 2T'] = f['tessera 2T']; row['2T speedup'] = `${(unit.startsWith('ms') ? t! / f['tessera 2T'] : f['tessera 2T'] / t!).toFixed(2)}x`; }
+  const tuned = f['tessera tuned'];
+  if (tuned !== undefined) { row['tessera tuned'] = tuned; if (t !== undefined) row['tuned/hand'] = `${(unit.startsWith('ms') ? t / tuned : tuned / t).toFixed(2)}x`; }
+  if (f['tessera tuned 2T'] !== undefined) row['tessera tuned 2T'] = f['tessera tuned 2T'];
   if (gpu && f[gpu.column] !== undefined) row[gpu.column] = f[gpu.column];
   if (f.js !== undefined) row['plain JS'] = f.js;
   Object.assign(row, extra);
   if (f.tfjs !== undefined) { row['tfjs-wasm'] = f.tfjs; row['tessera/tfjs'] = ratio(t, f.tfjs)!; }
+  if (f.tfjs !== undefined && tuned !== undefined) row['tuned/tfjs'] = ratio(tuned, f.tfjs)!;
   if (f.ort !== undefined) { row['ort-web'] = f.ort; row['tessera/ort'] = ratio(t, f.ort)!; }
   if (f['ort-node'] !== undefined) { row['ort-node'] = f['ort-node']; row['tessera/ort-node'] = ratio(t, f['ort-node'])!; }
+  const sp = spreads[key];
+  if (sp) row.spread = `${(100 * Math.max(...Object.values(sp))).toFixed(0)}%`;
   rows.push(row);
 }
 
@@ -191,22 +262,33 @@ async function benchBlur(): Promise<void> {
     const js = () => (dtype === 'u16' ? blurTwoPassU16(plane as Uint16Array, W, H, jsOut as Uint16Array) : blurTwoPassF32(plane as Float32Array, W, H, jsOut as Float32Array));
     js();
     const entry: Record<string, number> = {};
+    const group = new SideBySide();
     let wasmOut: ArrayLike<number> | undefined;
+    const blurRunner = (f: ReturnType<typeof compile>, name: string) => {
+      const input = f.kernel!.alloc(dtype, [1, H, W]);
+      input.data.set(plane);
+      const out = f.kernel!.alloc(dtype, [1, H, W]);
+      return {
+        run: () => { f({ input }, { blur_y: out }); },
+        check: () => {
+          let worst = 0;
+          out.data.forEach((v, i) => { worst = Math.max(worst, Math.abs(v - jsOut[i]!)); });
+          if (worst > (dtype === 'u16' ? 0 : 1e-3)) throw new Error(`blur ${dtype} ${name} differs from the plain-JS peer by ${worst}`);
+        },
+        out,
+      };
+    };
     if (doTessera) {
       const p = blurPipeline(dtype);
       for (const [name, sch] of [['tessera naive', naiveSchedule(p)], ['tessera', classicSchedule(p, dtype)], ['tessera 2T', classicSchedule(p, dtype)]] as const) {
         const f = name === 'tessera 2T' ? await onTwoThreads(compile(p, sch)) : compile(p, sch);
-        const input = f.kernel!.alloc(dtype, [1, H, W]);
-        input.data.set(plane);
-        const out = f.kernel!.alloc(dtype, [1, H, W]);
-        const run = () => f({ input }, { blur_y: out });
-        run();
-        let worst = 0;
-        out.data.forEach((v, i) => { worst = Math.max(worst, Math.abs(v - jsOut[i]!)); });
-        if (worst > (dtype === 'u16' ? 0 : 1e-3)) throw new Error(`blur ${dtype} ${name} differs from the plain-JS peer by ${worst}`);
-        if (name === 'tessera') wasmOut = out.data.slice();
-        entry[name] = time(run) / mp;
+        const r = blurRunner(f, name);
+        r.run();
+        r.check();
+        if (name === 'tessera') wasmOut = r.out.data.slice();
+        group.add(name, r.run);
       }
+      await addTuned(group, `blur_${dtype}`, (f) => blurRunner(f, 'tuned'));
       entry.js = time(js) / mp;
       // f32: WGSL's division may be 2.5 ULP off (WGSL § 15.7.2), so the blurs agree to 1e-3 of 255 as the wasm one does with JS.
       await webgpuColumn(entry, `blur_${dtype}`, p, blurGpuSchedule, { input: { data: plane, shape: [1, H, W] } },
@@ -216,9 +298,10 @@ async function benchBlur(): Promise<void> {
       // The pooling peers average only in-image pixels at the border, where clamp-to-edge differs: compare the interior.
       const interior = (a: ArrayLike<number>) => { const o: number[] = []; for (let y = 1; y < H - 1; y += 7) for (let x = 1; x < W - 1; x++) o.push(a[y * W + x]!); return o; };
       const ref = interior(jsOut);
-      if (doTfjs) entry.tfjs = (await timeTfjs('tfjs avgPool', tfjsAvgPool3x3(plane as Float32Array, H, W), ref, interior, 1e-5)) / mp;
+      if (doTfjs) group.addTfjs('tfjs avgPool', tfjsAvgPool3x3(plane as Float32Array, H, W), ref, interior, 1e-5);
       if (doOrt) entry.ort = (await timeOrt('ort AveragePool', await ortAvgPool3x3(plane as Float32Array, H, W), ref, interior, 1e-5)) / mp;
     }
+    group.time(`blur_${dtype}`, entry, (ms) => ms / mp);
     const extra: Row = entry.js !== undefined && entry.tessera !== undefined ? { 'scheduled vs JS': `${(entry.js / entry.tessera).toFixed(1)}x faster` } : {};
     addRow(`blur_${dtype}`, `blur 3x3 ${dtype} 1536x2560`, 'ms/MP', entry, extra);
   }
@@ -241,21 +324,22 @@ async function benchSgemm(): Promise<void> {
     const gflop = (2 * n ** 3) / 1e9;
     const tol = 1e-5 * Math.sqrt(n);
     const entry: Record<string, number> = {};
+    const group = new SideBySide();
     let wasmOut: ArrayLike<number> = ref;
-    if (f && onWasm) {
-      const A = f.kernel!.alloc('f32', [n, n]), B = f.kernel!.alloc('f32', [n, n]), C = f.kernel!.alloc('f32', [n, n]);
+    const gemmRunner = (g: ReturnType<typeof compile>, what: string) => {
+      const A = g.kernel!.alloc('f32', [n, n]), B = g.kernel!.alloc('f32', [n, n]), C = g.kernel!.alloc('f32', [n, n]);
       A.data.set(a); B.data.set(b);
-      const run = () => f({ A, B }, { C });
-      run();
-      check(`Tessera SGEMM ${n}`, C.data, ref, tol);
-      wasmOut = C.data.slice();
-      entry.tessera = gflop / (time(run) / 1e3);
-      const A2 = f2!.kernel!.alloc('f32', [n, n]), B2 = f2!.kernel!.alloc('f32', [n, n]), C2 = f2!.kernel!.alloc('f32', [n, n]);
-      A2.data.set(a); B2.data.set(b);
-      const run2 = () => f2!({ A: A2, B: B2 }, { C: C2 });
-      run2();
-      check(`Tessera SGEMM ${n} on 2 threads`, C2.data, ref, tol);
-      entry['tessera 2T'] = gflop / (time(run2) / 1e3);
+      return { run: () => { g({ A, B }, { C }); }, check: () => check(`Tessera SGEMM ${n} ${what}`, C.data, ref, tol), out: C };
+    };
+    if (f && onWasm) {
+      const one = gemmRunner(f, '');
+      one.run(); one.check();
+      wasmOut = one.out.data.slice();
+      group.add('tessera', one.run);
+      const two = gemmRunner(f2!, 'on 2 threads');
+      two.run(); two.check();
+      group.add('tessera 2T', two.run);
+      if (SGEMM_TUNED.includes(n)) await addTuned(group, `sgemm_${n}`, (g) => gemmRunner(g, 'tuned'));
       entry.js = gflop / (time(js, n >= 1024 ? 2 : 5, n >= 1024 ? 3 : count) / 1e3);
     }
     if (gpuSizes.includes(n)) {
@@ -263,7 +347,8 @@ async function benchSgemm(): Promise<void> {
         (o) => checkAgainst(`WebGPU SGEMM ${n}`, o.C?.data, wasmOut, onWasm ? 'the wasm result' : 'the plain-JS result', tol), 'GFLOP/s', (ms) => gflop / (ms / 1e3));
     }
     if (!onWasm) { addRow(`sgemm_${n}`, `SGEMM N=${n}`, 'GFLOP/s', entry); continue; }
-    if (doTfjs) entry.tfjs = gflop / ((await timeTfjs(`tfjs matMul ${n}`, tfjsMatMul(a, b, n), ref, (x) => x, tol)) / 1e3);
+    if (doTfjs) group.addTfjs(`tfjs matMul ${n}`, tfjsMatMul(a, b, n), ref, (x) => x, tol);
+    group.time(`sgemm_${n}`, entry, (ms) => gflop / (ms / 1e3));
     if (doOrt) entry.ort = gflop / ((await timeOrt(`ort MatMul ${n}`, await ortMatMul(a, b, n), ref, (x) => x, tol)) / 1e3);
     const extra: Row = entry.js !== undefined ? { 'scheduled vs JS': `${(entry.tessera! / entry.js).toFixed(1)}x faster` } : {};
     addRow(`sgemm_${n}`, `SGEMM N=${n}`, 'GFLOP/s', entry, extra);
@@ -283,18 +368,22 @@ function tesseraRunner(f: ReturnType<typeof compile>, inputs: Record<string, { d
  * loop `stage.axis`), each checked against `ref` before timing.
  * @returns the one-thread output
  */
-async function tesseraConv(entry: Record<string, number>, name: string, p: Pipeline, schedule: (p: Pipeline) => Schedule,
+async function tesseraConv(group: SideBySide, name: string, p: Pipeline, schedule: (p: Pipeline) => Schedule,
   parallel: [string, string], inputs: Record<string, { data: Float32Array; shape: number[] }>, outShape: number[],
-  ref: ArrayLike<number>, tol: number, gflop: number): Promise<ArrayLike<number>> {
+  ref: ArrayLike<number>, tol: number): Promise<ArrayLike<number>> {
   const t = tesseraRunner(compile(p, schedule(p)), inputs, outShape);
   t.run(); check(`Tessera ${name}`, t.out(), ref, tol);
   const wasmOut = t.out().slice();
-  entry.tessera = gflop / (time(t.run) / 1e3);
+  group.add('tessera', t.run);
   const sch = schedule(p);
   sch.stage(parallel[0]).parallel(parallel[1]);
   const t2 = tesseraRunner(await onTwoThreads(compile(p, sch)), inputs, outShape);
   t2.run(); check(`Tessera ${name} on 2 threads`, t2.out(), ref, tol);
-  entry['tessera 2T'] = gflop / (time(t2.run) / 1e3);
+  group.add('tessera 2T', t2.run);
+  await addTuned(group, name, (f) => {
+    const r = tesseraRunner(f, inputs, outShape);
+    return { run: r.run, check: () => check(`Tessera ${name} tuned`, r.out(), ref, tol) };
+  });
   return wasmOut;
 }
 
@@ -303,6 +392,7 @@ async function benchConv(kind: 'conv3x3' | 'conv1x1' | 'depthwise'): Promise<voi
   const fill = (len: number, scale = 1) => Float32Array.from({ length: len }, () => r() * scale);
   const tol = 1e-5;
   const entry: Record<string, number> = {};
+  const group = new SideBySide();
   let label: string, gflop: number;
   if (kind === 'conv3x3') {
     const C = 64, K = 64;
@@ -312,13 +402,13 @@ async function benchConv(kind: 'conv3x3' | 'conv1x1' | 'depthwise'): Promise<voi
     const p = conv2dPipeline({ N: 1, C, K, H, W });
     const inputs = { input: { data: x, shape: [1, C, H, W] }, weights: { data: w, shape: [K, C, 3, 3] }, bias: { data: bias, shape: [K] } };
     if (doTessera) {
-      const wasmOut = await tesseraConv(entry, 'conv3x3', p, conv2dSchedule, ['out', 'ko'], inputs, [1, K, H, W], ref, tol, gflop);
+      const wasmOut = await tesseraConv(group, 'conv3x3', p, conv2dSchedule, ['out', 'ko'], inputs, [1, K, H, W], ref, tol);
       await webgpuColumn(entry, 'conv3x3', p, conv2dGpuSchedule, inputs, (o) => checkAgainst('WebGPU conv3x3', o.out?.data, wasmOut, 'the wasm result', tol), 'GFLOP/s', (ms) => gflop / (ms / 1e3));
     }
     if (doTfjs) {
       const hwio = new Float32Array(9 * C * K);   // OIHW -> HWIO
       for (let k = 0; k < K; k++) for (let c = 0; c < C; c++) for (let t = 0; t < 9; t++) hwio[(t * C + c) * K + k] = w[(k * C + c) * 9 + t]!;
-      entry.tfjs = gflop / ((await timeTfjs('tfjs conv2d 3x3', tfjsConv2d(wl.nchwToNhwc(x, C, H, W), H, W, C, hwio, 3, 3, K, bias), ref, (y) => wl.nhwcToNchw(y, H, W, K), tol)) / 1e3);
+      group.addTfjs('tfjs conv2d 3x3', tfjsConv2d(wl.nchwToNhwc(x, C, H, W), H, W, C, hwio, 3, 3, K, bias), ref, (y) => wl.nhwcToNchw(y, H, W, K), tol);
     }
     if (doOrt) entry.ort = gflop / ((await timeOrt('ort Conv 3x3', await ortConv(x, C, H, W, w, K, 3, 3, 1, bias), ref, (y) => y, tol)) / 1e3);
   } else if (kind === 'conv1x1') {
@@ -326,11 +416,11 @@ async function benchConv(kind: 'conv3x3' | 'conv1x1' | 'depthwise'): Promise<voi
     label = 'conv 1x1 64->256 56x56'; gflop = (2 * K * C * H * W) / 1e9;
     const x = fill(C * H * W), w = fill(K * C, 0.1);
     const ref = wl.conv1x1Reference(x, w, sizes);
-    if (doTessera) await tesseraConv(entry, 'conv1x1', wl.conv1x1Pipeline(sizes), wl.conv1x1Schedule, ['out', 'ko'], { input: { data: x, shape: [1, C, H, W] }, weights: { data: w, shape: [K, C] } }, [1, K, H, W], ref, tol, gflop);
+    if (doTessera) await tesseraConv(group, 'conv1x1', wl.conv1x1Pipeline(sizes), wl.conv1x1Schedule, ['out', 'ko'], { input: { data: x, shape: [1, C, H, W] }, weights: { data: w, shape: [K, C] } }, [1, K, H, W], ref, tol);
     if (doTfjs) {
       const io = new Float32Array(C * K);
       for (let k = 0; k < K; k++) for (let c = 0; c < C; c++) io[c * K + k] = w[k * C + c]!;
-      entry.tfjs = gflop / ((await timeTfjs('tfjs conv2d 1x1', tfjsConv2d(wl.nchwToNhwc(x, C, H, W), H, W, C, io, 1, 1, K), ref, (y) => wl.nhwcToNchw(y, H, W, K), tol)) / 1e3);
+      group.addTfjs('tfjs conv2d 1x1', tfjsConv2d(wl.nchwToNhwc(x, C, H, W), H, W, C, io, 1, 1, K), ref, (y) => wl.nhwcToNchw(y, H, W, K), tol);
     }
     if (doOrt) entry.ort = gflop / ((await timeOrt('ort Conv 1x1', await ortConv(x, C, H, W, w, K, 1, 1), ref, (y) => y, tol)) / 1e3);
   } else {
@@ -338,14 +428,15 @@ async function benchConv(kind: 'conv3x3' | 'conv1x1' | 'depthwise'): Promise<voi
     label = 'depthwise 3x3 C=144 56x56'; gflop = (2 * C * 9 * H * W) / 1e9;
     const x = fill(C * H * W), w = fill(C * 9, 0.3);
     const ref = wl.depthwiseReference(x, w, sizes);
-    if (doTessera) await tesseraConv(entry, 'depthwise', wl.depthwisePipeline(sizes), wl.depthwiseSchedule, ['out', 'c'], { input: { data: x, shape: [1, C, H, W] }, weights: { data: w, shape: [C, 3, 3] } }, [1, C, H, W], ref, tol, gflop);
+    if (doTessera) await tesseraConv(group, 'depthwise', wl.depthwisePipeline(sizes), wl.depthwiseSchedule, ['out', 'c'], { input: { data: x, shape: [1, C, H, W] }, weights: { data: w, shape: [C, 3, 3] } }, [1, C, H, W], ref, tol);
     if (doTfjs) {
       const hwc = new Float32Array(9 * C);   // [C, 3, 3] -> [3, 3, C, 1]
       for (let c = 0; c < C; c++) for (let t = 0; t < 9; t++) hwc[t * C + c] = w[c * 9 + t]!;
-      entry.tfjs = gflop / ((await timeTfjs('tfjs depthwiseConv2d', tfjsDepthwise(wl.nchwToNhwc(x, C, H, W), H, W, C, hwc), ref, (y) => wl.nhwcToNchw(y, H, W, C), tol)) / 1e3);
+      group.addTfjs('tfjs depthwiseConv2d', tfjsDepthwise(wl.nchwToNhwc(x, C, H, W), H, W, C, hwc), ref, (y) => wl.nhwcToNchw(y, H, W, C), tol);
     }
     if (doOrt) entry.ort = gflop / ((await timeOrt('ort Conv depthwise', await ortConv(x, C, H, W, w, C, 3, 3, C), ref, (y) => y, tol)) / 1e3);
   }
+  group.time(kind, entry, (ms) => gflop / (ms / 1e3));
   addRow(kind, label, 'GFLOP/s', entry);
 }
 
@@ -414,7 +505,33 @@ async function openGpu(): Promise<void> {
   console.log(gpu.note);
 }
 
+/** `--tune`: tunes the bench workloads (bench/tuned.ts) into the records file before benching. */
+async function tuneFirst(): Promise<void> {
+  if (!opts.tune || !doTessera) return;
+  const number = (name: string, v: string) => {
+    const n = Number(v);
+    if (!(n > 0)) throw new Error(`--${name} must be a positive number, got ${JSON.stringify(v)}`);
+    return n;
+  };
+  const random = opts['tune-random'];
+  const path = random ? recordsPath.replace(/(\.jsonl)?$/, '-random.jsonl') : recordsPath;
+  const summaries = await tuneBenchWorkloads({
+    records: path, summary: path.replace(/\.jsonl$/, '') + '.json',
+    trials: number('tune-trials', opts['tune-trials']), minutes: number('tune-minutes', opts['tune-minutes']),
+    threads: opts['tune-threads'].split(',').map((t) => number('tune-threads', t)), costModel: !random,
+    only: (w) => only.has((w.key.startsWith('blur') ? 'blur' : w.key.startsWith('sgemm') ? 'sgemm' : w.key) as Workload),
+    log: (line) => console.log(line),
+  });
+  results.tuning = summaries;
+}
+
 async function benchAll(): Promise<void> {
+  await tuneFirst();
+  if (doTessera && existsSync(recordsPath)) {
+    records = await TuningDatabase.open(recordsPath);
+    for (const w of records.warnings) console.log(`tuning records: ${w}`);
+    results.records = recordsPath;
+  }
   await openGpu();
   if (doTfjs) await initTfjs();
   if (doOrt) initOrt(ortChild ?? 1);
@@ -463,6 +580,7 @@ if (gpu) {
 }
 results.units = units;
 results.figures = figures;
+results.spreads = spreads;
 results.table = rows;
 if (ort2Note) results.ort2 = ort2Note;
 const dir = fileURLToPath(new URL('../results/', import.meta.url));

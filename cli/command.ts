@@ -10,6 +10,8 @@ export interface CliIo {
   readonly err: (text: string) => void;
   /** The folder relative paths start from. */
   readonly cwd: string;
+  /** The stream behind `err` when it is the process's stderr (progress bars redraw on a terminal). */
+  readonly errStream?: NodeJS.WriteStream;
 }
 
 /** One command of the CLI: one file in cli/commands/, one line in cli/main.ts's table. */

@@ -6,6 +6,7 @@
  *   tessera print MODULE --what loops|wat|wgsl|schedule|trace|ir-after-each-pass
  *   tessera bench MODULE|ARTIFACT
  *   tessera run ARTIFACT --input NAME=FILE ...
+ *   tessera tune MODULE --pipeline NAME --target wasm-simd|webgpu --trials N [--minutes M] [--threads T] --records FILE
  *
  * Exit status: 0 on success, 1 when a command fails (the message says why), 2 for a usage error.
  */
@@ -16,6 +17,7 @@ import { compileCommand } from './commands/compile.js';
 import { printCommand } from './commands/print.js';
 import { benchCommand } from './commands/bench.js';
 import { runCommand } from './commands/run.js';
+import { tuneCommand } from './commands/tune.js';
 
 /** The commands, in the order `tessera --help` lists them. */
 export const COMMANDS: readonly CliCommand[] = [
@@ -23,6 +25,7 @@ export const COMMANDS: readonly CliCommand[] = [
   printCommand,
   benchCommand,
   runCommand,
+  tuneCommand,
 ];
 
 /**
@@ -33,6 +36,7 @@ const EXPLAINED = new Set([
   'CliError', 'ScheduleError', 'DefinitionError', 'ArgumentError', 'KernelError', 'ArtifactError', 'NpyError', 'CodegenError',
   'ModelLoadError', 'GraphError', 'OpError', 'ModelCompileError', 'MemoryPlanError',
   'ThreadPoolError', 'GpuUnavailableError', 'GpuDeviceLostError', 'WgslCompileError', 'GpuPipelineError', 'GpuDispatchError', 'GpuBufferError',
+  'TuneError', 'TuningDatabaseError', 'WorkloadError', 'TargetError',
 ]);
 
 /** The program, writing to `io` and never exiting the process itself. */
@@ -52,7 +56,7 @@ export function buildProgram(io: CliIo): Command {
  * Runs the command line `argv` (without node and the script: `['compile', 'm.ts', ...]`).
  * @returns the exit status
  */
-export async function main(argv: readonly string[], io: CliIo = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s), cwd: process.cwd() }): Promise<number> {
+export async function main(argv: readonly string[], io: CliIo = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s), cwd: process.cwd(), errStream: process.stderr }): Promise<number> {
   const program = buildProgram(io);
   const command = argv[0] && !argv[0].startsWith('-') ? argv[0] : undefined;
   try {

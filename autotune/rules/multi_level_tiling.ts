@@ -1,0 +1,169 @@
+/**
+ * Multi-level tiling of a reduction for wasm-simd (TVM MetaSchedule's MultiLevelTiling with the CPU
+ * structure "SSRSRS", src/meta_schedule/schedule_rule/multi_level_tiling.cc; Ansor's multi-level
+ * tiling sketch rule). Every pure axis is tiled into four levels S0 S1 S2 S3 and every reduction axis
+ * into two, R0 R1, by sampled perfect tiles; the loop nest is S0 S1 [S2 R0 ...]:
+ *
+ *   O:     S0 loops, S1 loops, S2 loops, S3 loops (unrolled), lanes (vectorized)
+ *   local: R0 loops, S2 loops, R1 loops (unrolled), S3 loops (unrolled), lanes (vectorized)
+ *
+ * O is where the results are written: the reduction itself when it is an output (its sum is then
+ * computed into a cache_write copy, the register tile), or its only consumer when that reads it at
+ * its own point (a bias add, an activation: MetaSchedule's "fuse the consumer" write reuse). The
+ * local stage is computed at the last S1 loop (SSRSRS: R0 outside S2, the k-panel reused by several
+ * register tiles) or at the last S2 loop (the whole reduction per register tile), a sampled choice.
+ * With S3 unrolled and the lanes vectorized, every access of the local tile has a constant index and
+ * lowering keeps the accumulators in registers (lower/promote_registers.ts).
+ *
+ * The innermost pure axis is split by the SIMD lanes first, so the vector part is a multiple of 4
+ * f32 lanes. Operands whose last index runs along that axis and whose other indices run along a
+ * reduction axis (the k x n panel of B in a matrix product, input rows in a convolution) are read
+ * through a cache_read copy, whose location random_compute_location samples (inline: no copy; at an
+ * S0 loop: a packed panel). Threads > 1: the S0 loops are fused into one parallel loop.
+ *
+ * Checks: live v128 values (accumulators + distinct operand vectors of one unrolled body + one for
+ * broadcasts) within the engine's vector registers; the unrolled body within 256 copies; enough S0
+ * iterations for the threads.
+ */
+import { bytes } from '../../ir/dtype.js';
+import { viewSchedule, type AccessView, type ScheduleView, type StageView } from '../../schedule/view.js';
+import type { SampledRef } from '../../schedule/instruction.js';
+import { type CheckExpr, add, mul } from '../checks.js';
+import { type ScheduleRule, freshStage, lanesOf, readsAtOwnPoint, dependsOn } from './rule.js';
+import { level, parallelOuter, splitLanes, splitLevels, tileLoop } from './tiling.js';
+
+/** Largest register-tile factor of a pure axis (S3), in elements or, on the vector axis, in vectors. */
+const MAX_S3 = 8, MAX_S3_VECTORS = 4;
+/** Largest unrolled reduction factor (R1). */
+const MAX_R1 = 16;
+/** Largest number of body copies the unrolled loops of one register tile make. */
+export const MAX_UNROLLED = 256;
+
+/**
+ * Where the rule writes the results of reduction `s`: `s` itself when it is an output (its sum then
+ * goes through a cache_write copy), or its only consumer when that is an output reading it at its
+ * own point (`fused`). Undefined when the rule does not apply to `s`: another shape of consumers, or
+ * extents not known for these sizes.
+ */
+export function writeStage(v: ScheduleView, s: StageView): { write: string; fused: boolean } | undefined {
+  if (!s.isReduction || s.reductionAxes.some((a) => a.extent === undefined)) return undefined;
+  let w: { write: string; fused: boolean } | undefined;
+  if (s.isOutput) w = { write: s.name, fused: false };
+  else if (s.consumers.length === 1) {
+    const c = v.stage(s.consumers[0]!)!;
+    if (c.isOutput && c.axes.length === s.axes.length && readsAtOwnPoint(c, s.name)) w = { write: c.name, fused: true };
+  }
+  return w && v.stage(w.write)!.axes.every((a) => a.extent !== undefined) ? w : undefined;
+}
+
+/** Whether `stage` is where the rule will write the results of one of its producers (so other rules leave it alone). */
+export function isFusedWriteStage(v: ScheduleView, stage: StageView): boolean {
+  return stage.producers.some((p) => {
+    const s = v.stage(p);
+    return s !== undefined && writeStage(v, s)?.write === stage.name;
+  });
+}
+
+/**
+ * Distinct vectors (or scalars) an access reads in one copy of the unrolled body: per index
+ * dimension, 1 + sum of |coefficient| * (unrolled extent - 1) over the unrolled axes, times the
+ * vectors of the lanes axis in the dimension that runs along it.
+ */
+function distinctReads(a: AccessView, unrolled: ReadonlyMap<string, SampledRef>, lanesAxis: string, vectors: SampledRef): CheckExpr {
+  const dims = a.indices.map((ix) => {
+    if (!ix) return mul(...unrolled.values(), vectors);
+    const spread = Object.entries(ix.coefficients).filter(([axis]) => unrolled.has(axis)).map(([axis, c]) => mul(Math.abs(c), add(unrolled.get(axis)!, -1)));
+    const one = add(1, ...spread);
+    return (ix.coefficients[lanesAxis] ?? 0) !== 0 ? mul(vectors, one) : one;
+  });
+  return mul(...dims);
+}
+
+export const multiLevelTiling: ScheduleRule = {
+  name: 'multi-level-tiling',
+  apply(sch, stage, ctx) {
+    if (ctx.target.kind !== 'wasm-simd' || ctx.handled.has(stage)) return false;
+    const v = viewSchedule(sch, ctx.sizes);
+    const s = v.stage(stage)!;
+    const w = writeStage(v, s);
+    if (!w) return false;
+    const o = v.stage(w.write)!;
+    const lanes = lanesOf(s.dtype, ctx.target);
+    const last = o.axes.length - 1;
+    const vectorized = o.axes[last]!.extent! >= lanes && lanes > 1;
+    const chunksPerVector = Math.max(1, (lanes * bytes(s.dtype)) / ctx.target.vectorBytes);
+
+    const local = w.fused ? stage : sch.stage(stage).cacheWrite({ name: freshStage(sch, `${stage}_local`) });
+    // Operands read along the lanes and along a reduction axis in another dimension: a panel.
+    const lanesAxis = s.axes[last]!.name;
+    const panels: string[] = [];
+    for (const a of s.accesses) {
+      if (!vectorized || a.tensor === stage || panels.includes(a.tensor)) continue;
+      const lastIx = a.indices[a.indices.length - 1];
+      const alongLanes = lastIx !== undefined && lastIx.coefficients[lanesAxis] === 1;
+      const alongReduction = a.indices.slice(0, -1).some((ix) => ix !== undefined && s.reductionAxes.some((r) => (ix.coefficients[r.name] ?? 0) !== 0));
+      if (alongLanes && alongReduction) panels.push(a.tensor);
+    }
+    for (const t of panels) sch.cacheRead(t, [local], { name: freshStage(sch, `${t}_panel`) });
+
+    // O: four levels per pure axis; the lanes axis split by the lanes first.
+    const O = sch.stage(w.write);
+    const tiles: string[] = [];
+    const levels: string[][] = [[], [], [], []];
+    let lanesLoop: string | undefined;
+    o.axes.forEach((a, d) => {
+      const split = splitLanes(sch, w.write, a.name, lanes, d === last && vectorized);
+      const axis = split.rest;
+      if (split.lanes) lanesLoop = split.lanes;
+      const name = `${w.write}.${a.name}.tile`;
+      tiles.push(name);
+      tileLoop(sch, w.write, axis, 4, d === last && vectorized ? MAX_S3_VECTORS : MAX_S3, name).forEach((l, k) => levels[k]!.push(l));
+    });
+    O.reorder(...levels.flat(), ...(lanesLoop ? [lanesLoop] : []));
+    for (const l of levels[3]!) O.unroll(l);
+    if (lanesLoop) O.vectorize(lanesLoop);
+    const siteS1 = `${w.write}.${levels[1]![last]!}`, siteS2 = `${w.write}.${levels[2]![last]!}`;
+    parallelOuter(sch, w.write, levels[0]!, tiles, ctx);
+
+    // The local stage: R0, S2, R1, S3, lanes.
+    const L = sch.stage(local);
+    L.sampleComputeAt({ candidates: [siteS1, siteS2] });
+    const s2: string[] = [], s3: string[] = [], r0: string[] = [], r1: string[] = [];
+    let localLanes: string | undefined;
+    s.axes.forEach((a, d) => {
+      const split = splitLanes(sch, local, a.name, lanes, d === last && vectorized);
+      if (split.lanes) localLanes = split.lanes;
+      const [l2, l3] = splitLevels(sch, local, split.rest, 4, tiles[d]!, 2);
+      s2.push(l2!);
+      s3.push(l3!);
+    });
+    const reductionTiles = new Map<string, string>();
+    for (const r of s.reductionAxes) {
+      const name = `${local}.${r.name}.tile`;
+      reductionTiles.set(r.name, name);
+      const [l0, l1] = tileLoop(sch, local, r.name, 2, MAX_R1, name);
+      r0.push(l0!);
+      r1.push(l1!);
+    }
+    L.reorder(...r0, ...s2, ...r1, ...s3, ...(localLanes ? [localLanes] : []));
+    for (const l of [...r1, ...s3]) L.unroll(l);
+    if (localLanes) L.vectorize(localLanes);
+
+    // Checks over the decisions.
+    const unrolled = new Map<string, SampledRef>();
+    s.axes.forEach((a, d) => { if (d !== last || !vectorized) unrolled.set(a.name, level(tiles[d]!, 3)); });
+    for (const [r, t] of reductionTiles) unrolled.set(r, level(t, 1));
+    const copies = mul(...unrolled.values(), ...(vectorized ? [level(tiles[last]!, 3)] : []));
+    ctx.check({ kind: 'at-most', what: `unrolled copies of the body of ${local}`, value: copies, limit: MAX_UNROLLED });
+    if (vectorized) {
+      const vectors = level(tiles[last]!, 3);
+      const accumulators = mul(...s.axes.slice(0, last).map((_, d) => level(tiles[d]!, 3)), vectors, chunksPerVector);
+      const operands = s.accesses.filter((a) => a.tensor !== stage && dependsOn(a, lanesAxis)).map((a) => mul(distinctReads(a, unrolled, lanesAxis, vectors), chunksPerVector));
+      const broadcasts = s.accesses.some((a) => a.tensor !== stage && !dependsOn(a, lanesAxis)) ? 1 : 0;
+      ctx.check({ kind: 'at-most', what: `live v128 values in the register tile of ${local}`, value: add(accumulators, ...operands, broadcasts), limit: ctx.target.vectorRegisters - 1 });
+    }
+    ctx.handled.add(local);
+    ctx.handled.add(w.write);
+    return true;
+  },
+};

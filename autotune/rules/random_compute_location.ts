@@ -1,0 +1,23 @@
+/**
+ * Random compute location (MetaSchedule's RandomComputeLocation, Ansor's compute-location sampling):
+ * a stage that is not an output and that no rule scheduled completely is computed at a sampled
+ * location among its legal ones, root and inline included where allowed, but never at an unrolled
+ * or vectorized loop or inside one. This is how a stencil's producer is computed per tile, a
+ * boundary condition once at root or per channel, and a panel copy per column tile (or not at all,
+ * inline).
+ */
+import { viewSchedule } from '../../schedule/view.js';
+import { type ScheduleRule, locationCandidates } from './rule.js';
+
+export const randomComputeLocation: ScheduleRule = {
+  name: 'random-compute-location',
+  apply(sch, stage, ctx) {
+    if (ctx.handled.has(stage)) return false;
+    const s = viewSchedule(sch, ctx.sizes).stage(stage)!;
+    if (s.isOutput) return false;
+    const candidates = locationCandidates(sch, s, ctx.target);
+    if (candidates.length < 2) return false;
+    sch.stage(stage).sampleComputeAt({ candidates });
+    return true;
+  },
+};

@@ -1,0 +1,369 @@
+/**
+ * Evolutionary search over the decisions of a design space (TVM MetaSchedule's EvolutionarySearch,
+ * src/meta_schedule/search_strategy/evolutionary_search.cc, after Ansor §5.1): each round
+ *  1. starts a population from the best candidates measured so far and random schedules of the space;
+ *  2. evolves it for a few generations: parents drawn in proportion to the cost model's predicted
+ *     throughput, children made by mutating one decision (autotune/mutators.ts), every child checked
+ *     (autotune/checks.ts) and lowered before it is kept;
+ *  3. picks a batch for measurement, epsilon-greedy: mostly the best predicted candidates, a few
+ *     random ones, never two with the same lowered function (structural hash) and never one measured
+ *     before (a resumed run included);
+ *  4. measures the batch and trains the cost model on it (failures count as zero throughput).
+ * It stops at the trial budget, the time budget, when the best has not improved for `stallRounds`
+ * rounds, or when the space has nothing new to offer; then the fastest few are timed again side by
+ * side and the fastest of that is the result. Without a cost model (`costModel: false`) the batches
+ * are random schedules of the space, with the same measured budget.
+ *
+ * What it measures with and learns from is passed in (SearchMeasurer, SearchCostModel), so the
+ * search runs the same with real measurements in workers or in a browser page, and in tests.
+ */
+import type { Pipeline } from '../dsl/pipeline.js';
+import type { Schedule } from '../schedule/schedule.js';
+import { ScheduleError } from '../schedule/error.js';
+import type { Instruction } from '../schedule/instruction.js';
+import type { Sampler } from '../schedule/sampling.js';
+import type { Sizes } from '../schedule/extents.js';
+import { type DesignSpace, seededSampler } from './space.js';
+import { checkedSchedule, decisionKey, inSpace } from './candidate.js';
+import { mutate } from './mutators.js';
+
+/** What measuring one candidate gave (autotune/measure.ts's MeasureResult has this shape). */
+export interface SearchMeasureResult {
+  readonly status: string;
+  /** Seconds per call, when status is 'ok'. */
+  readonly seconds?: number;
+  readonly error?: string;
+  readonly code?: string;
+}
+
+export interface SearchMeasurer {
+  /** Builds, checks and times each decided trace; one result per trace, never throws for a bad one. */
+  measure(traces: readonly (readonly Instruction[])[]): Promise<readonly SearchMeasureResult[]>;
+  /** Times the traces again, interleaved, `rounds` times. */
+  remeasure?(traces: readonly (readonly Instruction[])[], rounds: number): Promise<readonly SearchMeasureResult[]>;
+}
+
+/** A learned model of throughput (autotune/cost_model.ts's CostModel has this shape). */
+export interface SearchCostModel {
+  readonly samples: number;
+  /** Predicted normalised throughput (higher is better) per feature vector. */
+  predict(features: readonly Float64Array[]): number[];
+  update(features: readonly Float64Array[], throughputs: readonly number[]): void;
+}
+
+/** What the search needs of a lowered candidate. */
+export interface Analysis {
+  /** Structural hash of the lowered function: equal hashes are the same code, measured once. */
+  readonly hash: string;
+  /** The cost model's features of the lowered function (only needed with a cost model). */
+  readonly features?: Float64Array;
+}
+
+/** A candidate measured by this run or an earlier one. */
+export interface MeasuredCandidate {
+  readonly trace: readonly Instruction[];
+  readonly hash: string;
+  readonly result: SearchMeasureResult;
+  readonly features?: Float64Array;
+}
+
+export interface SearchOptions {
+  /** Most candidates to measure (trials), at least 1. */
+  readonly trials: number;
+  /** Time budget in minutes (default: none); no round starts that would likely end past it. */
+  readonly minutes?: number;
+  /** Candidates measured per round (default 16). */
+  readonly batchSize?: number;
+  /** Population of each generation (default 32: every member is lowered to be ranked, the main cost of a round besides measuring). */
+  readonly populationSize?: number;
+  /** Generations evolved per round with the cost model (default 2). */
+  readonly generations?: number;
+  /** Probability that a child is a mutant rather than a copy of its parent (default 0.85). */
+  readonly mutateProbability?: number;
+  /** Share of each batch drawn at random instead of by predicted throughput (default 0.1). */
+  readonly epsilon?: number;
+  /** Stop after this many rounds without an improvement of at least `minImprovement` (default 5). */
+  readonly stallRounds?: number;
+  /** Relative gain that counts as an improvement (default 0.01). */
+  readonly minImprovement?: number;
+  /** Candidates timed again side by side at the end (default 3; needs remeasure). */
+  readonly remeasureTop?: number;
+  /** Other traces timed in the same side-by-side re-measurement (a hand schedule to compare with). */
+  readonly remeasureWith?: readonly (readonly Instruction[])[];
+  readonly remeasureRounds?: number;
+  /** Seed of every random choice (default 1). */
+  readonly seed?: number;
+  /** The learned model ranking proposals, or false for random proposals. */
+  readonly costModel: SearchCostModel | false;
+  readonly measurer: SearchMeasurer;
+  /** Candidates measured before (a resumed run): never measured again; they seed the population and the model. */
+  readonly previous?: readonly MeasuredCandidate[];
+  /** Called after every measured batch. */
+  readonly onBatch?: (progress: SearchProgress) => void;
+  /** Clock in milliseconds (default performance.now). */
+  readonly now?: () => number;
+}
+
+export interface SearchProgress {
+  readonly batch: readonly MeasuredCandidate[];
+  readonly trials: number;
+  readonly best?: MeasuredCandidate;
+  readonly failures: number;
+  readonly elapsedSeconds: number;
+}
+
+export interface TrialRecord {
+  /** 1-based index of the trial in this run. */
+  readonly trial: number;
+  readonly status: string;
+  readonly seconds?: number;
+  /** Fastest seconds so far, this run and earlier ones. */
+  readonly bestSeconds?: number;
+  readonly elapsedSeconds: number;
+}
+
+export interface SearchResult {
+  /** The fastest candidate, after the side-by-side re-measurement; undefined when none ran. */
+  readonly best?: MeasuredCandidate;
+  /** Its seconds per call (re-measured when that happened). */
+  readonly bestSeconds?: number;
+  /** The results of `remeasureWith`, from the side-by-side re-measurement. */
+  readonly remeasuredWith?: readonly SearchMeasureResult[];
+  readonly measured: readonly MeasuredCandidate[];
+  readonly history: readonly TrialRecord[];
+  /** Measured candidates by status ('ok', 'trap', 'timeout', ...). */
+  readonly statuses: Readonly<Record<string, number>>;
+  /** Candidates refused before measurement, by ScheduleError code or 'check'. */
+  readonly refused: Readonly<Record<string, number>>;
+  readonly rounds: number;
+  readonly stoppedBy: 'trials' | 'minutes' | 'stall' | 'exhausted';
+  readonly elapsedSeconds: number;
+  /** Where the time went: candidates lowered and analysed (count, seconds), measuring (seconds). */
+  readonly time: { readonly analysed: number; readonly analyseSeconds: number; readonly measureSeconds: number };
+}
+
+/** The task: the pipeline, its space, and how to lower a candidate for the search. */
+export interface SearchTask {
+  readonly pipeline: Pipeline;
+  readonly sizes: Sizes;
+  readonly space: DesignSpace;
+  /**
+   * Lowers a checked schedule: its structural hash and features.
+   * @throws ScheduleError when lowering refuses it (the candidate is then skipped)
+   */
+  analyze(sch: Schedule): Analysis;
+}
+
+interface Candidate { readonly trace: readonly Instruction[]; readonly analysis: Analysis }
+
+const positiveInteger = (name: string, v: number): number => {
+  if (!Number.isInteger(v) || v < 1) throw new RangeError(`search: ${name} must be a positive integer, got ${v}`);
+  return v;
+};
+
+/** Draws an index with probability proportional to max(weight, 0) + a small floor. */
+function roulette(weights: readonly number[], r: Sampler): number {
+  const w = weights.map((x) => Math.max(0, Number.isFinite(x) ? x : 0) + 1e-6);
+  let pick = r.random() * w.reduce((a, b) => a + b, 0);
+  for (let k = 0; k < w.length; k++) if ((pick -= w[k]!) < 0) return k;
+  return w.length - 1;
+}
+
+/**
+ * Runs the search (see the file's comment).
+ * @throws RangeError for options out of range; whatever the measurer or the cost model throws
+ */
+export async function search(task: SearchTask, o: SearchOptions): Promise<SearchResult> {
+  const trials = positiveInteger('trials', o.trials);
+  const batchSize = positiveInteger('batchSize', o.batchSize ?? 16);
+  const populationSize = positiveInteger('populationSize', o.populationSize ?? 32);
+  const generations = o.generations ?? 2;
+  const mutateProbability = o.mutateProbability ?? 0.85;
+  const epsilon = o.epsilon ?? 0.1;
+  const stallRounds = positiveInteger('stallRounds', o.stallRounds ?? 5);
+  const minImprovement = o.minImprovement ?? 0.01;
+  if (o.minutes !== undefined && !(o.minutes > 0)) throw new RangeError(`search: minutes must be positive, got ${o.minutes}`);
+  const now = o.now ?? (() => performance.now());
+  const start = now();
+  const elapsed = () => (now() - start) / 1000;
+  const r = seededSampler(o.seed ?? 1);
+  const model = o.costModel || undefined;
+
+  const analyses = new Map<string, Candidate | { refusal: string }>();
+  let analysed = 0, analyseMs = 0, measureMs = 0;
+  const refused: Record<string, number> = {};
+  /** The candidate a trace stands for, analysed once per distinct decisions. */
+  const candidateOf = (trace: readonly Instruction[]): Candidate | undefined => {
+    // A space (decisions to draw) is a new candidate every time; a decided trace is looked up.
+    const key = decisionKey(trace);
+    const drawn = trace.some((i) => i.op.startsWith('sample_') && (i as { decision?: unknown }).decision === undefined);
+    const known = drawn ? undefined : analyses.get(key);
+    if (known) return 'refusal' in known ? undefined : known;
+    const checked = checkedSchedule(task.pipeline, task.space, trace, task.sizes, r);
+    if ('schedule' in checked && drawn) {
+      const again = analyses.get(decisionKey(checked.schedule.trace));
+      if (again) return 'refusal' in again ? undefined : again;
+    }
+    let entry: Candidate | { refusal: string };
+    if ('refusal' in checked) entry = { refusal: checked.refusal.code };
+    else {
+      try {
+        const t0 = now();
+        const analysis = task.analyze(checked.schedule);
+        analysed++;
+        analyseMs += now() - t0;
+        entry = { trace: checked.schedule.trace, analysis };
+      } catch (e) {
+        if (!(e instanceof ScheduleError)) throw e;
+        entry = { refusal: e.code };
+      }
+    }
+    if ('refusal' in entry) refused[entry.refusal] = (refused[entry.refusal] ?? 0) + 1;
+    if (!drawn) analyses.set(key, entry);
+    if ('trace' in entry) analyses.set(decisionKey(entry.trace), entry);
+    return 'refusal' in entry ? undefined : entry;
+  };
+  const randomCandidate = (attempts = 32): Candidate | undefined => {
+    for (let k = 0; k < attempts; k++) {
+      const c = candidateOf(task.space.trace);
+      if (c) return c;
+    }
+    return undefined;
+  };
+
+  const measuredHashes = new Set<string>();
+  const all: MeasuredCandidate[] = [];
+  const okOf = () => all.filter((m) => m.result.status === 'ok' && m.result.seconds !== undefined)
+    .sort((a, b) => a.result.seconds! - b.result.seconds!);
+  let reference: number | undefined;
+  const train = (batch: readonly MeasuredCandidate[]) => {
+    if (!model) return;
+    const withFeatures = batch.filter((m) => m.features);
+    if (!withFeatures.length) return;
+    reference ??= withFeatures.find((m) => m.result.status === 'ok')?.result.seconds;
+    if (reference === undefined) return;
+    model.update(withFeatures.map((m) => m.features!), withFeatures.map((m) => (m.result.status === 'ok' && m.result.seconds ? reference! / m.result.seconds : 0)));
+  };
+  for (const m of o.previous ?? []) {
+    measuredHashes.add(m.hash);
+    all.push(m);
+  }
+  reference = okOf()[0]?.result.seconds;
+  train(o.previous ?? []);
+
+  const history: TrialRecord[] = [];
+  const statuses: Record<string, number> = {};
+  let done = 0, rounds = 0, stall = 0;
+  let best = okOf()[0]?.result.seconds;
+  let stoppedBy: SearchResult['stoppedBy'] = 'trials';
+  const roundTimes: number[] = [];
+
+  const budget = o.minutes === undefined ? Infinity : o.minutes * 60;
+  /** Seconds measuring one candidate takes, on average so far (1 before any). */
+  const perCandidate = () => (done > 0 ? measureMs / 1000 / done : 1);
+  while (done < trials) {
+    const roundStart = elapsed();
+    // The longest recent round: rounds grow as the population converges on larger candidates.
+    const typical = Math.max(0, ...roundTimes.slice(-3));
+    if (roundStart + Math.min(typical, perCandidate() * batchSize) > budget) { stoppedBy = 'minutes'; break; }
+    // Evolution may take at most a third of the time left, so that a round ends within the budget.
+    const evolveUntil = roundStart + (budget - roundStart) / 3;
+    let need = Math.min(batchSize, trials - done);
+    const picks: Candidate[] = [];
+    const picked = new Set<string>();
+    const take = (c: Candidate | undefined): boolean => {
+      if (!c || measuredHashes.has(c.analysis.hash) || picked.has(c.analysis.hash)) return false;
+      picked.add(c.analysis.hash);
+      picks.push(c);
+      return true;
+    };
+    const randomShare = model ? Math.round(need * epsilon) : need;
+    if (model) {
+      // Population: the best measured, then random schedules of the space.
+      const pop: Candidate[] = [];
+      for (const m of okOf().filter((x) => inSpace(task.space, x.trace)).slice(0, Math.ceil(populationSize * 0.2))) {
+        const c = candidateOf(m.trace);
+        if (c) pop.push(c);
+      }
+      for (let k = 0; pop.length < populationSize && k < populationSize * 2; k++) {
+        const c = randomCandidate(4);
+        if (c) pop.push(c);
+      }
+      const pool = new Map<string, { c: Candidate; score: number }>();
+      for (let g = 0; g <= generations && pop.length; g++) {
+        const scores = model.predict(pop.map((c) => c.analysis.features ?? new Float64Array()));
+        pop.forEach((c, k) => {
+          const h = c.analysis.hash;
+          if (measuredHashes.has(h)) return;
+          const prior = pool.get(h);
+          if (!prior || prior.score < scores[k]!) pool.set(h, { c, score: scores[k]! });
+        });
+        if (g === generations) break;
+        if (elapsed() > evolveUntil) break;
+        const next: Candidate[] = [];
+        for (let k = 0; k < populationSize && elapsed() <= evolveUntil; k++) {
+          for (let attempt = 0; attempt < 8; attempt++) {
+            const parent = pop[roulette(scores, r)]!;
+            const child = r.random() < mutateProbability ? mutate(parent.trace, r) : [...parent.trace];
+            const c = child && candidateOf(child);
+            if (c) { next.push(c); break; }
+          }
+        }
+        pop.splice(0, pop.length, ...next);
+      }
+      for (const { c } of [...pool.values()].sort((a, b) => b.score - a.score)) {
+        if (picks.length >= need - randomShare) break;
+        take(c);
+      }
+    }
+    for (let k = 0; picks.length < need && k < need * 8; k++) take(randomCandidate());
+    if (picks.length === 0) { stoppedBy = 'exhausted'; break; }
+    // No more than the time left can measure (the best predicted first).
+    need = Math.max(1, Math.min(picks.length, Math.floor((budget - elapsed()) / perCandidate())));
+    if (budget - elapsed() < perCandidate()) { stoppedBy = 'minutes'; break; }
+    picks.splice(need);
+
+    const measureStart = now();
+    const results = await o.measurer.measure(picks.map((c) => c.trace));
+    measureMs += now() - measureStart;
+    if (results.length !== picks.length) throw new Error(`search: the measurer returned ${results.length} results for ${picks.length} candidates`);
+    const batch: MeasuredCandidate[] = picks.map((c, k) => ({
+      trace: c.trace, hash: c.analysis.hash, result: results[k]!, ...(c.analysis.features ? { features: c.analysis.features } : {}),
+    }));
+    const before = best;
+    for (const m of batch) {
+      measuredHashes.add(m.hash);
+      all.push(m);
+      done++;
+      statuses[m.result.status] = (statuses[m.result.status] ?? 0) + 1;
+      if (m.result.status === 'ok' && m.result.seconds !== undefined && (best === undefined || m.result.seconds < best)) best = m.result.seconds;
+      history.push({ trial: done, status: m.result.status, ...(m.result.seconds !== undefined ? { seconds: m.result.seconds } : {}), ...(best !== undefined ? { bestSeconds: best } : {}), elapsedSeconds: elapsed() });
+    }
+    train(batch);
+    rounds++;
+    roundTimes.push(elapsed() - roundStart);
+    const improved = best !== undefined && (before === undefined || best < before * (1 - minImprovement));
+    stall = improved ? 0 : stall + 1;
+    o.onBatch?.({ batch, trials: done, best: okOf()[0], failures: done - (statuses.ok ?? 0), elapsedSeconds: elapsed() });
+    if (stall >= stallRounds && done < trials) { stoppedBy = 'stall'; break; }
+  }
+
+  // The fastest few (and the comparison schedules), timed again side by side: the best is declared on that.
+  const top = okOf().slice(0, o.remeasureTop ?? 3);
+  const others = o.remeasureWith ?? [];
+  let winner = top[0], winnerSeconds = top[0]?.result.seconds;
+  let remeasuredWith: readonly SearchMeasureResult[] | undefined;
+  if (top.length > 0 && o.measurer.remeasure && (top.length > 1 || others.length > 0)) {
+    const again = await o.measurer.remeasure([...top.map((m) => m.trace), ...others], o.remeasureRounds ?? 5);
+    remeasuredWith = again.slice(top.length);
+    const timed = again.slice(0, top.length).flatMap((res, k) => (res.status === 'ok' && res.seconds !== undefined ? [{ k, seconds: res.seconds }] : []));
+    const fastest = timed.sort((a, b) => a.seconds - b.seconds)[0];
+    if (fastest) { winner = top[fastest.k]; winnerSeconds = fastest.seconds; }
+  }
+  return {
+    ...(winner ? { best: winner, bestSeconds: winnerSeconds } : {}),
+    ...(remeasuredWith ? { remeasuredWith } : {}),
+    measured: all, history, statuses, refused, rounds, stoppedBy, elapsedSeconds: elapsed(),
+    time: { analysed, analyseSeconds: analyseMs / 1000, measureSeconds: measureMs / 1000 },
+  };
+}

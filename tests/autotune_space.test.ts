@@ -1,0 +1,126 @@
+/**
+ * Design spaces from the rules: for every core test pipeline, on one thread and on two, the space is
+ * built from the definition alone, random schedules of it pass or fail its checks, and those that
+ * pass compile and match the reference evaluator (wasm-simd and the bounds-checking interpreter).
+ * Also: the rules reach the schedules they promise (the hand SGEMM schedule's structure is a point of
+ * the SGEMM space) and the checks count what they say (the live-vector estimate on known tiles).
+ */
+import test from 'ava';
+import { generateSpace, seededSampler, withoutDecisions } from '../autotune/space.js';
+import { WASM_SIMD_TARGET } from '../autotune/rules/index.js';
+import { drawCandidate, replayRepairing, checkedSchedule, decisionKey } from '../autotune/candidate.js';
+import { failedCheck, decisionsOf, evaluateCheck } from '../autotune/checks.js';
+import { mutate } from '../autotune/mutators.js';
+import { Schedule } from '../schedule/schedule.js';
+import type { Instruction } from '../schedule/instruction.js';
+import { ALL, matmul, conv2d } from './helpers/pipelines.js';
+import { checkSchedule } from './helpers/compare.js';
+
+const SAMPLES = Number(process.env.TESSERA_SPACE_SAMPLES ?? 3);
+
+for (const threads of [1, 2]) {
+  for (const [name, make] of Object.entries(ALL)) {
+    test(`space of ${name} (${threads} thread${threads > 1 ? 's' : ''}): random schedules that pass the checks compile and match the reference`, (t) => {
+      const tp = make();
+      const space = generateSpace(tp.pipeline, tp.sizes, { ...WASM_SIMD_TARGET, threads });
+      t.true(space.trace.length > 0);
+      t.false(space.trace.some((i) => (i as { decision?: unknown }).decision !== undefined), 'a space has no decisions');
+      t.true(space.trace.some((i) => i.op.startsWith('sample_')), 'a space samples something');
+      // Every stage that is not an input was visited; each rule name is from the table.
+      t.true(space.applied.length > 0);
+      const r = seededSampler(11 + threads);
+      const keys = new Set<string>();
+      for (let k = 0; k < SAMPLES; k++) {
+        const trace = drawCandidate(tp.rebuild().pipeline, space, tp.sizes, r);
+        if (!trace) { t.fail(`no schedule of the ${name} space passed its checks in 64 draws`); return; }
+        keys.add(decisionKey(trace));
+        t.is(failedCheck(space.checks, trace), undefined);
+        const sch = Schedule.replay(tp.pipeline, trace);
+        const diff = checkSchedule(tp, sch);
+        t.is(diff, undefined, diff);
+      }
+      t.true(keys.size > 1 || SAMPLES === 1, 'draws differ');
+    });
+  }
+}
+
+test('mutants are schedules of the same space: replayed with repair they pass or fail the checks, and the good ones match the reference', (t) => {
+  const tp = conv2d();
+  const space = generateSpace(tp.pipeline, tp.sizes, WASM_SIMD_TARGET);
+  const r = seededSampler(5);
+  let trace = drawCandidate(tp.pipeline, space, tp.sizes, r)!;
+  let checked = 0;
+  for (let k = 0; k < 30 && checked < 3; k++) {
+    const m = mutate(trace, r);
+    if (!m) continue;
+    t.is(withoutDecisions(m).length, space.trace.length);
+    t.deepEqual(withoutDecisions(m).map((i) => i.op), space.trace.map((i) => i.op));
+    const c = checkedSchedule(tp.pipeline, space, m, tp.sizes, r);
+    if (!('schedule' in c)) continue;
+    trace = [...c.schedule.trace];
+    if (k % 3 === 0) {
+      const diff = checkSchedule(tp, Schedule.replay(tp.pipeline, trace));
+      t.is(diff, undefined, diff);
+      checked++;
+    }
+  }
+  t.true(checked > 0);
+});
+
+test('the matmul space holds the hand SGEMM schedule\'s structure: a 2 x 16 register tile, column tiles outermost, a packed B panel', (t) => {
+  const tp = matmul(64, 64, 32);
+  const space = generateSpace(tp.pipeline, tp.sizes, WASM_SIMD_TARGET);
+  // i: [1, 32, 1, 2] (rows of 2), j in vectors of 4 lanes: [4, 1, 1, 4] (16 columns), k whole.
+  const decide: Record<string, unknown> = { 'C.i.tile': [1, 32, 1, 2], 'C.j.tile': [4, 1, 1, 4], 'C_local.k.tile': [32, 1] };
+  const trace = space.trace.map((i): Instruction => {
+    if (i.op === 'sample_perfect_tile') return { ...i, decision: decide[i.name] as number[] };
+    if (i.op === 'sample_compute_at') return { ...i, decision: i.stage === 'C_local' ? 'C.j_v_t2' : 'C.j_v_t0' };
+    if (i.op === 'sample_categorical') return { ...i, decision: i.candidates[0]! };
+    return i;
+  });
+  const sch = replayRepairing(tp.pipeline, trace, tp.sizes, seededSampler(1));
+  t.deepEqual(sch.trace, trace, 'no decision needed repair');
+  t.is(failedCheck(space.checks, trace), undefined);
+  const regs = space.checks.find((c) => /live v128/.test(c.what))!;
+  // 8 accumulators (2 rows x 4 vectors), 4 vectors of B, 1 broadcast of A.
+  t.is(evaluateCheck(regs.value, decisionsOf(trace)), 13);
+  const lowered = checkSchedule(tp, sch);
+  t.is(lowered, undefined, lowered);
+  t.is(sch.state('C_local').computeAt.kind, 'at');
+  t.deepEqual(sch.state('B_panel').computeAt, { kind: 'at', stage: 'C', axis: 'j_v_t0' });
+  // A 4 x 16 tile keeps 16 accumulators alone: over the registers, refused before compiling.
+  const big = trace.map((i) => (i.op === 'sample_perfect_tile' && i.name === 'C.i.tile' ? { ...i, decision: [1, 16, 1, 4] } : i));
+  t.regex(failedCheck(space.checks, big)!, /live v128 values in the register tile of C_local is 21, over 15/);
+});
+
+test('a space needs the sizes of every size variable', (t) => {
+  const tp = matmul();
+  t.throws(() => generateSpace(tp.pipeline, { M: 4 }, WASM_SIMD_TARGET), { message: /no size for N, K|no size for K, N/ });
+});
+
+test('the conv2d space holds the hand convolution\'s structure: 4 channels x 8 pixels of accumulators, the window\'s rows unrolled, the padded input once at root', (t) => {
+  const tp = conv2d(1, 8, 8, 6, 16);
+  const space = generateSpace(tp.pipeline, tp.sizes, WASM_SIMD_TARGET);
+  const decide: Record<string, number[]> = {
+    'out.n.tile': [1, 1, 1, 1], 'out.k.tile': [1, 2, 1, 4], 'out.y.tile': [1, 6, 1, 1], 'out.x.tile': [1, 2, 1, 2],
+    'conv.rc.tile': [8, 1], 'conv.ry.tile': [1, 3], 'conv.rx.tile': [3, 1],
+  };
+  const trace = space.trace.map((i): Instruction => {
+    if (i.op === 'sample_perfect_tile') return { ...i, decision: decide[i.name]! };
+    if (i.op === 'sample_compute_at') return { ...i, decision: i.stage === 'conv' ? 'out.x_v_t2' : 'root' };
+    if (i.op === 'sample_categorical') return { ...i, decision: 8 };
+    return i;
+  });
+  t.deepEqual(Object.keys(decide).sort(), space.trace.filter((i) => i.op === 'sample_perfect_tile').map((i) => (i as { name: string }).name).sort());
+  const sch = replayRepairing(tp.pipeline, trace, tp.sizes, seededSampler(1));
+  t.deepEqual(sch.trace, trace, 'no decision needed repair');
+  const regs = space.checks.find((c) => /live v128/.test(c.what))!;
+  // 8 accumulators, 3 rows x 2 vectors of the input for the unrolled window rows, 1 broadcast weight.
+  t.is(evaluateCheck(regs.value, decisionsOf(trace)), 15);
+  t.is(failedCheck(space.checks, trace), undefined);
+  const diff = checkSchedule(tp, sch);
+  t.is(diff, undefined, diff);
+  // The whole window unrolled keeps 8 + 18 + 1: over the registers (V8 spills it, 13 against 34 GFLOP/s).
+  const unrolled = trace.map((i) => (i.op === 'sample_perfect_tile' && i.name === 'conv.rx.tile' ? { ...i, decision: [1, 3] } : i));
+  t.regex(failedCheck(space.checks, unrolled)!, /live v128 values in the register tile of conv is 27, over 15/);
+});
