@@ -26,7 +26,9 @@
  * Results go to results/bench.json and results/bench.svg (both written atomically).
  * Tessera's f32 multiply-adds are relaxed-SIMD FMAs when the engine has relaxed SIMD (printed with the
  * table); Node 20 needs a flag for it: `npm run bench:relaxed` runs this file with it (peers included).
- * Options: --quick (fewer runs), --only blur|sgemm|conv3x3|conv1x1|depthwise|math (comma-separated), --no-ort2,
+ * Models (bench/models.ts): SqueezeNet 1.1 and UltraFace RFB-320 end to end, ms per inference, Tessera
+ *   1T/2T next to onnxruntime-web 1T/2T and onnxruntime-node 1T, with Tessera's arena peak and its lower bound.
+ * Options: --quick (fewer runs), --only blur|sgemm|conv3x3|conv1x1|depthwise|math|models (comma-separated), --no-ort2,
  * --no-gpu (no WebGPU column), --gpu-sizes 256,512 (SGEMM sizes on WebGPU; larger ones are very slow
  * on SwiftShader).
  */
@@ -49,9 +51,10 @@ import { initOrt, ortMatMul, ortConv, ortAvgPool3x3, ortUnary, type OrtOp } from
 import { barChartSvg, type ChartPanel } from './chart.js';
 import { openBenchGpu, timeGpuWorkload, type BenchGpu, type GpuBenchTiming } from './webgpu.js';
 import * as wl from './workloads.js';
+import { MODEL_WORKLOADS, benchModel } from './models.js';
 import { MATH_SIZE, MATH_WORKLOADS, mathPipeline, mathSchedule, mathReference, mathJs, checkMath } from './math.js';
 
-const WORKLOADS = ['blur', 'sgemm', 'conv3x3', 'conv1x1', 'depthwise', 'math'] as const;
+const WORKLOADS = ['blur', 'sgemm', 'conv3x3', 'conv1x1', 'depthwise', 'math', 'models'] as const;
 type Workload = (typeof WORKLOADS)[number];
 
 const { values: opts } = parseArgs({
@@ -136,12 +139,13 @@ function addRow(key: string, label: string, unit: string, f: Record<string, numb
   const row: Row = { workload: label, unit };
   if (f['tessera naive'] !== undefined) row['tessera naive'] = f['tessera naive'];
   if (t !== undefined) row.tessera = t;
-  if (f['tessera 2T'] !== undefined) { row['tessera 2T'] = f['tessera 2T']; row['2T speedup'] = `${(unit.startsWith('ms/') ? t! / f['tessera 2T'] : f['tessera 2T'] / t!).toFixed(2)}x`; }
+  if (f['tessera 2T'] !== undefined) { row['tessera 2T'] = f['tessera 2T']; row['2T speedup'] = `${(unit.startsWith('ms') ? t! / f['tessera 2T'] : f['tessera 2T'] / t!).toFixed(2)}x`; }
   if (gpu && f[gpu.column] !== undefined) row[gpu.column] = f[gpu.column];
   if (f.js !== undefined) row['plain JS'] = f.js;
   Object.assign(row, extra);
   if (f.tfjs !== undefined) { row['tfjs-wasm'] = f.tfjs; row['tessera/tfjs'] = ratio(t, f.tfjs)!; }
   if (f.ort !== undefined) { row['ort-web'] = f.ort; row['tessera/ort'] = ratio(t, f.ort)!; }
+  if (f['ort-node'] !== undefined) { row['ort-node'] = f['ort-node']; row['tessera/ort-node'] = ratio(t, f['ort-node'])!; }
   rows.push(row);
 }
 
@@ -381,6 +385,21 @@ async function benchMath(): Promise<void> {
   }
 }
 
+/**
+ * Whole models (bench/models.ts), ms per inference: Tessera 1T/2T, ort-web, ort-node, each checked
+ * against onnxruntime-node first; the arena peak next to its lower bound.
+ */
+async function benchModels(): Promise<void> {
+  const arenas: Record<string, unknown> = {};
+  for (const w of MODEL_WORKLOADS) {
+    const r = await benchModel(w, { timeAsync: (fn) => timeAsync(fn, 5), doTessera, doOrtWeb: doOrt, doOrtNode: doTessera });
+    const extra: Row = r.arena ? { 'arena peak MB': Number((r.arena.peakBytes / 2 ** 20).toFixed(2)), 'lower bound MB': Number((r.arena.lowerBoundBytes / 2 ** 20).toFixed(2)), kernels: r.arena.kernels } : {};
+    if (r.arena) arenas[w.key] = r.arena;
+    addRow(w.key, w.label, 'ms', r.figures, extra);
+  }
+  if (Object.keys(arenas).length) results.models = arenas;
+}
+
 /** Opens the WebGPU device unless --no-gpu (or in the ORT child); says why when there is none. */
 async function openGpu(): Promise<void> {
   if (!doTessera) return;
@@ -403,6 +422,7 @@ async function benchAll(): Promise<void> {
   if (only.has('sgemm')) await benchSgemm();
   for (const k of ['conv3x3', 'conv1x1', 'depthwise'] as const) if (only.has(k)) await benchConv(k);
   if (only.has('math')) await benchMath();
+  if (only.has('models')) await benchModels();
   await pool?.close();
   gpu?.ctx.destroy();
 }
@@ -450,6 +470,7 @@ const TITLES = {
   'GFLOP/s': 'GFLOP/s, one thread (ort 2T: two), higher is better',
   'ms/MP': 'ms per megapixel, one thread, lower is better',
   'ms/M': 'ms per million elements, one thread, lower is better',
+  ms: 'whole models, ms per inference, lower is better',
 } as const;
 const panels: ChartPanel[] = (Object.keys(TITLES) as (keyof typeof TITLES)[]).map((unit) => {
   const keys = Object.keys(figures).filter((k) => units[k] === unit);
@@ -472,4 +493,4 @@ if (gpu) {
 const jsonPath = writeResults(dir, 'bench', results);
 const svgPath = join(dir, 'bench.svg');
 writeFileAtomic(svgPath, barChartSvg(panels));
-console.log(`\none thread unless marked 2T; medians of ${count} runs; ratios are Tessera/peer (GFLOP/s: >1 Tessera faster; ms/MP and ms/M: <1 Tessera faster); results written to ${jsonPath} and ${svgPath}`);
+console.log(`\none thread unless marked 2T; medians of ${count} runs; ratios are Tessera/peer (GFLOP/s: >1 Tessera faster; ms/MP, ms/M and ms: <1 Tessera faster); results written to ${jsonPath} and ${svgPath}`);

@@ -31,6 +31,7 @@ export const COMMANDS: readonly CliCommand[] = [
  */
 const EXPLAINED = new Set([
   'CliError', 'ScheduleError', 'DefinitionError', 'ArgumentError', 'KernelError', 'ArtifactError', 'NpyError', 'CodegenError',
+  'ModelLoadError', 'GraphError', 'OpError', 'ModelCompileError', 'MemoryPlanError',
   'ThreadPoolError', 'GpuUnavailableError', 'GpuDeviceLostError', 'WgslCompileError', 'GpuPipelineError', 'GpuDispatchError', 'GpuBufferError',
 ]);
 

@@ -5,24 +5,11 @@
  * Element types are the model's own (ONNX TensorProto.DataType names shortened). Kernels compute in
  * Tessera dtypes: see `kernelDType` for how each model dtype is held in a kernel.
  */
-import type { DType } from '../ir/dtype.js';
+import type { ModelDType } from '../runtime/model_dtype.js';
 
-/** Element types a model's tensors may have (ONNX TensorProto.DataType, onnx.proto3). */
-export type ModelDType = 'f32' | 'f16' | 'f64' | 'i64' | 'i32' | 'i16' | 'i8' | 'u64' | 'u32' | 'u16' | 'u8' | 'bool';
-
-/**
- * The Tessera dtype a kernel holds a model dtype in: f16 is widened to f32, i64 narrowed to i32 (values
- * outside the i32 range are refused where they enter a kernel), u64 to u32, bool to u8 (0 or 1).
- */
-export function kernelDType(t: ModelDType): Exclude<DType, 'bool'> {
-  switch (t) {
-    case 'f16': return 'f32';
-    case 'i64': return 'i32';
-    case 'u64': return 'u32';
-    case 'bool': return 'u8';
-    default: return t;
-  }
-}
+// Model dtypes and their kernel dtypes are defined once, in the runtime, which reads them too.
+export type { ModelDType } from '../runtime/model_dtype.js';
+export { kernelDType } from '../runtime/model_dtype.js';
 
 /** A tensor's type with a static shape (every symbolic dimension bound at compile time). */
 export interface TensorInfo {
@@ -67,3 +54,48 @@ export interface GraphNode {
   readonly outputs: readonly string[];
   readonly attrs: Readonly<Record<string, AttrValue>>;
 }
+
+/**
+ * A dimension as a model declares it: a number (dim_value), a symbolic name (dim_param, bound at
+ * compile time by `sizes`), or undefined when the file says neither.
+ */
+export type DeclaredDim = number | string | undefined;
+
+/** A graph input or output as the model declares it. */
+export interface ValueDecl {
+  readonly name: string;
+  /** Undefined when the file does not say (allowed for outputs only: inference gives their types). */
+  readonly dtype: ModelDType | undefined;
+  /** Outermost first; undefined when the file gives no shape at all. */
+  readonly shape: readonly DeclaredDim[] | undefined;
+}
+
+/**
+ * Nodes computed as one kernel: `nodes[0]` is the anchor (any op), each later node is elementwise in
+ * the previous one's output (ops/op.ts `elementwise`), which no other node reads. The group's output is
+ * the last node's output 0. Fusion is data: a pass decides the groups, the model compiler follows them.
+ */
+export interface FusionGroup {
+  readonly nodes: readonly string[];
+}
+
+/**
+ * A whole model: nodes in topological order over named tensors, with the opsets it imports, its
+ * declared inputs and outputs, and its constant tensors (initializers, and values folded by passes).
+ */
+export interface Graph {
+  readonly name: string;
+  /** Operator set version per domain ('' is ai.onnx). */
+  readonly opsets: ReadonlyMap<string, number>;
+  /** Inputs the caller feeds (initializers are not among them). */
+  readonly inputs: readonly ValueDecl[];
+  readonly outputs: readonly ValueDecl[];
+  readonly initializers: ReadonlyMap<string, ConstTensor>;
+  /** Topological order: every input of a node is a graph input, an initializer or an earlier node's output. */
+  readonly nodes: readonly GraphNode[];
+  /** Kernel groups chosen by the fusion pass; absent means every node is its own kernel. */
+  readonly groups?: readonly FusionGroup[];
+}
+
+/** Elements of a shape ([] is a scalar: 1 element). */
+export const elementCount = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);

@@ -50,6 +50,26 @@ class Linear {
     return new Linear(terms, this.c * k);
   }
   isConst(): boolean { return this.terms.size === 0; }
+  /**
+   * k*c*(x / c) + k*(x mod c) = k*x for a constant c > 0 (floor division and the Euclidean remainder):
+   * the coordinates of a fused loop, y = f / W and x = f mod W, recombine into f in y*W + x, so the
+   * index of a dense tensor stays affine (Halide's Simplify_Add rule for x / c * c + x % c).
+   */
+  recombineDivMod(): Linear {
+    let out: Linear = this;
+    for (const [key, t] of this.terms) {
+      const m = t.atom;
+      if (m.kind !== 'binary' || m.op !== 'mod') continue;
+      const c = constValue(m.b);
+      if (c === undefined || c <= 0) continue;
+      const divKey = exprKey(binary('div', m.a, m.b));
+      const d = out.terms.get(divKey);
+      if (!d || d.coeff !== t.coeff * c || !out.terms.has(key)) continue;
+      const rest = new Linear(new Map([...out.terms].filter(([k]) => k !== key && k !== divKey)), out.c);
+      out = rest.addScaled(Linear.of(m.a), t.coeff);
+    }
+    return out;
+  }
   build(): Expr {
     const sorted = [...this.terms.entries()].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0)).map((x) => x[1]);
     let acc: Expr | undefined;
@@ -216,7 +236,7 @@ function simplifyNode(e: Expr): Expr {
     case 'binary': {
       const { op, a, b } = e;
       if (isIndex(e) && (op === 'add' || op === 'sub' || op === 'mul')) {
-        const built = Linear.of(e).build();
+        const built = Linear.of(e).recombineDivMod().build();
         return exprKey(built) === exprKey(e) ? e : built;
       }
       if (op === 'min' || op === 'max') return simplifyMinMax(e);

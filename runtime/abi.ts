@@ -19,6 +19,8 @@
  */
 import type { KernelSignature, ShapeExpr } from './signature.js';
 import type { GpuProgram } from './webgpu/program.js';
+import type { WasmModelProgram } from './model_program.js';
+import type { GpuModelProgram } from './webgpu/gpu_model.js';
 
 /** Tessera's version, written into every artifact (kept equal to package.json's by a test). */
 export const TESSERA_VERSION = '0.1.0';
@@ -132,6 +134,37 @@ export interface GpuKernelDescription extends ArtifactBase {
 }
 
 export type KernelDescription = WasmKernelDescription | GpuKernelDescription;
+
+/** A file of an artifact that is data, not code (a model's weights): its name and length. */
+export interface DataFileEntry {
+  readonly file: string;
+  readonly bytes: number;
+}
+
+/**
+ * A whole model compiled for WebAssembly SIMD: its kernels run in order over one memory
+ * (runtime/model_program.ts says where weights, arena and scratch lie, and each step's addresses).
+ */
+export interface WasmModelDescription extends ArtifactBase {
+  readonly kind: 'model';
+  readonly target: 'wasm-simd';
+  readonly model: WasmModelProgram;
+  /** One binary per entry of `model.kernels`, in order. */
+  readonly binaries: readonly WasmBinaryEntry[];
+  /** Copied into memory at `model.memory.weightsAddress` once, at load. */
+  readonly weights: DataFileEntry;
+}
+
+/** A whole model compiled for WebGPU: its programs chained over device buffers (runtime/webgpu/gpu_model.ts). */
+export interface GpuModelDescription extends ArtifactBase {
+  readonly kind: 'model';
+  readonly target: 'webgpu';
+  readonly model: GpuModelProgram;
+  /** The constants' bytes, uploaded once at load. */
+  readonly weights: DataFileEntry;
+}
+
+export type ModelDescription = WasmModelDescription | GpuModelDescription;
 
 /** An artifact in memory: its description and its other files (binaries), by file name. */
 export interface Artifact<D extends ArtifactBase = KernelDescription> {

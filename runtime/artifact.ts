@@ -10,6 +10,7 @@ import {
 import { type ArtifactFileReader, checkFileName, readUrl, readerAt, readerOf, resolveLocation } from './artifact_files.js';
 import { type JsonObject, JsonCheck } from './json_check.js';
 import { type KernelLoadOptions, type LoadedKernel, checkKernelDescription, loadKernelArtifact } from './kernel_artifact.js';
+import { type LoadedModel, checkModelDescription, loadModelArtifact } from './model_artifact.js';
 
 /** One kind of artifact: how to check its fields and how to load it. */
 interface ArtifactKind<D extends ArtifactBase, L> {
@@ -22,6 +23,7 @@ const kind = <D extends ArtifactBase, L>(k: ArtifactKind<D, L>) => k;
 /** The artifact kinds this runtime loads, by `description.kind`. */
 const ARTIFACT_KINDS = {
   kernel: kind({ check: checkKernelDescription, load: loadKernelArtifact }),
+  model: kind({ check: checkModelDescription, load: loadModelArtifact }),
 };
 
 type Kinds = typeof ARTIFACT_KINDS;
@@ -158,4 +160,4 @@ export async function loadArtifact(source: ArtifactSource, options: LoadOptions 
   return entry.load(d, read, options, where);
 }
 
-export type { LoadedKernel };
+export type { LoadedKernel, LoadedModel };

@@ -77,7 +77,7 @@ function hostCondition(c: JsonCheck, v: unknown, path: string): HostCondition {
   return { op, a: shapeExpr(c, o.a, `${path}.a`), b: shapeExpr(c, o.b, `${path}.b`) };
 }
 
-function argSpecs(c: JsonCheck, v: unknown, path: string): ArgSpec[] {
+export function argSpecs(c: JsonCheck, v: unknown, path: string): ArgSpec[] {
   return c.array(v, path).map((x, i) => {
     const p = `${path}[${i}]`;
     const a = c.object(x, p);
@@ -96,18 +96,19 @@ function mathImports(c: JsonCheck, v: unknown, path: string): string[] {
   });
 }
 
-function signature(c: JsonCheck, v: unknown): Omit<KernelSignature, 'fma'> {
-  const s = c.object(v, 'signature');
+/** Checks a kernel signature read from JSON at `path` (a model's kernels are at `model.kernels[i]`). */
+export function signature(c: JsonCheck, v: unknown, path = 'signature'): Omit<KernelSignature, 'fma'> {
+  const s = c.object(v, path);
   return {
-    name: c.string(s.name, 'signature.name'), entry: c.string(s.entry, 'signature.entry'),
-    params: c.strings(s.params, 'signature.params'), args: argSpecs(c, s.args, 'signature.args'),
-    messages: c.strings(s.messages, 'signature.messages'), mathImports: mathImports(c, s.mathImports, 'signature.mathImports'),
-    ...(s.tasks === undefined ? {} : { tasks: c.strings(s.tasks, 'signature.tasks') }),
-    ...(s.sharedMemory === undefined ? {} : { sharedMemory: c.boolean(s.sharedMemory, 'signature.sharedMemory') }),
+    name: c.string(s.name, `${path}.name`), entry: c.string(s.entry, `${path}.entry`),
+    params: c.strings(s.params, `${path}.params`), args: argSpecs(c, s.args, `${path}.args`),
+    messages: c.strings(s.messages, `${path}.messages`), mathImports: mathImports(c, s.mathImports, `${path}.mathImports`),
+    ...(s.tasks === undefined ? {} : { tasks: c.strings(s.tasks, `${path}.tasks`) }),
+    ...(s.sharedMemory === undefined ? {} : { sharedMemory: c.boolean(s.sharedMemory, `${path}.sharedMemory`) }),
   };
 }
 
-function binaries(c: JsonCheck, v: unknown): WasmBinaryEntry[] {
+export function binaries(c: JsonCheck, v: unknown): WasmBinaryEntry[] {
   const list = c.array(v, 'binaries');
   if (list.length === 0) c.fail('binaries', 'a non-empty array', v);
   return list.map((x, i) => {
@@ -119,33 +120,34 @@ function binaries(c: JsonCheck, v: unknown): WasmBinaryEntry[] {
   });
 }
 
-function gpuProgram(c: JsonCheck, v: unknown): GpuProgram {
-  const p = c.object(v, 'program');
-  const kernels = c.array(p.kernels, 'program.kernels').map((x, i) => {
-    const path = `program.kernels[${i}]`;
-    const k = c.object(x, path);
-    const size = c.array(k.workgroupSize, `${path}.workgroupSize`).map((n, d) => c.integer(n, `${path}.workgroupSize[${d}]`, 1));
-    if (size.length !== 3) c.fail(`${path}.workgroupSize`, 'three integers', k.workgroupSize);
+/** Checks a GPU program read from JSON at `path` (a model's kernels are at `model.kernels[i]`). */
+export function gpuProgram(c: JsonCheck, v: unknown, path = 'program'): GpuProgram {
+  const p = c.object(v, path);
+  const kernels = c.array(p.kernels, `${path}.kernels`).map((x, i) => {
+    const kp = `${path}.kernels[${i}]`;
+    const k = c.object(x, kp);
+    const size = c.array(k.workgroupSize, `${kp}.workgroupSize`).map((n, d) => c.integer(n, `${kp}.workgroupSize[${d}]`, 1));
+    if (size.length !== 3) c.fail(`${kp}.workgroupSize`, 'three integers', k.workgroupSize);
     return {
-      name: c.string(k.name, `${path}.name`), wgsl: c.string(k.wgsl, `${path}.wgsl`), workgroupSize: size as [number, number, number],
-      grid: c.array(k.grid, `${path}.grid`).map((g, d) => shapeExpr(c, g, `${path}.grid[${d}]`)),
-      usesParams: c.boolean(k.usesParams, `${path}.usesParams`), bindings: c.strings(k.bindings, `${path}.bindings`),
+      name: c.string(k.name, `${kp}.name`), wgsl: c.string(k.wgsl, `${kp}.wgsl`), workgroupSize: size as [number, number, number],
+      grid: c.array(k.grid, `${kp}.grid`).map((g, d) => shapeExpr(c, g, `${kp}.grid[${d}]`)),
+      usesParams: c.boolean(k.usesParams, `${kp}.usesParams`), bindings: c.strings(k.bindings, `${kp}.bindings`),
     };
   });
   return {
-    name: c.string(p.name, 'program.name'), params: c.strings(p.params, 'program.params'), args: argSpecs(c, p.args, 'program.args'),
-    intermediates: c.array(p.intermediates, 'program.intermediates').map((x, i) => {
-      const m = c.object(x, `program.intermediates[${i}]`);
-      return { name: c.string(m.name, `program.intermediates[${i}].name`), elements: shapeExpr(c, m.elements, `program.intermediates[${i}].elements`) };
+    name: c.string(p.name, `${path}.name`), params: c.strings(p.params, `${path}.params`), args: argSpecs(c, p.args, `${path}.args`),
+    intermediates: c.array(p.intermediates, `${path}.intermediates`).map((x, i) => {
+      const m = c.object(x, `${path}.intermediates[${i}]`);
+      return { name: c.string(m.name, `${path}.intermediates[${i}].name`), elements: shapeExpr(c, m.elements, `${path}.intermediates[${i}].elements`) };
     }),
     kernels,
-    steps: c.array(p.steps, 'program.steps').map((x, i) => {
-      const path = `program.steps[${i}]`;
-      const s = c.object(x, path);
-      const kind = c.oneOf(s.kind, `${path}.kind`, ['check', 'launch']);
-      if (kind === 'check') return { kind, cond: hostCondition(c, s.cond, `${path}.cond`), message: c.string(s.message, `${path}.message`) };
-      const kernel = c.integer(s.kernel, `${path}.kernel`, 0);
-      if (kernel >= kernels.length) c.fail(`${path}.kernel`, `the index of one of the ${kernels.length} kernels`, kernel);
+    steps: c.array(p.steps, `${path}.steps`).map((x, i) => {
+      const sp = `${path}.steps[${i}]`;
+      const s = c.object(x, sp);
+      const kind = c.oneOf(s.kind, `${sp}.kind`, ['check', 'launch']);
+      if (kind === 'check') return { kind, cond: hostCondition(c, s.cond, `${sp}.cond`), message: c.string(s.message, `${sp}.message`) };
+      const kernel = c.integer(s.kernel, `${sp}.kernel`, 0);
+      if (kernel >= kernels.length) c.fail(`${sp}.kernel`, `the index of one of the ${kernels.length} kernels`, kernel);
       return { kind, kernel };
     }),
   };
@@ -166,7 +168,7 @@ export function checkKernelDescription(json: JsonObject, base: ArtifactBase, whe
 const TEXT_FEATURES = new Set<string>(WASM_FEATURES);
 
 /** Why `entry` cannot run here, or undefined when every feature it needs is this engine's. */
-function missingFeatures(entry: WasmBinaryEntry, have: ReadonlySet<string>): string | undefined {
+export function missingFeatures(entry: WasmBinaryEntry, have: ReadonlySet<string>): string | undefined {
   const missing = entry.features.filter((f) => !have.has(f));
   if (missing.length === 0) return undefined;
   const named = missing.map((f) => (TEXT_FEATURES.has(f) ? f : `${f} (a feature this runtime does not know)`));

@@ -112,6 +112,21 @@ test('(x*8 + y)/8 -> x + y/8 (exact for every y under floor division)', (t) => {
   assertEquivalent(t, e, s);
 });
 
+test('the coordinates of a fused loop recombine: (x / 7) * 7 + x % 7 -> x, also scaled and beside other terms', (t) => {
+  const a = ir.add(ir.mul(ir.div(X, c(7)), c(7)), ir.mod(X, c(7)));
+  t.is(p(simplify(a)), 'x');
+  assertEquivalent(t, a, simplify(a));
+  // (y*8 + x) / 13 * 39 + (y*8 + x) % 13 * 3 + z -> y*24 + x*3 + z, as in a fused loop split by 8.
+  const f = ir.add(ir.mul(Y, c(8)), X);
+  const b = ir.add(ir.add(ir.mul(ir.div(f, c(13)), c(39)), ir.mul(ir.mod(f, c(13)), c(3))), Z);
+  t.is(p(simplify(b)), 'x * 3 + y * 24 + z');
+  assertEquivalent(t, b, simplify(b));
+  // Unequal scales do not recombine.
+  const d = ir.add(ir.mul(ir.div(X, c(7)), c(6)), ir.mod(X, c(7)));
+  assertEquivalent(t, d, simplify(d));
+  t.not(p(simplify(d)), 'x');
+});
+
 test('(x*8 + y) % 8 -> y % 8 and (x*6 + y) % 4 -> (x*2 + y) % 4', (t) => {
   const a = ir.mod(ir.add(ir.mul(X, c(8)), Y), c(8));
   t.is(p(simplify(a)), 'y % 8');

@@ -103,6 +103,21 @@ export function ortAvgPool3x3(x: Float32Array, H: number, W: number): Promise<Or
   return session(model, { X: new ort.Tensor('float32', x, [1, 1, H, W]) });
 }
 
+/**
+ * A whole model in onnxruntime-web (wasm, the thread count set by `initOrt`): each `run` is one
+ * `session.run` with its copies; `result` returns every output, copied.
+ */
+export async function ortModel(model: Uint8Array, feeds: Record<string, { data: Float32Array; shape: readonly number[] }>): Promise<{ run(): Promise<void>; result(): Promise<Record<string, Float32Array>>; release(): Promise<void> }> {
+  if (threadsSet === undefined) initOrt(1);
+  const s = await ort.InferenceSession.create(model, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+  const inputs = Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, new ort.Tensor('float32', v.data, [...v.shape])]));
+  return {
+    async run() { await s.run(inputs); },
+    async result() { const r = await s.run(inputs); return Object.fromEntries(Object.entries(r).map(([k, t]) => [k, Float32Array.from(t.data as Float32Array)])); },
+    release: () => s.release(),
+  };
+}
+
 /** An elementwise Exp or Sigmoid of a 1-D graph input. */
 export function ortUnary(x: Float32Array, opType: 'Exp' | 'Sigmoid'): Promise<OrtOp> {
   const model = oneOpModel({ opType, inputs: [{ name: 'X', dims: [x.length] }], output: [x.length] });

@@ -20,6 +20,7 @@ import { type CliCommand, type CliIo, CliError, collect, oneOf, pairs, positiveI
 import { loadModule, selectPipeline, selectSchedule } from '../load_module.js';
 import { readTensor } from '../tensor_files.js';
 import { timeCalls } from '../measure.js';
+import { isLoadedModel } from '../../runtime/model_artifact.js';
 import { TARGETS } from './compile.js';
 
 interface BenchOptions {
@@ -91,6 +92,10 @@ async function inputsFor(s: Subject, o: BenchOptions, io: CliIo): Promise<Record
 async function subjectOf(source: string, o: BenchOptions, io: CliIo, pool: ThreadPool | undefined): Promise<Subject> {
   if (source.endsWith('.json')) {
     const loaded = await loadArtifact(resolve(io.cwd, source), pool ? { threadPool: pool } : {});
+    if (isLoadedModel(loaded)) {
+      await loaded.close();
+      throw new CliError(`${source} is a model; tessera bench times kernels. Time models with npm run bench -- --only models, or run one with tessera run ${source}`);
+    }
     const d = loaded.description;
     const args = loaded.target === 'webgpu' ? loaded.description.program.args : loaded.description.signature.args;
     const binary = loaded.target === 'webgpu' ? 'WebGPU' : loaded.binary.file;

@@ -3,6 +3,8 @@
  * compiles a module's pipeline ahead of time and writes the artifact into DIR: NAME.wasm (and
  * NAME.relaxed.wasm when the kernel has f32 multiply-adds), NAME.json (the description), NAME.js (an
  * ES module that loads it with tessera/runtime) and NAME.d.ts (its typings). All files or none.
+ * `tessera compile MODEL.onnx [--target T] [--parallel N] [--size NAME=N ...] [-o DIR]` compiles a
+ * whole model instead (cli/model.ts): NAME.json, NAME.kK.wasm, NAME.weights.bin, NAME.js, NAME.d.ts.
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -13,6 +15,8 @@ import type { FmaOption } from '../../codegen/wasm/module.js';
 import { type CliCommand, type CliIo, oneOf } from '../command.js';
 import { loadModule, selectPipeline, selectSchedule } from '../load_module.js';
 import { loaderModule, loaderTypings } from '../loader_module.js';
+import { compileModelCommand } from '../model.js';
+import { collect } from '../command.js';
 
 export const TARGETS = ['wasm-simd', 'webgpu'] as const;
 export type CliTarget = (typeof TARGETS)[number];
@@ -26,12 +30,15 @@ interface CompileOptions {
   readonly name?: string;
   readonly fma: string;
   readonly threads: boolean;
+  readonly parallel?: string;
+  readonly size: readonly string[];
 }
 
 /** Shows a byte count the way people read it. */
 const size = (n: number) => (n < 1024 ? `${n} B` : `${(n / 1024).toFixed(1)} KiB`);
 
 async function run(modulePath: string, o: CompileOptions, io: CliIo): Promise<void> {
+  if (modulePath.toLowerCase().endsWith('.onnx')) return compileModelCommand(modulePath, o, io);
   const target = oneOf('--target', o.target, TARGETS);
   const fma = oneOf('--fma', o.fma, FMA);
   const m = await loadModule(modulePath, io.cwd);
@@ -60,7 +67,7 @@ export const compileCommand: CliCommand = {
   register(program: Command, io: CliIo) {
     program.command('compile')
       .description('compile a pipeline of MODULE ahead of time into an artifact (NAME.wasm, NAME.json, NAME.js, NAME.d.ts)')
-      .argument('<MODULE>', 'a .ts/.js module exporting `pipelines` (see docs/cli.md)')
+      .argument('<MODULE>', 'a .ts/.js module exporting `pipelines` (see docs/cli.md), or an .onnx model (docs/models.md)')
       .option('-p, --pipeline <NAME>', 'the pipeline to compile (needed when the module has several)')
       .option('-s, --schedule <NAME|TRACE.json>', "one of the pipeline's schedules, or a trace file (default: the default schedule)")
       .option('-t, --target <TARGET>', 'wasm-simd or webgpu', 'wasm-simd')
@@ -68,6 +75,8 @@ export const compileCommand: CliCommand = {
       .option('-n, --name <NAME>', "the artifact's name, and its files' (default: the pipeline's name)")
       .option('--fma <MODE>', "f32 multiply-adds: auto (a baseline and a relaxed-SIMD binary), none, relaxed", 'auto')
       .option('--no-threads', 'run parallel loops serially (no shared memory, no thread pool)')
+      .option('--parallel <N>', 'an .onnx model: compile its kernels for N threads over one shared memory')
+      .option('--size <NAME=N>', "an .onnx model: the value of a symbolic dimension (dim_param), repeat for each", collect, [])
       .action((modulePath: string, o: CompileOptions) => run(modulePath, o, io));
   },
 };

@@ -2,6 +2,8 @@
  * `tessera run ARTIFACT --input NAME=FILE ... [--output NAME=FILE ...] [-o DIR]`: runs an artifact
  * (NAME.json) with the runtime alone on inputs from .npy files or images, and writes every output:
  * to the file `--output` names (.npy or .png), else to DIR/OUTPUT.npy.
+ * `tessera run MODEL.onnx --input NAME=FILE.npy ...` compiles the model in memory and runs it; a model
+ * artifact (NAME.json of kind 'model') runs the same way (cli/model.ts): .npy files of the ONNX dtypes.
  */
 import { mkdir } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
@@ -11,20 +13,34 @@ import type { Tensor } from '../../runtime/tensor.js';
 import { ThreadPool } from '../../runtime/thread_pool.js';
 import { type CliCommand, type CliIo, CliError, collect, pairs, positiveInteger } from '../command.js';
 import { readTensor, writeTensors } from '../tensor_files.js';
+import { runModel, runOnnxCommand } from '../model.js';
+import { isLoadedModel } from '../../runtime/model_artifact.js';
 
 interface RunOptions {
   readonly input: readonly string[];
   readonly output: readonly string[];
   readonly out: string;
   readonly threads?: string;
+  readonly target: string;
+  readonly size: readonly string[];
 }
 
 async function run(artifactPath: string, o: RunOptions, io: CliIo): Promise<void> {
-  if (!artifactPath.endsWith('.json')) throw new CliError(`ARTIFACT is an artifact's description, NAME.json (as tessera compile writes it), got ${artifactPath}`);
+  if (artifactPath.toLowerCase().endsWith('.onnx')) return runOnnxCommand(artifactPath, { ...o, parallel: o.threads }, io);
+  if (!artifactPath.endsWith('.json')) throw new CliError(`ARTIFACT is an artifact's description, NAME.json (as tessera compile writes it), or an .onnx model, got ${artifactPath}`);
   const threads = o.threads === undefined ? undefined : positiveInteger('--threads', o.threads);
   const pool = threads && threads > 1 ? await ThreadPool.create(threads) : undefined;
   try {
-    const kernel = await loadArtifact(isAbsolute(artifactPath) ? artifactPath : resolve(io.cwd, artifactPath), pool ? { threadPool: pool } : {});
+    const loaded = await loadArtifact(isAbsolute(artifactPath) ? artifactPath : resolve(io.cwd, artifactPath), pool ? { threadPool: pool } : {});
+    if (isLoadedModel(loaded)) {
+      try {
+        await runModel(loaded, loaded.description.name, o, io);
+      } finally {
+        await loaded.close();
+      }
+      return;
+    }
+    const kernel = loaded;
     try {
       const args = kernel.target === 'webgpu' ? kernel.description.program.args : kernel.description.signature.args;
       const files = pairs('--input', o.input);
@@ -60,12 +76,14 @@ export const runCommand: CliCommand = {
   name: 'run',
   register(program: Command, io: CliIo) {
     program.command('run')
-      .description('run an artifact (NAME.json) on inputs from .npy or image files and write its outputs')
-      .argument('<ARTIFACT>', 'the artifact description NAME.json')
+      .description('run an artifact (NAME.json) or an .onnx model on inputs from .npy (or image) files and write its outputs')
+      .argument('<ARTIFACT>', 'the artifact description NAME.json, or an .onnx model')
       .option('-i, --input <NAME=FILE>', 'an input from a .npy file, or an image for a [3, H, W] input (repeat)', collect, [])
       .option('--output <NAME=FILE>', 'where an output goes: .npy, or .png for a [3, H, W] output (repeat)', collect, [])
       .option('-o, --out <DIR>', 'the folder for outputs not named by --output (as OUTPUT.npy)', '.')
-      .option('--threads <N>', 'run parallel loops on a pool of N threads')
+      .option('--threads <N>', 'run parallel loops on a pool of N threads (an .onnx model: compile it for N threads)')
+      .option('-t, --target <TARGET>', 'an .onnx model: wasm-simd or webgpu', 'wasm-simd')
+      .option('--size <NAME=N>', 'an .onnx model: the value of a symbolic dimension (dim_param), repeat for each', collect, [])
       .action((artifactPath: string, o: RunOptions) => run(artifactPath, o, io));
   },
 };

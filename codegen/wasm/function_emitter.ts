@@ -77,6 +77,12 @@ export class FunctionEmitter implements ScalarCtx {
   private prelude: X[] = [];
   private readonly vars = new Map<ir.Var, Binding>();
   private readonly buffers = new Map<ir.Buffer, BufferBinding>();
+  /**
+   * The i32 variables known to be non-negative (sizes, loops starting at 0 or above, lets of such
+   * values): an index `rest + c` folds c into the access's constant offset only when rest >= 0, since
+   * WebAssembly adds the offset to the unsigned address without wrapping (§4.4.7).
+   */
+  private readonly nonNegative = new Set<ir.Var>();
   private labels = 0;
   private readonly nParams: number;
   private readonly spLocal = 0;
@@ -94,7 +100,7 @@ export class FunctionEmitter implements ScalarCtx {
       return;
     }
     this.nParams = 1 + f.params.length + f.args.length;
-    f.params.forEach((p, i) => this.vars.set(p, { rep: 'scalar', local: 1 + i, dtype: 'i32' }));
+    f.params.forEach((p, i) => { this.vars.set(p, { rep: 'scalar', local: 1 + i, dtype: 'i32' }); this.nonNegative.add(p); });
     f.args.forEach((a, i) => this.buffers.set(a.buffer, { kind: 'memory', base: 1 + f.params.length + i }));
   }
 
@@ -199,6 +205,7 @@ export class FunctionEmitter implements ScalarCtx {
       }
       case 'let': {
         this.bind(e.v, this.val(e.value));
+        if (this.isNonNegative(e.value)) this.nonNegative.add(e.v);
         return this.scalar(e.body);
       }
       default:
@@ -485,6 +492,26 @@ export class FunctionEmitter implements ScalarCtx {
     const scaled = size === 1 ? index : m.i32.shl(index, m.i32.const(Math.log2(size)));
     return m.i32.add(this.get(base, binaryen.i32), scaled);
   }
+  /** Whether i32 scalar `e` is provably >= 0 from the variables known to be (a syntactic check). */
+  private isNonNegative(e: ir.Expr): boolean {
+    if (e.lanes !== 1 || e.dtype !== 'i32') return false;
+    switch (e.kind) {
+      case 'const': return e.value >= 0;
+      case 'var': return this.nonNegative.has(e.v);
+      case 'binary': {
+        const c = ir.constValue(e.b);
+        switch (e.op) {
+          case 'add': case 'mul': case 'min': return this.isNonNegative(e.a) && this.isNonNegative(e.b);
+          case 'max': return this.isNonNegative(e.a) || this.isNonNegative(e.b);
+          case 'div': return c !== undefined && c > 0 && this.isNonNegative(e.a);
+          case 'mod': return c !== undefined && c > 0; // the Euclidean remainder
+          default: return false;
+        }
+      }
+      default: return false;
+    }
+  }
+
   /** Byte address of element `index` of `buf`: a pointer plus a constant offset folded from the index. */
   private address(b: BufferBinding & { kind: 'memory' }, buf: ir.Buffer, index: ir.Expr): { ptr: X; offset: number } {
     const size = bytes(buf.dtype);
@@ -496,7 +523,7 @@ export class FunctionEmitter implements ScalarCtx {
       const k = ir.constValue(index.b);
       if (k !== undefined) { rest = index.a; c = k; }
     }
-    if (c < 0 || c * size > 0x7fffffff) { rest = index; c = 0; }
+    if (c < 0 || c * size > 0x7fffffff || (rest && !this.isNonNegative(rest))) { rest = index; c = 0; }
     const ptr = rest ? this.scaledAddress(b.base, this.scalar(rest), size) : this.get(b.base, binaryen.i32);
     return { ptr, offset: c * size };
   }
@@ -516,7 +543,11 @@ export class FunctionEmitter implements ScalarCtx {
     switch (s.kind) {
       case 'block': return m.block(null, s.stmts.map((x) => this.stmt(x)));
       case 'produce': return this.stmt(s.body);
-      case 'letStmt': return this.statement(() => { this.bind(s.v, this.val(s.value)); return this.stmt(s.body); });
+      case 'letStmt': return this.statement(() => {
+        this.bind(s.v, this.val(s.value));
+        if (this.isNonNegative(s.value)) this.nonNegative.add(s.v);
+        return this.stmt(s.body);
+      });
       case 'if': return this.statement(() => m.if(this.scalar(s.cond), this.stmt(s.then), s.else ? this.stmt(s.else) : undefined));
       case 'assert': return this.statement(() => {
         this.messages.push(s.message);
@@ -540,6 +571,7 @@ export class FunctionEmitter implements ScalarCtx {
     return this.statement(() => {
       const i = this.newLocal(binaryen.i32), end = this.newLocal(binaryen.i32);
       this.vars.set(s.v, { rep: 'scalar', local: i, dtype: 'i32' });
+      if (this.isNonNegative(s.min)) this.nonNegative.add(s.v);
       const label = `l${this.labels++}`;
       const get = (l: number) => this.get(l, binaryen.i32);
       const init = [m.local.set(i, this.scalar(s.min)), m.local.set(end, m.i32.add(get(i), this.scalar(s.extent)))];
@@ -595,6 +627,8 @@ export class FunctionEmitter implements ScalarCtx {
     const name = taskExportName(index);
     this.ctx.tasks.push(name);
     const task = new FunctionEmitter(m, this.f, this.ctx, true);
+    for (const v of this.nonNegative) task.nonNegative.add(v);
+    if (this.isNonNegative(s.min)) task.nonNegative.add(s.v);
     task.emitTask(name, s, layout, bufferSlots);
     // The call.
     return this.statement(() => {

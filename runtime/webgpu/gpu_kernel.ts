@@ -7,7 +7,7 @@
 import { storageArrayType, storageBytes } from '../dtype.js';
 import { bindArguments } from '../bind.js';
 import { evalShape } from '../signature.js';
-import { type Tensor, numel } from '../tensor.js';
+import { type Tensor, ArgumentError, numel } from '../tensor.js';
 import type { GpuContext } from './device.js';
 import { PipelineCache } from './pipeline_cache.js';
 import { createEmptyStorageBuffer, createStorageBuffer, createUniformBuffer, readBuffer } from './buffers.js';
@@ -90,6 +90,46 @@ export class GpuKernel {
       },
       destroy: () => { for (const b of created) b.destroy(); },
     };
+  }
+
+  /**
+   * The dispatches of this program over device buffers the caller owns (a model's tensors, chained
+   * between kernels without read-backs): `buffers` holds one per argument, by name, and `shapes` the
+   * static shape of each, from which the size parameters are bound. Intermediates and the parameter
+   * block are created here and freed by `destroy`.
+   * @throws ArgumentError for a missing buffer or shapes that disagree with the program (bind.ts);
+   *   GpuKernelError when a host check fails
+   */
+  callsOn(buffers: Readonly<Record<string, GPUBuffer>>, shapes: Readonly<Record<string, readonly number[]>>): { calls: DispatchCall[]; destroy(): void } {
+    const p = this.program, ctx = this.ctx;
+    const params = new Map<string, number>();
+    for (const a of p.args) {
+      const shape = shapes[a.name];
+      if (!buffers[a.name] || !shape) throw new ArgumentError(`${p.name}: no device buffer or shape for argument ${a.name}`);
+      a.shape.forEach((s, d) => { if (typeof s === 'string') params.set(s, shape[d]!); });
+    }
+    for (const step of p.steps) {
+      if (step.kind === 'check' && !evalCondition(step.cond, params)) throw new GpuKernelError(`${p.name}: ${step.message}`);
+    }
+    const created: GPUBuffer[] = [];
+    const all = new Map<string, GPUBuffer>(Object.entries(buffers));
+    for (const m of p.intermediates) {
+      const b = createEmptyStorageBuffer(ctx, Math.max(1, evalShape(m.elements, params)) * 4, m.name);
+      created.push(b);
+      all.set(m.name, b);
+    }
+    const uniform = p.params.length > 0 ? createUniformBuffer(ctx, Int32Array.from(p.params, (n) => params.get(n)!), 'params') : undefined;
+    if (uniform) created.push(uniform);
+    const calls: DispatchCall[] = [];
+    for (const step of p.steps) {
+      if (step.kind !== 'launch') continue;
+      const k = p.kernels[step.kernel]!;
+      const grid = [0, 1, 2].map((d) => (d < k.grid.length ? evalShape(k.grid[d]!, params) : 1)) as [number, number, number];
+      if (grid.some((n) => n <= 0)) continue;
+      const bindings = [...(k.usesParams ? [uniform!] : []), ...k.bindings.map((n) => all.get(n)!)];
+      calls.push({ pipeline: this.pipelines[step.kernel]!, bindings, workgroups: grid, label: `${p.name}/${k.name}` });
+    }
+    return { calls, destroy: () => { for (const b of created) b.destroy(); } };
   }
 
   /**

@@ -1,0 +1,73 @@
+/**
+ * A graph to a runnable WebAssembly model program (runtime/model_program.ts): the passes, one kernel
+ * per fusion group, every tensor placed in one memory, the steps with their addresses.
+ */
+import { type Graph, elementCount } from '../graph/ir.js';
+import { bytes } from '../ir/dtype.js';
+import type { Analysis } from '../graph/analysis.js';
+import type { ModelStep, ModelTensorSpec, WasmModelProgram } from '../runtime/model_program.js';
+import { buildWasmKernel, type WasmKernelBuild } from './kernel.js';
+import { executionPlan } from './plan.js';
+import { placeTensors, type StepUse } from './memory.js';
+import type { KernelCache } from './kernel_cache.js';
+
+export interface WasmModelBuild {
+  readonly program: WasmModelProgram;
+  readonly binaries: readonly Uint8Array[];
+  readonly weights: Uint8Array;
+  /** What lowering could not do as the schedules asked, per kernel. */
+  readonly notes: readonly string[];
+}
+
+/**
+ * @param g an optimized graph (graph/optimize.ts) and `a` its analysis
+ * @param threads threads the model runs on (1: no parallel loops, no shared memory)
+ * @throws OpError, ModelCompileError (a kernel), GraphError (a constant out of the kernels' range)
+ */
+export function compileWasmModel(g: Graph, a: Analysis, threads: number, cache?: KernelCache): WasmModelBuild {
+  const plan = executionPlan(g, a);
+  const builds: WasmKernelBuild[] = plan.kernels.map((job) => cache ? cache.wasm(g, a, job, threads) : buildWasmKernel(g, a, job, threads));
+  const steps: StepUse[] = builds.map((b, k) => {
+    const nIn = b.signature.args.filter((x) => x.role === 'input').length;
+    const job = plan.kernels[k]!;
+    const elementwiseOnly = job.nodes.every((n) => a.entries.get(n.name)?.elementwise);
+    const reads = b.tensors.slice(0, nIn), writes = b.tensors.slice(nIn);
+    const out = writes.length === 1 ? a.types.get(writes[0]!) : undefined;
+    const inPlace = elementwiseOnly && out ? reads.filter((t) => {
+      const ti = a.types.get(t);
+      return ti && ti.dtype === out.dtype && ti.shape.length === out.shape.length && ti.shape.every((d, i) => d === out.shape[i]);
+    }) : [];
+    return { reads, writes, inPlace };
+  });
+  // Outputs a node omits have no graph type: size them from the kernel's own argument.
+  const extra = new Map<string, number>();
+  builds.forEach((b) => b.unused.forEach((u) => {
+    const arg = b.signature.args[b.tensors.indexOf(u.name)]!;
+    extra.set(u.name, arg.shape.reduce<number>((p, d) => p * Number(d), 1) * bytes(arg.dtype));
+  }));
+  const place = placeTensors(g, a, steps, plan.aliases, extra);
+  const kernels = builds.map((b) => ({ ...b.signature, features: [...b.features] }));
+  const modelSteps: ModelStep[] = builds.map((b, k) => ({
+    kernel: k,
+    nodes: plan.kernels[k]!.nodes.map((n) => n.name),
+    params: [],
+    addresses: b.tensors.map((t) => place.address.get(t)!),
+  }));
+  const spec = (name: string): ModelTensorSpec => {
+    const t = a.types.get(name)!;
+    // An empty tensor no kernel writes has no place of its own; any address holds its 0 bytes.
+    const address = place.address.get(name) ?? (elementCount(t.shape) === 0 ? place.arenaAddress : undefined);
+    if (address === undefined) throw new Error(`internal: tensor ${name} has no address`);
+    return { name, dtype: t.dtype, shape: [...t.shape], address };
+  };
+  const program: WasmModelProgram = {
+    name: g.name || 'model', threads,
+    memory: { weightsAddress: place.weightsAddress, weightsBytes: place.weights.byteLength, arenaAddress: place.arenaAddress, arenaBytes: place.arenaBytes, scratchAddress: place.scratchAddress },
+    inputs: g.inputs.map((i) => spec(i.name)),
+    outputs: g.outputs.map((o) => spec(o.name)),
+    kernels,
+    steps: modelSteps,
+    plan: { peakBytes: place.peakBytes, lowerBoundBytes: place.lowerBoundBytes },
+  };
+  return { program, binaries: builds.map((b) => b.binary), weights: place.weights, notes: builds.flatMap((b, k) => b.notes.map((n) => `${modelSteps[k]!.nodes.join('+')}: ${n}`)) };
+}

@@ -1,0 +1,153 @@
+/**
+ * One kernel of a model: a fusion group's nodes (graph/ir.ts FusionGroup) defined as one pipeline:
+ * the anchor's define on kernel placeholders, then each elementwise node's define on the previous
+ * stage, scheduled by the anchor's entry with the last stage as its epilogue (ops/op.ts
+ * ScheduleRequest), lowered and compiled to WebAssembly or WGSL.
+ */
+import { placeholder, type Func, type Stage } from '../dsl/func.js';
+import { Pipeline } from '../dsl/pipeline.js';
+import { Schedule } from '../schedule/schedule.js';
+import { lower } from '../lower/lower.js';
+import { compileToWasm } from '../codegen/wasm/module.js';
+import { lowerForGpu } from '../lower/gpu/lower_gpu.js';
+import { wgslProgram } from '../codegen/wgsl/program.js';
+import type { KernelSignature } from '../runtime/signature.js';
+import type { WasmFeature } from '../runtime/abi.js';
+import type { GpuProgram } from '../runtime/webgpu/program.js';
+import type { GpuLimits } from '../runtime/webgpu/device.js';
+import { type Graph, type GraphNode, elementCount, kernelDType } from '../graph/ir.js';
+import { type Analysis, opContext, stagePrefix } from '../graph/analysis.js';
+import { OpError, type OpContext, type ScheduleTarget } from '../ops/op.js';
+import { ModelCompileError } from './errors.js';
+
+/** A kernel's nodes, with each node's index in the graph (for stage names). */
+export interface KernelJob {
+  readonly nodes: readonly GraphNode[];
+  readonly indices: readonly number[];
+}
+
+/** What a kernel reads and writes: the model tensor behind each kernel argument, in signature order. */
+export interface KernelArgs {
+  /** Tensor names of the kernel's arguments, inputs then outputs. */
+  readonly tensors: readonly string[];
+  /** Outputs of the anchor the graph does not use (outputs a node omits), by output index: planned as scratch. */
+  readonly unused: readonly { readonly name: string; readonly output: number }[];
+}
+
+export interface WasmKernelBuild extends KernelArgs {
+  readonly binary: Uint8Array;
+  readonly signature: KernelSignature;
+  readonly features: readonly WasmFeature[];
+  readonly notes: readonly string[];
+}
+
+export interface GpuKernelBuild extends KernelArgs {
+  readonly program: GpuProgram;
+  readonly notes: readonly string[];
+}
+
+/** The name a placeholder gets for the k-th distinct input tensor (never a stage prefix: those end in digits). */
+const inputName = (k: number) => `input_${k}`;
+
+/** A scratch name for output k of a node that omits it. */
+export const unusedOutputName = (node: GraphNode, k: number) => `${node.name}:unused${k}`;
+
+interface Defined {
+  readonly pipeline: Pipeline;
+  readonly schedule: Schedule;
+  readonly args: KernelArgs;
+  readonly anchor: OpContext;
+}
+
+/** Defines and schedules the group's pipeline. */
+function define(g: Graph, a: Analysis, job: KernelJob, target: ScheduleTarget, threads: number): Defined {
+  const funcs = new Map<string, Func>();
+  const inputTensor = new Map<string, string>();
+  const funcOf = (t: string): Func | undefined => {
+    let f = funcs.get(t);
+    if (!f) {
+      const info = a.types.get(t)!;
+      if (elementCount(info.shape) === 0) {
+        // A kernel argument has no empty dimension; an op reads an empty constant (axes, roi) from ctx.consts.
+        if (a.consts.has(t)) return undefined;
+        throw new ModelCompileError(`tensor ${JSON.stringify(t)} (${info.dtype} [${info.shape.join(', ')}]) has no elements, and Tessera's kernels take no empty tensor as input`);
+      }
+      const name = inputName(inputTensor.size);
+      f = placeholder(name, info.shape.length ? info.shape : [1], kernelDType(info.dtype));
+      inputTensor.set(name, t);
+      funcs.set(t, f);
+    }
+    return f;
+  };
+  const stageTensor = new Map<Stage, string>();
+  const unused: { name: string; output: number }[] = [];
+  let anchorCtx: OpContext | undefined, anchorStages: Stage[] = [];
+  let last: Stage | undefined;
+  job.nodes.forEach((node, k) => {
+    const entry = a.entries.get(node.name)!;
+    const ctx = opContext(node, job.indices[k]!, g.opsets.get(node.domain)!, a.types, a.consts);
+    const stages = entry.define(ctx, node.inputs.map((t) => (t === '' ? undefined : funcOf(t))));
+    stages.forEach((s, i) => {
+      const t = node.outputs[i];
+      if (t) { funcs.set(t, s); stageTensor.set(s, t); }
+    });
+    if (k === 0) { anchorCtx = ctx; anchorStages = stages; }
+    last = stages[0];
+  });
+  const fused = job.nodes.length > 1;
+  const outputs = fused ? [last!] : anchorStages;
+  outputs.forEach((s, i) => {
+    if (stageTensor.has(s)) return;
+    const name = unusedOutputName(job.nodes[0]!, i);
+    stageTensor.set(s, name);
+    unused.push({ name, output: i });
+  });
+  const pipeline = new Pipeline(outputs);
+  const schedule = new Schedule(pipeline);
+  a.entries.get(job.nodes[0]!.name)!.schedule(schedule, { outputs: anchorStages, epilogue: fused ? last : undefined, target, threads }, anchorCtx!);
+  const tensors = [...pipeline.inputs.map((p) => inputTensor.get(p.name)!), ...outputs.map((s) => stageTensor.get(s)!)];
+  return { pipeline, schedule, args: { tensors, unused }, anchor: anchorCtx! };
+}
+
+/** An identifier naming the kernel: its nodes' stage prefixes (`conv3_relu4`). */
+const kernelName = (job: KernelJob) => job.nodes.map((n, k) => stagePrefix(n, job.indices[k]!)).join('_');
+
+const describe = (job: KernelJob) => job.nodes.map((n) => `${n.name} (${n.op})`).join(' + ');
+
+function wrap<T>(job: KernelJob, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof OpError) throw e;
+    const err = e as Error;
+    throw new ModelCompileError(`the kernel of ${describe(job)}: ${err.name}: ${err.message}`, { cause: e });
+  }
+}
+
+/**
+ * Compiles a group to WebAssembly.
+ * @param threads threads of the model: above 1 the op schedules may add parallel loops and the
+ *   module imports a shared memory
+ * @throws OpError from the entries; ModelCompileError naming the nodes when scheduling, lowering or
+ *   codegen fails
+ */
+export function buildWasmKernel(g: Graph, a: Analysis, job: KernelJob, threads: number): WasmKernelBuild {
+  return wrap(job, () => {
+    const d = define(g, a, job, 'wasm-simd', threads);
+    const { func, notes } = lower(d.pipeline, d.schedule, { name: kernelName(job) });
+    const art = compileToWasm(func, { threads: threads > 1, sharedMemory: threads > 1, fma: 'none' });
+    return { ...d.args, binary: art.binary, signature: art.signature, features: art.features, notes };
+  });
+}
+
+/**
+ * Compiles a group to a GPU program checked against `limits`.
+ * @throws as buildWasmKernel
+ */
+export function buildGpuKernel(g: Graph, a: Analysis, job: KernelJob, limits?: GpuLimits): GpuKernelBuild {
+  return wrap(job, () => {
+    const d = define(g, a, job, 'webgpu', 1);
+    const lowered = lowerForGpu(d.pipeline, d.schedule, { limits, name: kernelName(job) });
+    return { ...d.args, program: wgslProgram(lowered), notes: lowered.notes };
+  });
+}

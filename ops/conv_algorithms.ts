@@ -1,0 +1,197 @@
+/**
+ * How a convolution layer is computed: a table of algorithms, the first that applies to a layer wins.
+ * Each gives the layer's stages (by default the direct definition of ops/conv.ts) and their schedule
+ * for each target. More algorithms (Winograd F(2x2,3x3) / F(4x4,3x3), NCHWc layouts) are entries to
+ * add; the autotuner may later choose among those that apply by measurement.
+ *
+ *  - depthwise: one input channel per group, 2 spatial axes; strips of pixels per channel plane,
+ *    the zero-padded plane computed per channel so no load tests the edges (bench/workloads.ts);
+ *  - direct: any 2-D layer; register tiles of 4 output channels x 8 pixels accumulated over the
+ *    input channels and the window, the zero-padded input computed once (examples/conv2d_pipeline.ts).
+ *    A 1x1 layer (pointwise, a GEMM of weights by pixels) takes the same tile without padding;
+ *  - generic: any rank; the output vectorized along its innermost axis, the sum per vector.
+ */
+import { compute, reduceAxis, sum, type Func, type Stage } from '../dsl/func.js';
+import type { Schedule } from '../schedule/schedule.js';
+import type { ScheduleRequest } from './op.js';
+import type { ConvLayer } from './conv.js';
+import { kernelOutput, parallelOuter, pointGpu, scheduleReduction, vectorLanes, PARALLEL_MIN_ELEMENTS } from './schedule_rules.js';
+
+export interface ConvAlgorithm {
+  readonly name: string;
+  /** Whether the algorithm computes this layer (a function of the layer alone, so define and schedule agree). */
+  applies(layer: ConvLayer): boolean;
+  /** The layer's stages, when they are not the direct definition (ops/conv.ts defineConv). */
+  define?(layer: ConvLayer, X: Func, W: Func, B: Func | undefined): Stage[];
+  /** Schedules the layer's stages for `request` (its target and threads). */
+  schedule(sch: Schedule, layer: ConvLayer, request: ScheduleRequest): void;
+}
+
+/** Output channels per register tile and the reduction loops of a layer's acc stage, outermost first. */
+const TILE_CHANNELS = 4;
+const reductionLoops = (sch: Schedule, acc: string) => sch.stage(acc).loops.filter((l) => l.startsWith('r'));
+
+/**
+ * The op's output inlined into the kernel's output (when an epilogue is fused), and the stage whose
+ * loops the layer's tiles are: the kernel's output.
+ */
+function placeOutput(sch: Schedule, request: ScheduleRequest): Stage {
+  const final = kernelOutput(sch, request);
+  if (final !== request.outputs[0]) sch.stage(request.outputs[0]!).computeInline();
+  return final;
+}
+
+/** The zero-padded input computed at `at` (root, or a loop of the output), vectorized along its rows. */
+function computePadded(sch: Schedule, layer: ConvLayer, at: { stage: Stage; loop: string } | 'root', threads: number): void {
+  if (!layer.names.padded) return;
+  const p = sch.stage(layer.names.padded);
+  if (at === 'root') p.computeRoot();
+  else p.computeAt(at.stage, at.loop);
+  const rows = layer.geometry.input.at(-1)! + layer.geometry.padsBegin.at(-1)! + layer.geometry.padsEnd.at(-1)!;
+  const last = `d${layer.geometry.input.length + 1}`;
+  const lanes = vectorLanes('f32', rows);
+  if (lanes) p.vectorize(last, lanes, { outer: `${last}o`, inner: `${last}i`, tail: 'guard' });
+  if (at === 'root' && threads > 1 && layer.C >= 2) p.parallel('d1');
+  // With stride s along the rows, the rows are stored de-interleaved (column x at x mod s, x / s), so
+  // the taps of s-strided output vectors, at s*x + r, are dense vector loads instead of gathers.
+  const s = layer.geometry.strides.at(-1)!;
+  if (s > 1 && layer.geometry.input.length === 2) {
+    p.transformLayout({ split: { dim: 'd3', factor: s, outer: 'd3q', inner: 'd3r' }, order: ['d0', 'd1', 'd3r', 'd2', 'd3q'] });
+  }
+}
+
+/**
+ * Any layer: on wasm-simd the output vectorized along its innermost axis and the sum computed per
+ * vector, reduction outermost; on webgpu one invocation per output element with its sum in private
+ * memory (ops/schedule_rules.ts scheduleReduction).
+ */
+const generic: ConvAlgorithm = {
+  name: 'generic',
+  applies: () => true,
+  schedule: (sch, layer, request) => scheduleReduction(sch, request, layer.names.acc),
+};
+
+const direct: ConvAlgorithm = {
+  name: 'direct',
+  applies: (l) => l.geometry.input.length === 2,
+  schedule(sch, layer, request) {
+    if (request.target === 'webgpu') return generic.schedule(sch, layer, request);
+    const final = placeOutput(sch, request);
+    const [, k, y, x] = final.axes.map((v) => v.name) as [string, string, string, string];
+    const [OH, OW] = layer.geometry.output as [number, number];
+    const channels = Math.min(TILE_CHANNELS, layer.M);
+    const lanes = vectorLanes('f32', OW);
+    const h = sch.stage(final);
+    h.split(k, channels, { outer: 'ko', inner: 'ki', tail: 'guard' });
+    let tile: string;
+    if (lanes) {
+      h.split(x, lanes, { outer: 'xo', inner: 'xi', tail: 'guard' });
+      h.reorder('ko', y, 'xo', 'ki', 'xi');
+      h.vectorize('xi');
+      tile = 'xo';
+    } else {
+      h.reorder('ko', y, x, 'ki');
+      tile = x;
+    }
+    h.unroll('ki');
+    if (layer.N * layer.M * OH * OW >= PARALLEL_MIN_ELEMENTS) {
+      parallelOuter(h, [{ name: 'ko', extent: Math.ceil(layer.M / channels) }, { name: y, extent: OH }], request.threads);
+    }
+    const a = sch.stage(layer.names.acc);
+    a.computeAt(final, tile);
+    const r = reductionLoops(sch, layer.names.acc);
+    a.reorder(...r, 'n', 'k', 'y', 'x');
+    a.unroll('k');
+    if (lanes) a.vectorize('x');
+    if (r.includes('ry')) a.unroll('ry');
+    computePadded(sch, layer, 'root', request.threads);
+  },
+};
+
+const depthwise: ConvAlgorithm = {
+  name: 'depthwise',
+  applies: (l) => l.geometry.input.length === 2 && l.C === l.group && vectorLanes('f32', l.geometry.output[1]!) > 0,
+  schedule(sch, layer, request) {
+    if (request.target === 'webgpu') return generic.schedule(sch, layer, request);
+    const final = placeOutput(sch, request);
+    const [, k, y, x] = final.axes.map((v) => v.name) as [string, string, string, string];
+    const [OH, OW] = layer.geometry.output as [number, number];
+    const lanes = vectorLanes('f32', OW);
+    const rows = Math.min(2, OH);
+    const h = sch.stage(final);
+    h.vectorize(x, lanes, { outer: 'xo', inner: 'xi', tail: 'guard' });
+    h.split(y, rows, { outer: 'yo', inner: 'yi', tail: 'guard' });
+    h.reorder('yo', 'xo', 'yi');
+    h.unroll('yi');
+    if (request.threads > 1 && layer.N * layer.M * OH * OW >= PARALLEL_MIN_ELEMENTS && layer.M >= 2) h.parallel(k);
+    const a = sch.stage(layer.names.acc);
+    a.computeAt(final, 'xo');
+    const r = reductionLoops(sch, layer.names.acc);
+    a.reorder(...r, 'y', 'x');
+    a.vectorize('x');
+    a.unroll('y');
+    if (r.includes('ry')) a.unroll('ry');
+    // One channel plane of the padded input per output channel (its input channel), kept in cache.
+    computePadded(sch, layer, { stage: final, loop: k }, 1);
+  },
+};
+
+/**
+ * A 1x1 layer (stride 1, no pads, one group) as a GEMM of the weights [M, C] by the pixels [C, H*W]:
+ *   acc(n, m, p) = sum over c of X(n, c, p / W, p mod W) * W(m, c, 0, 0),  out(n, m, y, x) = acc(n, m, y*W + x) + B(m)
+ * The pixels of a plane are one axis, so the 13x13 or 7x7 maps of late layers still fill vectors;
+ * register tiles of 4 output channels x 8 pixels, the sum over c outermost.
+ */
+const pointwise: ConvAlgorithm = {
+  name: 'pointwise',
+  applies: (l) => {
+    const g = l.geometry;
+    return g.input.length === 2 && l.group === 1 && g.kernel.every((k) => k === 1) && g.strides.every((s) => s === 1)
+      && [...g.padsBegin, ...g.padsEnd].every((p) => p === 0) && vectorLanes('f32', g.output[0]! * g.output[1]!) > 0;
+  },
+  define(layer, X, W, B) {
+    const [H, Wd] = layer.geometry.output as [number, number];
+    const c = reduceAxis(layer.C, 'rc');
+    const acc = compute(layer.names.acc, [layer.N, layer.M, H * Wd], (n, m, p) => sum(X.at(n, c, p.div(Wd), p.mod(Wd)).mul(W.at(m, c, 0, 0)), c), { axes: ['n', 'k', 'p'] });
+    const out = compute(layer.names.out, [layer.N, layer.M, H, Wd], (n, m, y, x) => {
+      const v = acc.at(n, m, y.mul(Wd).add(x));
+      return B ? v.add(B.at(m)) : v;
+    }, { axes: ['n', 'k', 'y', 'x'] });
+    return [out];
+  },
+  schedule(sch, layer, request) {
+    const final = placeOutput(sch, request);
+    const a = sch.stage(layer.names.acc);
+    if (request.target === 'webgpu') {
+      const thread = pointGpu(sch, final);
+      if (thread) a.computeAt(final, thread);
+      return;
+    }
+    const [, k, y, x] = final.axes.map((v) => v.name) as [string, string, string, string];
+    const [OH, OW] = layer.geometry.output as [number, number];
+    const channels = Math.min(TILE_CHANNELS, layer.M);
+    const lanes = vectorLanes('f32', OH * OW);
+    const h = sch.stage(final);
+    const p = h.fuse(y, x, { fused: 'p' });
+    h.split(k, channels, { outer: 'ko', inner: 'ki', tail: 'guard' });
+    h.split(p, lanes, { outer: 'po', inner: 'pi', tail: 'guard' });
+    h.reorder('ko', 'po', 'ki', 'pi');
+    h.unroll('ki');
+    h.vectorize('pi');
+    if (layer.N * layer.M * OH * OW >= PARALLEL_MIN_ELEMENTS) {
+      parallelOuter(h, [{ name: 'ko', extent: Math.ceil(layer.M / channels) }, { name: 'po', extent: Math.ceil(OH * OW / lanes) }], request.threads);
+    }
+    a.computeAt(final, 'po');
+    a.reorder('rc', 'n', 'k', 'p');
+    a.unroll('k');
+    a.vectorize('p');
+  },
+};
+
+/** The algorithms in order of preference. */
+export const CONV_ALGORITHMS: readonly ConvAlgorithm[] = [pointwise, depthwise, direct, generic];
+
+/** The first algorithm of CONV_ALGORITHMS that applies to `layer`. */
+export function chooseConvAlgorithm(layer: ConvLayer): ConvAlgorithm {
+  return CONV_ALGORITHMS.find((a) => a.applies(layer))!;
+}

@@ -1,0 +1,103 @@
+/**
+ * Conv and ConvTranspose (ops/conv.ts, ops/conv_algorithms.ts) against onnxruntime-node: each
+ * algorithm of the table (pointwise 1x1, depthwise, direct, generic for 1-D and 3-D), pads, strides,
+ * dilations, groups, every auto_pad, odd channel counts and 1x1 spatial maps (tails), fused
+ * epilogues (Relu, a residual Add, Clip), two threads, a property test over random layers, a WebGPU
+ * sample, and the refusals.
+ */
+import test from 'ava';
+import fc from 'fast-check';
+import { ThreadPool, acquireGpu } from '../tessera.js';
+import { attr, checkNode, compareResults, inputValues, runOrt, runTessera, nodeContext, type NodeCase, type NodeInput } from './helpers/onnx_node.js';
+import { convLayer } from '../ops/conv.js';
+import { chooseConvAlgorithm } from '../ops/conv_algorithms.js';
+
+const X = (shape: number[]): NodeInput => ({ dtype: 'f32', shape });
+const W = (shape: number[]): NodeInput => ({ dtype: 'f32', shape, initializer: true });
+const conv = (x: number[], w: number[], attrs: NodeCase['attrs'] = {}, bias = true, extra: Partial<NodeCase> = {}): NodeCase =>
+  ({ op: 'Conv', opset: 11, attrs, inputs: [X(x), W(w), ...(bias ? [W([w[0]!])] : [])], ...extra });
+
+let pool: ThreadPool;
+test.before(async () => { pool = await ThreadPool.create(2); });
+test.after.always(async () => { await pool?.close(); });
+
+const CASES: [string, NodeCase][] = [
+  ['pointwise 1x1 (GEMM over pixels), channels not a multiple of 4', conv([1, 5, 7, 13], [7, 5, 1, 1])],
+  ['pointwise 1x1 on a 1x1 map, batch 2', conv([2, 9, 1, 1], [6, 9, 1, 1], {}, false)],
+  ['direct 3x3 pad 1 with bias', conv([1, 3, 9, 11], [6, 3, 3, 3], { pads: attr.ints([1, 1, 1, 1]) })],
+  ['direct 3x3 stride 2 SAME_UPPER', conv([1, 4, 10, 9], [5, 4, 3, 3], { strides: attr.ints([2, 2]), auto_pad: attr.string('SAME_UPPER') })],
+  ['direct 2x2 SAME_LOWER on a tiny map', conv([1, 3, 2, 3], [3, 3, 2, 2], { auto_pad: attr.string('SAME_LOWER') }, false)],
+  ['direct VALID 5x5 stride 3', conv([1, 2, 17, 16], [3, 2, 5, 5], { auto_pad: attr.string('VALID'), strides: attr.ints([3, 3]) })],
+  ['direct, 1x1 kernel with stride 2 and pads', conv([1, 6, 9, 9], [4, 6, 1, 1], { strides: attr.ints([2, 2]), pads: attr.ints([1, 0, 0, 1]) })],
+  ['grouped, dilated, asymmetric pads', conv([1, 4, 8, 9], [6, 2, 3, 2], { group: attr.int(2), dilations: attr.ints([2, 1]), pads: attr.ints([2, 0, 1, 1]) }, false)],
+  ['depthwise 3x3 pad 1', conv([1, 6, 12, 17], [6, 1, 3, 3], { group: attr.int(6), pads: attr.ints([1, 1, 1, 1]) })],
+  ['depthwise stride 2 with channel multiplier 2', conv([1, 3, 11, 12], [6, 1, 3, 3], { group: attr.int(3), pads: attr.ints([1, 1, 1, 1]), strides: attr.ints([2, 2]) })],
+  ['depthwise on a map narrower than a vector (generic)', conv([1, 4, 5, 3], [4, 1, 3, 3], { group: attr.int(4), pads: attr.ints([1, 1, 1, 1]) })],
+  ['1-D convolution (generic)', conv([2, 3, 17], [4, 3, 3], { pads: attr.ints([1, 2]) })],
+  ['3-D convolution (generic)', conv([1, 2, 4, 5, 6], [3, 2, 2, 3, 2], { strides: attr.ints([1, 2, 1]) })],
+  ['kernel_shape given, equal to the weights', conv([1, 2, 6, 6], [2, 2, 3, 3], { kernel_shape: attr.ints([3, 3]) }, false, { opset: 7 })],
+  ['ConvTranspose stride 2, pads, output_padding', { op: 'ConvTranspose', opset: 11, attrs: { strides: attr.ints([2, 2]), pads: attr.ints([1, 1, 1, 1]), output_padding: attr.ints([1, 1]) }, inputs: [X([1, 3, 5, 6]), W([3, 4, 3, 3]), W([4])] }],
+  ['ConvTranspose SAME_UPPER', { op: 'ConvTranspose', opset: 11, attrs: { strides: attr.ints([2, 2]), auto_pad: attr.string('SAME_UPPER') }, inputs: [X([1, 2, 3, 3]), W([2, 2, 3, 3])] }],
+  ['ConvTranspose output_shape', { op: 'ConvTranspose', opset: 11, attrs: { strides: attr.ints([3, 2]), output_shape: attr.ints([10, 8]) }, inputs: [X([1, 1, 3, 3]), W([1, 2, 3, 3])] }],
+  ['ConvTranspose grouped and dilated', { op: 'ConvTranspose', opset: 11, attrs: { group: attr.int(2), dilations: attr.ints([2, 2]) }, inputs: [X([1, 4, 3, 3]), W([4, 1, 2, 2])] }],
+  ['ConvTranspose 1-D', { op: 'ConvTranspose', opset: 11, attrs: { strides: attr.ints([2]) }, inputs: [X([1, 2, 5]), W([2, 3, 3]), W([3])] }],
+];
+for (const [name, c] of CASES) test(name, (t) => checkNode(t, c));
+
+test('the algorithm table picks pointwise, depthwise, direct and generic by layer', (t) => {
+  const pick = (c: NodeCase) => chooseConvAlgorithm(convLayer(nodeContext(c))).name;
+  t.is(pick(conv([1, 5, 7, 13], [7, 5, 1, 1])), 'pointwise');
+  t.is(pick(conv([1, 6, 12, 17], [6, 1, 3, 3], { group: attr.int(6) })), 'depthwise');
+  t.is(pick(conv([1, 3, 9, 11], [6, 3, 3, 3])), 'direct');
+  t.is(pick(conv([2, 3, 17], [4, 3, 3])), 'generic');
+});
+
+test('fused epilogues: Relu after a 3x3, a residual Add after a 1x1, Clip after a strided depthwise', async (t) => {
+  await checkNode(t, conv([1, 8, 13, 14], [9, 8, 3, 3], { pads: attr.ints([1, 1, 1, 1]) }, true, { epilogue: { op: 'Relu' } }));
+  await checkNode(t, conv([1, 8, 13, 13], [9, 8, 1, 1], {}, true, { epilogue: { op: 'Add', inputs: [X([1, 9, 13, 13])] } }));
+  await checkNode(t, conv([1, 8, 20, 21], [8, 1, 3, 3], { group: attr.int(8), pads: attr.ints([1, 1, 1, 1]), strides: attr.ints([2, 2]) }, true, { opset: 13, epilogue: { op: 'Clip', inputs: [X([]), X([])] } }));
+});
+
+test('two threads: every 2-D algorithm on layers large enough to run in parallel', async (t) => {
+  const o = { threads: 2, pool };
+  await checkNode(t, conv([1, 16, 30, 31], [18, 16, 3, 3], { pads: attr.ints([1, 1, 1, 1]) }, true, { epilogue: { op: 'Relu' } }), o);
+  await checkNode(t, conv([1, 16, 30, 31], [18, 16, 1, 1]), o);
+  await checkNode(t, conv([1, 16, 60, 61], [16, 1, 3, 3], { group: attr.int(16), pads: attr.ints([1, 1, 1, 1]) }), o);
+});
+
+test('property: random 2-D layers (channels, kernel, stride, dilation, pads, group) match onnxruntime', async (t) => {
+  const layer = fc.record({
+    groups: fc.integer({ min: 1, max: 3 }), cin: fc.integer({ min: 1, max: 3 }), cout: fc.integer({ min: 1, max: 3 }),
+    h: fc.integer({ min: 1, max: 12 }), w: fc.integer({ min: 1, max: 12 }), kh: fc.integer({ min: 1, max: 3 }), kw: fc.integer({ min: 1, max: 3 }),
+    s: fc.integer({ min: 1, max: 2 }), d: fc.integer({ min: 1, max: 2 }), p: fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 4, maxLength: 4 }), bias: fc.boolean(), seed: fc.integer(),
+  }).filter((l) => l.h + l.p[0]! + l.p[2]! >= (l.kh - 1) * l.d + 1 && l.w + l.p[1]! + l.p[3]! >= (l.kw - 1) * l.d + 1);
+  await fc.assert(fc.asyncProperty(layer, async (l) => {
+    const C = l.groups * l.cin, M = l.groups * l.cout;
+    const c = conv([1, C, l.h, l.w], [M, l.cin, l.kh, l.kw], { group: attr.int(l.groups), strides: attr.ints([l.s, l.s]), dilations: attr.ints([l.d, l.d]), pads: attr.ints(l.p) }, l.bias, { seed: l.seed });
+    const values = inputValues(c);
+    const d = compareResults(await runTessera(c, {}, values), await runOrt(c, values));
+    if (d) throw new Error(`${JSON.stringify(l)}: ${d}`);
+  }), { numRuns: 10 });
+  t.pass();
+});
+
+test.serial('on WebGPU: pointwise, direct with stride and pads, depthwise, ConvTranspose, a fused Relu', async (t) => {
+  const gpu = await acquireGpu();
+  try {
+    const o = { target: 'webgpu' as const, gpu };
+    await checkNode(t, conv([1, 5, 7, 9], [6, 5, 1, 1]), o);
+    await checkNode(t, conv([1, 3, 9, 10], [4, 3, 3, 3], { pads: attr.ints([1, 1, 1, 1]), strides: attr.ints([2, 2]) }, true, { epilogue: { op: 'Relu' } }), o);
+    await checkNode(t, conv([1, 4, 9, 9], [4, 1, 3, 3], { group: attr.int(4), pads: attr.ints([1, 1, 1, 1]) }), o);
+    await checkNode(t, { op: 'ConvTranspose', opset: 11, attrs: { strides: attr.ints([2, 2]) }, inputs: [X([1, 2, 3, 4]), W([2, 3, 3, 3])] }, o);
+  } finally {
+    gpu.destroy();
+  }
+});
+
+test('refusals name the node, the op and what is wrong', async (t) => {
+  await t.throwsAsync(runTessera(conv([1, 4, 5, 5], [6, 3, 3, 3], { group: attr.int(2) })), { message: 'node n0 (Conv, opset 11): W has 3 input channels per group; X has 4 channels in 2 group(s), so 2' });
+  await t.throwsAsync(runTessera(conv([1, 3, 5, 5], [2, 3, 3, 3], { auto_pad: attr.string('SAME') })), { message: 'node n0 (Conv, opset 11): attribute auto_pad = "SAME" is not supported; it must be one of NOTSET, VALID, SAME_UPPER, SAME_LOWER' });
+  await t.throwsAsync(runTessera(conv([1, 3, 2, 2], [2, 3, 3, 3])), { message: /spatial axis 0: the window \(extent 3\) does not fit the padded input \(2 \+ 0 \+ 0\); the output would be empty/ });
+  await t.throwsAsync(runTessera(conv([1, 3, 5, 5], [2, 3, 3, 3], { pads: attr.ints([1, 1]) })), { message: /attribute pads has 2 values; it needs 2 x 2 \(begins, then ends\)/ });
+  await t.throwsAsync(runTessera(conv([1, 3, 5, 5], [2, 3, 3, 3], { strides: attr.ints([0, 1]) })), { message: /attribute strides = \[0, 1\] must hold positive integers/ });
+});
