@@ -62,7 +62,9 @@ export function ortWebColdStart(modelPath: string, input: ColdStartInput, runs =
         out = execFileSync(process.execPath, [CHILD, modelPath, input.name, JSON.stringify(input.shape), dataPath, String(threads)], { encoding: 'utf8', timeout: timeoutMs, stdio: ['ignore', 'pipe', 'pipe'] });
       } catch (e) {
         const err = e as { status?: number; stderr?: string; message: string };
-        throw new Error(`onnxruntime-web cold start ${i + 1} of ${runs} on ${modelPath} failed (exit status ${err.status ?? 'none'}): ${(err.stderr || err.message).trim().split('\n').slice(-3).join(' ')}`);
+        const lines = (err.stderr || err.message).trim().split('\n');
+        const why = lines.find((l) => /^\w*Error\b/.test(l)) ?? lines[lines.length - 1];
+        throw new Error(`onnxruntime-web cold start ${i + 1} of ${runs} on ${modelPath} failed (exit status ${err.status ?? 'none'}): ${why}`);
       }
       const last = out.trim().split('\n').pop() ?? '';
       let r: ColdStartPhases;

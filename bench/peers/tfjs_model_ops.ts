@@ -425,7 +425,7 @@ const batchNormalization: Converter = (ctx) => {
   return single(node.outputs[0]!, layout, (env) => tf.add(tf.mul(input(env), sT), tT));
 };
 
-/** Clip: tf.clipByValue for constant bounds, tf.maximum / tf.minimum for bounds computed at run time. */
+/** Clip: tf.clipByValue for constant bounds, tf.maximum then tf.minimum for bounds computed at run time. */
 const clip: Converter = (ctx) => {
   const { node } = ctx;
   const { min, max } = clipBounds(node, ctx.opset, ctx.constantNamed);
@@ -435,7 +435,8 @@ const clip: Converter = (ctx) => {
   const lo = bound(min, 1), hi = bound(max, 2);
   return single(node.outputs[0]!, layout, (env) => {
     const x = input(env);
-    if (typeof lo === 'number' && typeof hi === 'number') return tf.clipByValue(x, Math.max(lo, -F32_MAX), Math.min(hi, F32_MAX));
+    // tf.clipByValue refuses min > max, where ONNX gives max everywhere: min(max(x, min), max) does too.
+    if (typeof lo === 'number' && typeof hi === 'number' && lo <= hi) return tf.clipByValue(x, Math.max(lo, -F32_MAX), Math.min(hi, F32_MAX));
     const low = typeof lo === 'number' ? tf.maximum(x, lo) : tf.maximum(x, lo(env));
     return typeof hi === 'number' ? tf.minimum(low, hi) : tf.minimum(low, hi(env));
   });
