@@ -249,3 +249,5 @@ export type { FmaOption } from './codegen/wasm/module.js';
 export { DEFAULT_GPU_LIMITS, type GpuLimits } from './schedule/gpu_limits.js';
 // The runtime: everything `tessera/runtime` exports (loading artifacts, kernels, tensors, its errors).
 export * from './runtime/index.js';
+// The model compiler: compileOnnx and what it uses and throws (docs/models.md).
+export * from './model/index.js';

@@ -12,11 +12,15 @@ import type { KernelSignature } from './signature.js';
 import type { ModelDType } from './model_dtype.js';
 import type { WasmFeature } from './abi.js';
 
-/** A model input, output or constant output: where its data lies in memory. */
-export interface ModelTensorSpec {
+/** A model's input or output as callers see it: its name, ONNX dtype and static shape. */
+export interface ModelValueInfo {
   readonly name: string;
   readonly dtype: ModelDType;
   readonly shape: readonly number[];
+}
+
+/** A model input, output or constant output: where its data lies in memory. */
+export interface ModelTensorSpec extends ModelValueInfo {
   /** Byte address in the model's memory (kernel dtype: runtime/model_dtype.ts kernelDType). */
   readonly address: number;
 }

@@ -8,17 +8,11 @@ import { WasmKernel } from './wasm_kernel.js';
 import { MAX_PAGES, PAGE_BYTES, SHARED_MAX_PAGES, THREAD_SCRATCH_BYTES } from './abi.js';
 import type { ThreadPool } from './thread_pool.js';
 import { ArgumentError } from './tensor.js';
-import type { ModelTensorSpec, WasmModelProgram } from './model_program.js';
+import type { ModelTensorSpec, ModelValueInfo, WasmModelProgram } from './model_program.js';
 import { type ModelTensor, checkFeed, readOutput, writeFeed } from './model_tensors.js';
-import type { ModelDType } from './model_dtype.js';
 
 
-/** A model's input or output as callers see it. */
-export interface ModelValueInfo {
-  readonly name: string;
-  readonly dtype: ModelDType;
-  readonly shape: readonly number[];
-}
+export type { ModelValueInfo } from './model_program.js';
 
 export class ModelRuntimeError extends Error {
   override name = 'ModelRuntimeError';

@@ -155,9 +155,9 @@ test('an artifact of another format version is refused, naming both versions and
 
 test('an artifact of an unknown kind, or no artifact at all, is refused', async (t) => {
   const { description } = await savedBlur();
-  t.throws(() => parseArtifactDescription({ ...description, kind: 'model' }, 'm.json'), {
+  t.throws(() => parseArtifactDescription({ ...description, kind: 'tuning-database' }, 'm.json'), {
     instanceOf: ArtifactError,
-    message: `m.json: the artifact is of kind "model" (written by Tessera ${TESSERA_VERSION}), which this runtime (Tessera ${TESSERA_VERSION}) does not load; it loads 'kernel'`,
+    message: `m.json: the artifact is of kind "tuning-database" (written by Tessera ${TESSERA_VERSION}), which this runtime (Tessera ${TESSERA_VERSION}) does not load; it loads 'kernel', 'model'`,
   });
   t.throws(() => parseArtifactDescription({ name: 'x' }, 'x.json'), { message: 'x.json is not a Tessera artifact description: its "format" is missing, not "tessera-artifact"' });
   t.throws(() => parseArtifactDescription([1, 2], 'y.json'), { message: /y\.json is not a Tessera artifact description/ });

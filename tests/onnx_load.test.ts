@@ -13,6 +13,9 @@ import { ModelLoadError } from '../onnx/errors.ts';
 import { GraphError } from '../graph/errors.ts';
 import { OpError } from '../ops/op.ts';
 import { optimizeGraph } from '../graph/optimize.ts';
+import { compileGraph } from '../model/compile_onnx.ts';
+import { ModelCompileError } from '../model/errors.ts';
+import { modelArrayType } from '../runtime/model_tensors.ts';
 import { TESSERA_OPS } from '../model/library.ts';
 import { random } from '../examples/random.ts';
 import { f16BitsToNumber, numberToF16Bits } from '../runtime/f16.ts';
@@ -171,12 +174,12 @@ test('unnamed and repeated node names are made unique; unsorted nodes are sorted
 });
 
 /** Every outcome of loading and analysing fuzzed bytes must be one of these. */
-const CLEAR = [ModelLoadError, GraphError, OpError];
+const CLEAR = [ModelLoadError, GraphError, OpError, ModelCompileError];
 
-test('fuzz: 400 seeded corruptions of the MNIST model each give a graph or a clear error', (t) => {
+test('fuzz: 400 seeded corruptions of the MNIST model each give a graph or a clear error; some compile and run', async (t) => {
   const original = readFileSync(modelPath('mnist_cntk.onnx'));
   const rand = random(20261201);
-  const counts = { graphs: 0, analysed: 0, errors: new Map<string, number>() };
+  const counts = { graphs: 0, analysed: 0, compiled: 0, errors: new Map<string, number>() };
   for (let iter = 0; iter < 400; iter++) {
     const bytes = Uint8Array.from(original);
     const flips = 1 + Math.floor(((rand() + 1) / 2) * 8);
@@ -190,6 +193,13 @@ test('fuzz: 400 seeded corruptions of the MNIST model each give a graph or a cle
       counts.graphs++;
       optimizeGraph(g, TESSERA_OPS, {});
       counts.analysed++;
+      // Every 45th corruption that analyses is compiled and run on zeros too (compiling is the slow part).
+      if (counts.analysed % 45 === 1) {
+        const m = await compileGraph(g);
+        await m.run(Object.fromEntries(m.inputs.map((i) => [i.name, { data: new (modelArrayType(i.dtype) as unknown as new (n: number) => Float32Array)(i.shape.reduce((a, b) => a * b, 1)), shape: i.shape, dtype: i.dtype }])));
+        await m.dispose();
+        counts.compiled++;
+      }
     } catch (e) {
       if (!CLEAR.some((C) => e instanceof C)) {
         t.fail(`iteration ${iter}: ${(e as Error).name}: ${(e as Error).message}\n${(e as Error).stack}`);
@@ -200,6 +210,6 @@ test('fuzz: 400 seeded corruptions of the MNIST model each give a graph or a cle
       counts.errors.set(name, (counts.errors.get(name) ?? 0) + 1);
     }
   }
-  t.log(`400 corruptions: ${counts.graphs} decoded, ${counts.analysed} analysed; errors ${JSON.stringify(Object.fromEntries(counts.errors))}`);
+  t.log(`400 corruptions: ${counts.graphs} decoded, ${counts.analysed} analysed, ${counts.compiled} compiled and run; errors ${JSON.stringify(Object.fromEntries(counts.errors))}`);
   t.true(counts.errors.size > 0);
 });

@@ -52,9 +52,6 @@ export class GpuKernel {
   bind(inputs: Readonly<Record<string, Tensor>>, outputs: Readonly<Record<string, Tensor>> = {}): BoundGpuCall {
     const p = this.program, ctx = this.ctx;
     const { params, tensors } = bindArguments(p, inputs, outputs);
-    for (const step of p.steps) {
-      if (step.kind === 'check' && !evalCondition(step.cond, params)) throw new GpuKernelError(`${p.name}: ${step.message}`);
-    }
     const created: GPUBuffer[] = [];
     const track = (b: GPUBuffer) => { created.push(b); return b; };
     const buffers = new Map<string, GPUBuffer>();
@@ -62,17 +59,14 @@ export class GpuKernel {
       const t = tensors[i]!;
       buffers.set(a.name, track(a.role === 'input' ? createStorageBuffer(ctx, t.data, a.name) : createEmptyStorageBuffer(ctx, t.data.length * storageBytes(a.dtype), a.name)));
     });
-    for (const m of p.intermediates) buffers.set(m.name, track(createEmptyStorageBuffer(ctx, Math.max(1, evalShape(m.elements, params)) * 4, m.name)));
-    const uniform = p.params.length > 0 ? track(createUniformBuffer(ctx, Int32Array.from(p.params, (n) => params.get(n)!), 'params')) : undefined;
-    const calls: DispatchCall[] = [];
-    for (const step of p.steps) {
-      if (step.kind !== 'launch') continue;
-      const k = p.kernels[step.kernel]!;
-      const grid = [0, 1, 2].map((d) => (d < k.grid.length ? evalShape(k.grid[d]!, params) : 1)) as [number, number, number];
-      if (grid.some((n) => n <= 0)) continue;
-      const bindings = [...(k.usesParams ? [uniform!] : []), ...k.bindings.map((n) => buffers.get(n)!)];
-      calls.push({ pipeline: this.pipelines[step.kernel]!, bindings, workgroups: grid, label: `${p.name}/${k.name}` });
+    let inner: { calls: DispatchCall[]; destroy(): void };
+    try {
+      inner = this.dispatchesOn(buffers, params);
+    } catch (e) {
+      for (const b of created) b.destroy();
+      throw e;
     }
+    const calls = inner.calls;
     return {
       calls,
       run: async () => { await submit(ctx, [await encodeDispatches(ctx, calls)]); },
@@ -88,7 +82,7 @@ export class GpuKernel {
         }
         return out;
       },
-      destroy: () => { for (const b of created) b.destroy(); },
+      destroy: () => { inner.destroy(); for (const b of created) b.destroy(); },
     };
   }
 
@@ -108,11 +102,17 @@ export class GpuKernel {
       if (!buffers[a.name] || !shape) throw new ArgumentError(`${p.name}: no device buffer or shape for argument ${a.name}`);
       a.shape.forEach((s, d) => { if (typeof s === 'string') params.set(s, shape[d]!); });
     }
+    return this.dispatchesOn(new Map(Object.entries(buffers)), params);
+  }
+
+  /** The host checks, then the intermediates, parameter block and dispatches over `buffers` (by argument name). */
+  private dispatchesOn(buffers: ReadonlyMap<string, GPUBuffer>, params: ReadonlyMap<string, number>): { calls: DispatchCall[]; destroy(): void } {
+    const p = this.program, ctx = this.ctx;
     for (const step of p.steps) {
       if (step.kind === 'check' && !evalCondition(step.cond, params)) throw new GpuKernelError(`${p.name}: ${step.message}`);
     }
     const created: GPUBuffer[] = [];
-    const all = new Map<string, GPUBuffer>(Object.entries(buffers));
+    const all = new Map<string, GPUBuffer>(buffers);
     for (const m of p.intermediates) {
       const b = createEmptyStorageBuffer(ctx, Math.max(1, evalShape(m.elements, params)) * 4, m.name);
       created.push(b);

@@ -11,14 +11,12 @@ import { PipelineCache } from './pipeline_cache.js';
 import { createEmptyStorageBuffer, createStorageBuffer, readBuffer, writeBuffer } from './buffers.js';
 import { encodeDispatches, submit, type DispatchCall } from './dispatch.js';
 import { ArgumentError } from '../tensor.js';
-import { kernelDType, type ModelDType } from '../model_dtype.js';
+import { kernelDType } from '../model_dtype.js';
+import type { ModelValueInfo } from '../model_program.js';
 import { type ModelTensor, checkFeed, readOutput, writeFeed } from '../model_tensors.js';
 import { storageBytes as bytes } from '../dtype.js';
 
-export interface GpuTensorSpec {
-  readonly name: string;
-  readonly dtype: ModelDType;
-  readonly shape: readonly number[];
+export interface GpuTensorSpec extends ModelValueInfo {
   /** The buffer it lives in (an alias names its input's). */
   readonly buffer: string;
 }
