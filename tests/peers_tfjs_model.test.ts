@@ -191,6 +191,16 @@ test('elementwise chains across layouts: broadcast constants, Concat with a cons
   }
 });
 
+test('Clip before opset 11: bounds as attributes; Clip(0, 6) after a Conv fuses as relu6, Clip(0, max) as relu', async (t) => {
+  const conv = (out: string): NodeSpec => ({ op: 'Conv', inputs: ['x', 'w'], outputs: [out] });
+  const w = f32('w', [4, 3, 3, 3], 21, 2);
+  for (const [attrs, fused] of [[{ min: { float: 0 }, max: { float: 6 } }, 1], [{ min: { float: 0 } }, 1], [{ min: { float: -1 }, max: { float: 0.5 } }, 0]] as const) {
+    const { model, feeds } = small([conv('c'), { op: 'Clip', inputs: ['c'], outputs: ['y'], attrs }], [1, 3, 6, 6], [w], 9);
+    const { stats } = await agreesWithOrt(t, model, feeds, JSON.stringify(attrs));
+    t.is(stats.fusedActivations, fused, JSON.stringify(attrs));
+  }
+});
+
 test('refusals name the node, the op and the reason; a bad feed names the input', async (t) => {
   const tanh = small([{ op: 'Tanh', inputs: ['x'], outputs: ['y'], name: 'squash' }], [1, 4]);
   const e1 = await t.throwsAsync(tfjsModel(tanh.model, tanh.feeds), { instanceOf: TfjsConvertError });
