@@ -205,3 +205,27 @@ export function interleaved(variants: readonly Variant[], { rounds = 7, warmupMs
     return [v.name, { medianMs: med, spread: (Math.max(...s) - Math.min(...s)) / med, calls: calls[k]! }];
   }));
 }
+
+/**
+ * `runsAsync` for several implementations of one workload, interleaved: round r measures every
+ * variant once (`measureAsync`, in the order given) before round r + 1 starts, so a slow spell of a
+ * shared machine lands on all of them alike instead of on whichever ran then. Each variant's figure
+ * is the median of its per-round medians.
+ *
+ * @param variants functions by name (each call awaited before the next starts)
+ * @returns per variant, as runsAsync returns
+ * @throws Error when `variants` is empty, `count` is not a positive integer, or as measureAsync does
+ */
+export async function interleavedRunsAsync(variants: Readonly<Record<string, () => Promise<unknown>>>, { count = 5, ...measureOptions }: RunsOptions = {}): Promise<Record<string, RunsMeasurement>> {
+  const names = Object.keys(variants);
+  if (names.length === 0) throw new Error('interleavedRunsAsync: no variants to measure');
+  if (nonNegativeInteger('count', count) === 0) throw new Error('count must be at least 1');
+  const rounds: Record<string, Measurement[]> = Object.fromEntries(names.map((n) => [n, []]));
+  for (let i = 0; i < count; i++) {
+    for (const n of names) rounds[n]!.push(await measureAsync(variants[n]!, measureOptions));
+  }
+  return Object.fromEntries(names.map((n) => {
+    const ms = rounds[n]!;
+    return [n, { medianMs: median(ms.map((m) => m.medianMs)), minMs: minimum(ms.map((m) => m.minMs)), runs: ms }];
+  }));
+}

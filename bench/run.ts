@@ -26,8 +26,11 @@
  * Results go to results/bench.json and results/bench.svg (both written atomically).
  * Tessera's f32 multiply-adds are relaxed-SIMD FMAs when the engine has relaxed SIMD (printed with the
  * table); Node 20 needs a flag for it: `npm run bench:relaxed` runs this file with it (peers included).
- * Models (bench/models.ts): SqueezeNet 1.1 and UltraFace RFB-320 end to end, ms per inference, Tessera
- *   1T/2T next to onnxruntime-web 1T/2T and onnxruntime-node 1T, with Tessera's arena peak and its lower bound.
+ * Models (bench/models.ts): SqueezeNet 1.1, UltraFace RFB-320, MobileNetV2 and ResNet-18 end to end, ms per
+ *   inference, Tessera 1T/2T next to onnxruntime-web 1T/2T, onnxruntime-node 1T and TensorFlow.js wasm 1T
+ *   (the same network built from the same ONNX weights, bench/peers/tfjs_model.ts), timed interleaved
+ *   round by round, with Tessera's arena peak and its lower bound, onnxruntime-web's cold start (fresh
+ *   processes) and its .wasm size.
  * Options: --quick (fewer runs), --only blur|sgemm|conv3x3|conv1x1|depthwise|math|models (comma-separated), --no-ort2,
  * --no-gpu (no WebGPU column), --gpu-sizes 256,512 (SGEMM sizes on WebGPU; larger ones are very slow
  * on SwiftShader).
@@ -51,7 +54,7 @@ import { sgemmPipeline, sgemmSchedule, sgemmGpuSchedule } from '../examples/sgem
 import { conv2dPipeline, conv2dSchedule, conv2dGpuSchedule } from '../examples/conv2d_pipeline.js';
 import { readImage } from '../io/image.js';
 import { writeFileAtomic } from '../io/atomic_write.js';
-import { runs, runsAsync, formatTable, writeResults } from './harness.js';
+import { runs, runsAsync, interleavedRunsAsync, formatTable, writeResults } from './harness.js';
 import { blurTwoPassU16, blurTwoPassF32, sgemmIKJ } from './peers/js.js';
 import { initTfjs, tfjsMatMul, tfjsConv2d, tfjsDepthwise, tfjsAvgPool3x3, tfjsUnary, type TfjsOp } from './peers/tfjs.js';
 import { initOrt, ortMatMul, ortConv, ortAvgPool3x3, ortUnary, type OrtOp } from './peers/ort.js';
@@ -63,6 +66,7 @@ import { TUNED_WORKLOADS, tuneBenchWorkloads, tunedKernel, type TunedWorkload } 
 import { TuningDatabase } from '../autotune/database.js';
 import { interleaved, type Variant } from './harness.js';
 import { existsSync } from 'node:fs';
+import { ortWebWasmSize } from './peers/ort_cold_start.js';
 import { MATH_SIZE, MATH_WORKLOADS, mathPipeline, mathSchedule, mathReference, mathJs, checkMath } from './math.js';
 
 const WORKLOADS = ['blur', 'sgemm', 'conv3x3', 'conv1x1', 'depthwise', 'math', 'models'] as const;
@@ -111,6 +115,15 @@ async function timeAsync(fn: () => Promise<unknown>, reps = 7, c = count): Promi
   const end = performance.now() + 800;
   do await fn(); while (performance.now() < end);
   return (await runsAsync(fn, { count: c, warmup: 1, reps })).medianMs;
+}
+/** timeAsync for several variants of one workload: each warmed up, then timed round by round, interleaved. */
+async function timeVariants(variants: Readonly<Record<string, () => Promise<unknown>>>, reps = 7, c = count): Promise<Record<string, number>> {
+  for (const fn of Object.values(variants)) {
+    const end = performance.now() + 800;
+    do await fn(); while (performance.now() < end);
+  }
+  const r = await interleavedRunsAsync(variants, { count: c, warmup: 1, reps });
+  return Object.fromEntries(Object.entries(r).map(([k, m]) => [k, m.medianMs]));
 }
 
 function check(what: string, got: ArrayLike<number>, ref: ArrayLike<number>, tol: number): void {
@@ -477,19 +490,28 @@ async function benchMath(): Promise<void> {
 }
 
 /**
- * Whole models (bench/models.ts), ms per inference: Tessera 1T/2T, ort-web, ort-node, each checked
- * against onnxruntime-node first; the arena peak next to its lower bound.
+ * Whole models (bench/models.ts), ms per inference: Tessera 1T/2T, ort-web, ort-node and tfjs, each
+ * checked against onnxruntime-node first, then timed interleaved; the arena peak next to its lower
+ * bound; onnxruntime-web's cold start (median of fresh processes) and its .wasm size.
  */
 async function benchModels(): Promise<void> {
   const arenas: Record<string, unknown> = {};
+  const coldStarts: Record<string, unknown> = {};
   for (const w of MODEL_WORKLOADS) {
-    const r = await benchModel(w, { timeAsync: (fn) => timeAsync(fn, 5), doTessera, doOrtWeb: doOrt, doOrtNode: doTessera });
+    const r = await benchModel(w, { timeVariants: (v) => timeVariants(v, 5), doTessera, doOrtWeb: doOrt, doOrtNode: doTessera, doTfjs, coldStartRuns: ortChild === undefined ? count : 0 });
     const extra: Row = r.arena ? { 'arena peak MB': Number((r.arena.peakBytes / 2 ** 20).toFixed(2)), 'lower bound MB': Number((r.arena.lowerBoundBytes / 2 ** 20).toFixed(2)), kernels: r.arena.kernels } : {};
+    if (r.coldStart) { extra['ort-web cold start ms'] = Number(r.coldStart.medianMs.toFixed(0)); coldStarts[w.key] = r.coldStart; }
     if (r.arena) arenas[w.key] = r.arena;
     addRow(w.key, w.label, 'ms', r.figures, extra);
   }
   if (Object.keys(arenas).length) results.models = arenas;
+  if (ortChild === undefined) {
+    const wasm = ortWebWasmSize();
+    ortWebWasmNote = `${wasm.package}'s .wasm (${wasm.file}): ${(wasm.bytes / 1e6).toFixed(2)} MB, ${(wasm.gzipBytes / 1e6).toFixed(2)} MB gzipped; its cold start is import + session + first inference on 1 thread in a fresh Node process, the median of ${count}`;
+    results.ortWeb = { wasm, coldStart: coldStarts, note: ortWebWasmNote };
+  }
 }
+let ortWebWasmNote: string | undefined;
 
 /** Opens the WebGPU device unless --no-gpu (or in the ORT child); says why when there is none. */
 async function openGpu(): Promise<void> {
@@ -601,6 +623,7 @@ const panels: ChartPanel[] = (Object.keys(TITLES) as (keyof typeof TITLES)[]).ma
 }).filter((p) => p.groups.length > 0);
 console.log(formatTable(rows));
 console.log(`\n${fmaNote}.`);
+if (ortWebWasmNote) console.log(`\n${ortWebWasmNote}.`);
 if (ort2Note) console.log(`\n${ort2Note}`);
 if (gpu) {
   const methods = [...new Set(Object.values(gpuTimings).map((t) => t.method))].join(', ') || 'none timed';

@@ -2,7 +2,7 @@ import test from 'ava';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatTable, measure, runs, writeResults } from '../bench/harness.ts';
+import { formatTable, interleavedRunsAsync, measure, runs, writeResults } from '../bench/harness.ts';
 
 test('measure warms up, then takes at least reps samples', (t) => {
   let calls = 0;
@@ -68,4 +68,28 @@ test('writeResults writes JSON atomically into a created folder', (t) => {
   } finally {
     rmSync(base, { recursive: true, force: true });
   }
+});
+
+test('interleavedRunsAsync measures every variant once per round, in order, and takes the median of the rounds', async (t) => {
+  const order: string[] = [];
+  const spin = (ms: number) => { const end = performance.now() + ms; while (performance.now() < end); };
+  const result = await interleavedRunsAsync({
+    slow: async () => { order.push('slow'); spin(4); },
+    fast: async () => { order.push('fast'); },
+  }, { count: 3, warmup: 1, reps: 2 });
+  // Each round: slow's warm-up and 2 samples, then fast's.
+  const round = ['slow', 'slow', 'slow', 'fast', 'fast', 'fast'];
+  t.deepEqual(order, [...round, ...round, ...round]);
+  t.deepEqual(Object.keys(result), ['slow', 'fast']);
+  t.is(result.slow!.runs.length, 3);
+  t.true(result.slow!.runs.every((m) => m.samples.length === 2));
+  t.true(result.slow!.medianMs >= 4);
+  t.true(result.fast!.medianMs < result.slow!.medianMs);
+  const medians = result.slow!.runs.map((m) => m.medianMs).sort((a, b) => a - b);
+  t.is(result.slow!.medianMs, medians[1]);
+});
+
+test('interleavedRunsAsync refuses no variants and a zero count', async (t) => {
+  await t.throwsAsync(interleavedRunsAsync({}), { message: /no variants/ });
+  await t.throwsAsync(interleavedRunsAsync({ a: async () => {} }, { count: 0 }), { message: /count must be at least 1/ });
 });

@@ -62,7 +62,7 @@ export interface OrtOp {
 
 async function session(model: Uint8Array, feeds: Record<string, ort.Tensor>): Promise<OrtOp> {
   if (threadsSet === undefined) initOrt(1);
-  const s = await ort.InferenceSession.create(model, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+  const s = await ort.InferenceSession.create(model, { executionProviders: ['wasm'], graphOptimizationLevel: 'all', logSeverityLevel: 3 });
   return {
     async run() { await s.run(feeds); },
     async result() { const r = await s.run(feeds); return Float32Array.from(r.Y!.data as Float32Array); },
@@ -109,7 +109,7 @@ export function ortAvgPool3x3(x: Float32Array, H: number, W: number): Promise<Or
  */
 export async function ortModel(model: Uint8Array, feeds: Record<string, { data: Float32Array; shape: readonly number[] }>): Promise<{ run(): Promise<void>; result(): Promise<Record<string, Float32Array>>; release(): Promise<void> }> {
   if (threadsSet === undefined) initOrt(1);
-  const s = await ort.InferenceSession.create(model, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+  const s = await ort.InferenceSession.create(model, { executionProviders: ['wasm'], graphOptimizationLevel: 'all', logSeverityLevel: 3 });
   const inputs = Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, new ort.Tensor('float32', v.data, [...v.shape])]));
   return {
     async run() { await s.run(inputs); },
