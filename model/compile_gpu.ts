@@ -54,12 +54,20 @@ export function buildGpuModel(g: Graph, a: Analysis, context: GpuContext | undef
   constNames.forEach((n, i) => { constants.push({ buffer: n, offset, length: chunks[i]!.byteLength }); offset += Math.ceil(chunks[i]!.byteLength / 4) * 4; });
   const weights = new Uint8Array(offset);
   constants.forEach((c, i) => weights.set(chunks[i]!, c.offset));
+  // Groups of one workload share a program (the kernel cache's hits): the artifact holds each once.
+  const texts: string[] = [], distinct: GpuModelProgram['kernels'][number][] = [];
+  const kernelOf = builds.map((b) => {
+    const text = JSON.stringify(b.program);
+    let k = texts.indexOf(text);
+    if (k < 0) { k = texts.length; texts.push(text); distinct.push(b.program); }
+    return k;
+  });
   const program: GpuModelProgram = {
     name: g.name || 'model',
     tensors: [...tensors.values()], constants,
     inputs: g.inputs.map((i) => i.name), outputs: g.outputs.map((o) => o.name),
-    kernels: builds.map((b) => b.program),
-    steps: builds.map((b, k) => ({ kernel: k, nodes: plan.kernels[k]!.nodes.map((n) => n.name), args: Object.fromEntries(b.program.args.map((arg, i) => [arg.name, b.tensors[i]!])) })),
+    kernels: distinct,
+    steps: builds.map((b, k) => ({ kernel: kernelOf[k]!, nodes: plan.kernels[k]!.nodes.map((n) => n.name), args: Object.fromEntries(b.program.args.map((arg, i) => [arg.name, b.tensors[i]!])) })),
   };
   // One buffer per tensor: the bytes they take, and the least that any reuse of buffers could reach.
   const activation = [...new Map([...tensors.values()].filter((t) => !g.initializers.has(t.buffer)).map((t) => [t.buffer, t])).values()];

@@ -13,10 +13,30 @@ import type { KernelCache } from './kernel_cache.js';
 
 export interface WasmModelBuild {
   readonly program: WasmModelProgram;
+  /** One module per entry of `program.kernels` (distinct kernels; steps may share one). */
   readonly binaries: readonly Uint8Array[];
   readonly weights: Uint8Array;
   /** What lowering could not do as the schedules asked, per kernel. */
   readonly notes: readonly string[];
+}
+
+const sameBytes = (a: Uint8Array, b: Uint8Array) => a === b || (a.byteLength === b.byteLength && a.every((x, i) => x === b[i]));
+
+/**
+ * The distinct kernels among `builds` (equal binaries and signatures: the kernel cache gives every
+ * group of one workload the same build), and the index of each build's among them, so that a model
+ * holds, loads and instantiates each once.
+ */
+function distinctKernels(builds: readonly WasmKernelBuild[]): { distinct: WasmKernelBuild[]; kernelOf: number[] } {
+  const distinct: WasmKernelBuild[] = [];
+  const signatures: string[] = [];
+  const kernelOf = builds.map((b) => {
+    const sig = JSON.stringify([b.signature, b.features]);
+    let k = distinct.findIndex((d, i) => signatures[i] === sig && sameBytes(d.binary, b.binary));
+    if (k < 0) { k = distinct.length; distinct.push(b); signatures.push(sig); }
+    return k;
+  });
+  return { distinct, kernelOf };
 }
 
 /**
@@ -46,9 +66,10 @@ export function compileWasmModel(g: Graph, a: Analysis, threads: number, cache?:
     extra.set(u.name, arg.shape.reduce<number>((p, d) => p * Number(d), 1) * bytes(arg.dtype));
   }));
   const place = placeTensors(g, a, steps, plan.aliases, extra);
-  const kernels = builds.map((b) => ({ ...b.signature, features: [...b.features] }));
+  const { distinct, kernelOf } = distinctKernels(builds);
+  const kernels = distinct.map((b) => ({ ...b.signature, features: [...b.features] }));
   const modelSteps: ModelStep[] = builds.map((b, k) => ({
-    kernel: k,
+    kernel: kernelOf[k]!,
     nodes: plan.kernels[k]!.nodes.map((n) => n.name),
     params: [],
     addresses: b.tensors.map((t) => place.address.get(t)!),
@@ -69,5 +90,5 @@ export function compileWasmModel(g: Graph, a: Analysis, threads: number, cache?:
     steps: modelSteps,
     plan: { peakBytes: place.peakBytes, lowerBoundBytes: place.lowerBoundBytes },
   };
-  return { program, binaries: builds.map((b) => b.binary), weights: place.weights, notes: builds.flatMap((b, k) => b.notes.map((n) => `${modelSteps[k]!.nodes.join('+')}: ${n}`)) };
+  return { program, binaries: distinct.map((b) => b.binary), weights: place.weights, notes: builds.flatMap((b, k) => b.notes.map((n) => `${modelSteps[k]!.nodes.join('+')}: ${n}`)) };
 }
