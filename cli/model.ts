@@ -7,6 +7,7 @@ import { readFile, mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { compileOnnx, type CompiledModel } from '../model/compile_onnx.js';
 import { saveModelArtifact } from '../model/artifact.js';
+import { WEIGHTS_STORAGE } from '../model/half_weights.js';
 import type { LoadedModel } from '../runtime/model_artifact.js';
 import type { ModelTensor } from '../runtime/model_tensors.js';
 import type { ModelValueInfo } from '../runtime/wasm_model.js';
@@ -24,6 +25,8 @@ export interface ModelCompileOptions {
   readonly parallel?: string;
   /** NAME=N values of the model's symbolic dimensions. */
   readonly size: readonly string[];
+  /** How the weights are stored: f32 or f16 (model/half_weights.ts). */
+  readonly weights?: string;
 }
 
 /** The compile options of an ONNX model from the command line's. @throws CliError for a bad value */
@@ -31,7 +34,8 @@ function compileOptions(o: ModelCompileOptions) {
   const target = oneOf('--target', o.target, MODEL_TARGETS);
   const threads = o.parallel === undefined ? 1 : positiveInteger('--parallel', o.parallel);
   const sizes = Object.fromEntries([...pairs('--size', o.size)].map(([k, v]) => [k, positiveInteger(`--size ${k}`, v)]));
-  return { target, threads, sizes };
+  const weights = oneOf('--weights', o.weights ?? 'f32', WEIGHTS_STORAGE);
+  return { target, threads, sizes, weights };
 }
 
 const stem = (path: string) => path.slice(path.lastIndexOf('/') + 1).replace(/\.onnx$/i, '').replace(/[^A-Za-z0-9_.-]/g, '_') || 'model';
@@ -42,7 +46,8 @@ export async function compileModelCommand(modelPath: string, o: ModelCompileOpti
   const model = await compileOnnx(resolve(io.cwd, modelPath), options);
   try {
     const name = o.name ?? stem(modelPath);
-    io.err(`compiled ${modelPath} for ${options.target}${options.target === 'wasm-simd' ? ` (${options.threads} thread${options.threads > 1 ? 's' : ''})` : ''}: ${model.kernelCount} kernels, arena ${model.plan.peakBytes} bytes (lower bound ${model.plan.lowerBoundBytes})\n`);
+    io.err(`compiled ${modelPath} for ${options.target}${options.target === 'wasm-simd' ? ` (${options.threads} thread${options.threads > 1 ? 's' : ''})` : ''}: ${model.kernelCount} kernels, arena ${model.plan.peakBytes} bytes (lower bound ${model.plan.lowerBoundBytes})${options.weights === 'f16' ? ', weights stored as f16' : ''}\n`);
+    for (const note of model.notes.filter((n) => n.startsWith('weights f16:'))) io.err(`${note}\n`);
     for (const path of await saveModelArtifact(model, resolve(io.cwd, o.out ?? name), { name })) io.out(`${path}\n`);
   } finally {
     await model.dispose();

@@ -13,6 +13,7 @@ import { buildGpuKernel, type GpuKernelBuild } from './kernel.js';
 import type { KernelCache } from './kernel_cache.js';
 import { kernelBytes, kernelConstBytes, placeTensors } from './memory.js';
 import type { CompiledModel } from './compile_onnx.js';
+import { type WeightsStorage, halfBits, storedAsHalf } from './half_weights.js';
 
 export interface GpuModelBuild {
   readonly program: GpuModelProgram;
@@ -26,7 +27,7 @@ export interface GpuModelBuild {
 /**
  * @throws OpError, ModelCompileError (a kernel), GraphError (a constant out of the kernels' range)
  */
-export function buildGpuModel(g: Graph, a: Analysis, context: GpuContext | undefined, cache?: KernelCache): GpuModelBuild {
+export function buildGpuModel(g: Graph, a: Analysis, context: GpuContext | undefined, cache?: KernelCache, storage: WeightsStorage = 'f32'): GpuModelBuild {
   const plan = executionPlan(g, a);
   const limits = context?.limits;
   const builds: GpuKernelBuild[] = plan.kernels.map((job) => (cache ? cache.gpu(g, a, job, limits) : buildGpuKernel(g, a, job, limits)));
@@ -48,18 +49,37 @@ export function buildGpuModel(g: Graph, a: Analysis, context: GpuContext | undef
   g.inputs.forEach((i) => see(i.name));
   g.outputs.forEach((o) => see(o.name));
   const constNames = [...new Set([...tensors.values()].map((t) => t.buffer).filter((b) => g.initializers.has(b)))];
-  const chunks = constNames.map((n) => kernelConstBytes(n, g.initializers.get(n)!));
+  const notes: string[] = [];
+  const chunks = constNames.map((n) => {
+    const t = g.initializers.get(n)!, bytes = kernelConstBytes(n, t);
+    if (!storedAsHalf(t.dtype, storage)) return { bytes, f16: false };
+    const bits = halfBits(new Float32Array(bytes.slice().buffer));
+    if (!bits) { notes.push(`weights f16: constant ${n} stays f32: a value exceeds binary16's largest, 65504`); return { bytes, f16: false }; }
+    return { bytes: new Uint8Array(bits.buffer), f16: true };
+  });
   const constants: GpuModelProgram['constants'][number][] = [];
   let offset = 0;
-  constNames.forEach((n, i) => { constants.push({ buffer: n, offset, length: chunks[i]!.byteLength }); offset += Math.ceil(chunks[i]!.byteLength / 4) * 4; });
+  constNames.forEach((n, i) => {
+    const { bytes, f16 } = chunks[i]!;
+    constants.push({ buffer: n, offset, length: bytes.byteLength, ...(f16 ? { f16 } : {}) });
+    offset += Math.ceil(bytes.byteLength / 4) * 4;
+  });
   const weights = new Uint8Array(offset);
-  constants.forEach((c, i) => weights.set(chunks[i]!, c.offset));
+  constants.forEach((c, i) => weights.set(chunks[i]!.bytes, c.offset));
+  // Groups of one workload share a program (the kernel cache's hits): the artifact holds each once.
+  const texts: string[] = [], distinct: GpuModelProgram['kernels'][number][] = [];
+  const kernelOf = builds.map((b) => {
+    const text = JSON.stringify(b.program);
+    let k = texts.indexOf(text);
+    if (k < 0) { k = texts.length; texts.push(text); distinct.push(b.program); }
+    return k;
+  });
   const program: GpuModelProgram = {
     name: g.name || 'model',
     tensors: [...tensors.values()], constants,
     inputs: g.inputs.map((i) => i.name), outputs: g.outputs.map((o) => o.name),
-    kernels: builds.map((b) => b.program),
-    steps: builds.map((b, k) => ({ kernel: k, nodes: plan.kernels[k]!.nodes.map((n) => n.name), args: Object.fromEntries(b.program.args.map((arg, i) => [arg.name, b.tensors[i]!])) })),
+    kernels: distinct,
+    steps: builds.map((b, k) => ({ kernel: kernelOf[k]!, nodes: plan.kernels[k]!.nodes.map((n) => n.name), args: Object.fromEntries(b.program.args.map((arg, i) => [arg.name, b.tensors[i]!])) })),
   };
   // One buffer per tensor: the bytes they take, and the least that any reuse of buffers could reach.
   const activation = [...new Map([...tensors.values()].filter((t) => !g.initializers.has(t.buffer)).map((t) => [t.buffer, t])).values()];
@@ -71,13 +91,13 @@ export function buildGpuModel(g: Graph, a: Analysis, context: GpuContext | undef
   }));
   const extra = new Map([...extraShapes].map(([n, t]) => [n, kernelBytes(t)]));
   const { lowerBoundBytes } = placeTensors(g, a, steps, plan.aliases, extra);
-  return { program, weights, notes: builds.flatMap((b) => b.notes), bufferBytes, lowerBoundBytes };
+  return { program, weights, notes: [...builds.flatMap((b) => b.notes), ...notes], bufferBytes, lowerBoundBytes };
 }
 
 /** Compiles and creates a WebGPU model (compile_onnx.ts compileGraph's webgpu target). */
-export async function compileGpuModel(g: Graph, a: Analysis, cache: KernelCache | undefined, context?: GpuContext): Promise<CompiledModel> {
+export async function compileGpuModel(g: Graph, a: Analysis, cache: KernelCache | undefined, context?: GpuContext, storage: WeightsStorage = 'f32'): Promise<CompiledModel> {
   const ctx = context ?? await acquireGpu();
-  const build = buildGpuModel(g, a, ctx, cache);
+  const build = buildGpuModel(g, a, ctx, cache, storage);
   const model = await GpuModel.create(ctx, build.program, build.weights);
   let disposed = false;
   return {

@@ -20,6 +20,7 @@ import type { GpuModelProgram } from '../runtime/webgpu/gpu_model.js';
 import { compileWasmModel } from './compile_wasm.js';
 import { KernelCache } from './kernel_cache.js';
 import { TESSERA_OPS } from './library.js';
+import { WEIGHTS_STORAGE, type WeightsStorage } from './half_weights.js';
 
 export type ModelTarget = 'wasm-simd' | 'webgpu';
 
@@ -40,6 +41,13 @@ export interface CompileOnnxOptions {
   readonly cache?: KernelCache;
   /** The WebGPU device (target 'webgpu'; default: acquireGpu(), released by dispose). */
   readonly gpu?: GpuContext;
+  /**
+   * How the weights are stored (default 'f32'): 'f16' rounds every f32 constant to IEEE binary16
+   * (nearest even) and stores it so, halving the weights file; the runtime widens it to f32 at load
+   * and the kernels compute in f32 with the rounded values (model/half_weights.ts). A constant with a
+   * value beyond binary16's range stays f32 (a note says so).
+   */
+  readonly weights?: WeightsStorage;
 }
 
 /** A compiled model, ready to run. */
@@ -89,6 +97,7 @@ export async function compileOnnx(model: Uint8Array | string, options: CompileOn
   const threads = options.threads ?? 1;
   if (!Number.isInteger(threads) || threads < 1) throw new ArgumentError(`compileOnnx: threads must be a positive integer, got ${threads}`);
   if (target === 'webgpu' && threads !== 1) throw new ArgumentError('compileOnnx: threads apply to the wasm-simd target; WebGPU kernels run on the device');
+  if (options.weights !== undefined && !WEIGHTS_STORAGE.includes(options.weights)) throw new ArgumentError(`compileOnnx: weights must be ${WEIGHTS_STORAGE.map((w) => `'${w}'`).join(' or ')}, got ${JSON.stringify(options.weights)}`);
   const graph = typeof model === 'string' ? loadOnnxFile(model) : loadOnnx(model);
   return compileGraph(graph, { ...options, target, threads });
 }
@@ -103,9 +112,9 @@ export async function compileGraph(graph: Graph, options: CompileOnnxOptions = {
   const { graph: g, analysis } = optimizeGraph(graph, library, { sizes: options.sizes, skip: options.skipPasses, debug: options.debug });
   if ((options.target ?? 'wasm-simd') === 'webgpu') {
     const { compileGpuModel } = await import('./compile_gpu.js');
-    return compileGpuModel(g, analysis, options.cache ?? processCache, options.gpu);
+    return compileGpuModel(g, analysis, options.cache ?? processCache, options.gpu, options.weights);
   }
-  const build = compileWasmModel(g, analysis, threads, options.cache ?? processCache);
+  const build = compileWasmModel(g, analysis, threads, options.cache ?? processCache, options.weights);
   const pool = threads > 1 ? await ThreadPool.create(threads) : undefined;
   let runtime: WasmModel;
   try {

@@ -10,21 +10,44 @@ import { buildWasmKernel, type WasmKernelBuild } from './kernel.js';
 import { executionPlan } from './plan.js';
 import { placeTensors, type StepUse } from './memory.js';
 import type { KernelCache } from './kernel_cache.js';
+import { type WeightsStorage, storeWeights } from './half_weights.js';
 
 export interface WasmModelBuild {
   readonly program: WasmModelProgram;
+  /** One module per entry of `program.kernels` (distinct kernels; steps may share one). */
   readonly binaries: readonly Uint8Array[];
+  /** The weights file: the weights region with the program's f16 runs stored as binary16. */
   readonly weights: Uint8Array;
   /** What lowering could not do as the schedules asked, per kernel. */
   readonly notes: readonly string[];
 }
 
+const sameBytes = (a: Uint8Array, b: Uint8Array) => a === b || (a.byteLength === b.byteLength && a.every((x, i) => x === b[i]));
+
+/**
+ * The distinct kernels among `builds` (equal binaries and signatures: the kernel cache gives every
+ * group of one workload the same build), and the index of each build's among them, so that a model
+ * holds, loads and instantiates each once.
+ */
+function distinctKernels(builds: readonly WasmKernelBuild[]): { distinct: WasmKernelBuild[]; kernelOf: number[] } {
+  const distinct: WasmKernelBuild[] = [];
+  const signatures: string[] = [];
+  const kernelOf = builds.map((b) => {
+    const sig = JSON.stringify([b.signature, b.features]);
+    let k = distinct.findIndex((d, i) => signatures[i] === sig && sameBytes(d.binary, b.binary));
+    if (k < 0) { k = distinct.length; distinct.push(b); signatures.push(sig); }
+    return k;
+  });
+  return { distinct, kernelOf };
+}
+
 /**
  * @param g an optimized graph (graph/optimize.ts) and `a` its analysis
  * @param threads threads the model runs on (1: no parallel loops, no shared memory)
+ * @param storage how the weights file stores f32 constants (model/half_weights.ts)
  * @throws OpError, ModelCompileError (a kernel), GraphError (a constant out of the kernels' range)
  */
-export function compileWasmModel(g: Graph, a: Analysis, threads: number, cache?: KernelCache): WasmModelBuild {
+export function compileWasmModel(g: Graph, a: Analysis, threads: number, cache?: KernelCache, storage: WeightsStorage = 'f32'): WasmModelBuild {
   const plan = executionPlan(g, a);
   const builds: WasmKernelBuild[] = plan.kernels.map((job) => cache ? cache.wasm(g, a, job, threads) : buildWasmKernel(g, a, job, threads));
   const steps: StepUse[] = builds.map((b, k) => {
@@ -46,9 +69,10 @@ export function compileWasmModel(g: Graph, a: Analysis, threads: number, cache?:
     extra.set(u.name, arg.shape.reduce<number>((p, d) => p * Number(d), 1) * bytes(arg.dtype));
   }));
   const place = placeTensors(g, a, steps, plan.aliases, extra);
-  const kernels = builds.map((b) => ({ ...b.signature, features: [...b.features] }));
+  const { distinct, kernelOf } = distinctKernels(builds);
+  const kernels = distinct.map((b) => ({ ...b.signature, features: [...b.features] }));
   const modelSteps: ModelStep[] = builds.map((b, k) => ({
-    kernel: k,
+    kernel: kernelOf[k]!,
     nodes: plan.kernels[k]!.nodes.map((n) => n.name),
     params: [],
     addresses: b.tensors.map((t) => place.address.get(t)!),
@@ -60,14 +84,19 @@ export function compileWasmModel(g: Graph, a: Analysis, threads: number, cache?:
     if (address === undefined) throw new Error(`internal: tensor ${name} has no address`);
     return { name, dtype: t.dtype, shape: [...t.shape], address };
   };
+  const weights = storeWeights(place.weights, place.constants.map((c) => ({ ...c, dtype: g.initializers.get(c.name)!.dtype })), storage);
   const program: WasmModelProgram = {
     name: g.name || 'model', threads,
-    memory: { weightsAddress: place.weightsAddress, weightsBytes: place.weights.byteLength, arenaAddress: place.arenaAddress, arenaBytes: place.arenaBytes, scratchAddress: place.scratchAddress },
+    memory: {
+      weightsAddress: place.weightsAddress, weightsBytes: place.weights.byteLength, arenaAddress: place.arenaAddress, arenaBytes: place.arenaBytes, scratchAddress: place.scratchAddress,
+      ...(weights.runs.length ? { f16Weights: weights.runs } : {}),
+    },
     inputs: g.inputs.map((i) => spec(i.name)),
     outputs: g.outputs.map((o) => spec(o.name)),
     kernels,
     steps: modelSteps,
     plan: { peakBytes: place.peakBytes, lowerBoundBytes: place.lowerBoundBytes },
   };
-  return { program, binaries: builds.map((b) => b.binary), weights: place.weights, notes: builds.flatMap((b, k) => b.notes.map((n) => `${modelSteps[k]!.nodes.join('+')}: ${n}`)) };
+  const notes = [...builds.flatMap((b, k) => b.notes.map((n) => `${modelSteps[k]!.nodes.join('+')}: ${n}`)), ...weights.notes];
+  return { program, binaries: distinct.map((b) => b.binary), weights: weights.stored, notes };
 }

@@ -15,7 +15,7 @@ import type { KernelSignature } from '../runtime/signature.js';
 import type { WasmFeature } from '../runtime/abi.js';
 import type { GpuProgram } from '../runtime/webgpu/program.js';
 import type { GpuLimits } from '../runtime/webgpu/device.js';
-import { type Graph, type GraphNode, elementCount, kernelDType } from '../graph/ir.js';
+import { type ConstTensor, type Graph, type GraphNode, elementCount, kernelDType } from '../graph/ir.js';
 import { type Analysis, opContext, stagePrefix } from '../graph/analysis.js';
 import { OpError, type OpContext, type ScheduleTarget } from '../ops/op.js';
 import { ModelCompileError } from './errors.js';
@@ -59,8 +59,24 @@ interface Defined {
   readonly anchor: OpContext;
 }
 
+/** Called with the name of each constant tensor whose value an op's definition or schedule reads. */
+export type ConstReadListener = (tensor: string) => void;
+
+/**
+ * `ctx` with each constant input behind a getter that reports the read: what a kernel's code depends
+ * on beyond shapes and attributes is exactly the constants its entry looked at (kernel_cache.ts keys
+ * a build by their values, and shares it among groups whose other constants, the weights, differ).
+ */
+function reportingConstReads(ctx: OpContext, onRead: ConstReadListener): OpContext {
+  const consts: (ConstTensor | undefined)[] = new Array(ctx.consts.length).fill(undefined);
+  ctx.consts.forEach((c, i) => {
+    if (c) Object.defineProperty(consts, i, { enumerable: true, get: () => { onRead(ctx.node.inputs[i]!); return c; } });
+  });
+  return { ...ctx, consts: Object.freeze(consts) };
+}
+
 /** Defines and schedules the group's pipeline. */
-function define(g: Graph, a: Analysis, job: KernelJob, target: ScheduleTarget, threads: number): Defined {
+function define(g: Graph, a: Analysis, job: KernelJob, target: ScheduleTarget, threads: number, onConstRead?: ConstReadListener): Defined {
   const funcs = new Map<string, Func>();
   const inputTensor = new Map<string, string>();
   const funcOf = (t: string): Func | undefined => {
@@ -85,7 +101,8 @@ function define(g: Graph, a: Analysis, job: KernelJob, target: ScheduleTarget, t
   let last: Stage | undefined;
   job.nodes.forEach((node, k) => {
     const entry = a.entries.get(node.name)!;
-    const ctx = opContext(node, job.indices[k]!, g.opsets.get(node.domain)!, a.types, a.consts);
+    const plain = opContext(node, job.indices[k]!, g.opsets.get(node.domain)!, a.types, a.consts);
+    const ctx = onConstRead ? reportingConstReads(plain, onConstRead) : plain;
     const stages = entry.define(ctx, node.inputs.map((t) => (t === '' ? undefined : funcOf(t))));
     stages.forEach((s, i) => {
       const t = node.outputs[i];
@@ -128,12 +145,13 @@ function wrap<T>(job: KernelJob, f: () => T): T {
  * Compiles a group to WebAssembly.
  * @param threads threads of the model: above 1 the op schedules may add parallel loops and the
  *   module imports a shared memory
+ * @param onConstRead told of every constant whose value the entries read while defining and scheduling
  * @throws OpError from the entries; ModelCompileError naming the nodes when scheduling, lowering or
  *   codegen fails
  */
-export function buildWasmKernel(g: Graph, a: Analysis, job: KernelJob, threads: number): WasmKernelBuild {
+export function buildWasmKernel(g: Graph, a: Analysis, job: KernelJob, threads: number, onConstRead?: ConstReadListener): WasmKernelBuild {
   return wrap(job, () => {
-    const d = define(g, a, job, 'wasm-simd', threads);
+    const d = define(g, a, job, 'wasm-simd', threads, onConstRead);
     const { func, notes } = lower(d.pipeline, d.schedule, { name: kernelName(job) });
     const art = compileToWasm(func, { threads: threads > 1, sharedMemory: threads > 1, fma: 'none' });
     return { ...d.args, binary: art.binary, signature: art.signature, features: art.features, notes };
@@ -144,9 +162,9 @@ export function buildWasmKernel(g: Graph, a: Analysis, job: KernelJob, threads: 
  * Compiles a group to a GPU program checked against `limits`.
  * @throws as buildWasmKernel
  */
-export function buildGpuKernel(g: Graph, a: Analysis, job: KernelJob, limits?: GpuLimits): GpuKernelBuild {
+export function buildGpuKernel(g: Graph, a: Analysis, job: KernelJob, limits?: GpuLimits, onConstRead?: ConstReadListener): GpuKernelBuild {
   return wrap(job, () => {
-    const d = define(g, a, job, 'webgpu', 1);
+    const d = define(g, a, job, 'webgpu', 1, onConstRead);
     const lowered = lowerForGpu(d.pipeline, d.schedule, { limits, name: kernelName(job) });
     return { ...d.args, program: wgslProgram(lowered), notes: lowered.notes };
   });

@@ -7,6 +7,7 @@
  */
 import { bytes as dtypeBytes } from '../ir/dtype.js';
 import { type ConstTensor, type Graph, elementCount, kernelDType } from '../graph/ir.js';
+import type { StorageDType } from '../runtime/dtype.js';
 import type { Analysis } from '../graph/analysis.js';
 import { type TensorLifetime, planArena } from '../graph/memory_plan.js';
 import { GraphError } from '../graph/errors.js';
@@ -26,6 +27,8 @@ export interface MemoryPlacement {
   /** Byte address of every tensor a step reads or writes, and of every model input and output. */
   readonly address: ReadonlyMap<string, number>;
   readonly weights: Uint8Array;
+  /** Each constant in the weights region: its bytes [offset, offset + bytes) of `weights`, in its kernel dtype. */
+  readonly constants: readonly { readonly name: string; readonly offset: number; readonly bytes: number; readonly dtype: StorageDType }[];
   readonly weightsAddress: number;
   readonly arenaAddress: number;
   readonly arenaBytes: number;
@@ -146,8 +149,9 @@ export function placeTensors(g: Graph, a: Analysis, steps: readonly StepUse[], a
   for (const s of steps) { s.reads.forEach(resolve); s.writes.forEach(resolve); }
   g.outputs.forEach((o) => resolve(o.name));
   for (const [, o] of aliases) resolve(o);
+  const constants = constNames.map((n, i) => ({ name: n, offset: address.get(n)! - RESERVED_BYTES, bytes: constBytes[i]!.byteLength, dtype: kernelDType(g.initializers.get(n)!.dtype) }));
   return {
-    address, weights, weightsAddress, arenaAddress, arenaBytes: plan.peakBytes,
+    address, weights, constants, weightsAddress, arenaAddress, arenaBytes: plan.peakBytes,
     scratchAddress: roundUp(arenaAddress + plan.peakBytes, ALIGN),
     peakBytes: plan.peakBytes, lowerBoundBytes: plan.lowerBoundBytes, inPlace,
   };

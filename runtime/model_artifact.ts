@@ -18,6 +18,7 @@ import { WasmModel, type ModelValueInfo } from './wasm_model.js';
 import { ThreadPool } from './thread_pool.js';
 import { engineWasmFeatures } from './wasm_features.js';
 import { GpuModel, type GpuModelProgram } from './webgpu/gpu_model.js';
+import { type HalfRun, storedWeightsBytes } from './weights.js';
 import { acquireGpu } from './webgpu/device.js';
 
 /** A loaded model: run it on feeds by input name. */
@@ -53,10 +54,18 @@ function dataFile(c: JsonCheck, v: unknown, path: string): DataFileEntry {
   return { file, bytes: c.integer(f.bytes, `${path}.bytes`, 0) };
 }
 
+function halfRuns(c: JsonCheck, v: unknown, path: string): HalfRun[] {
+  return c.array(v, path).map((x, i) => {
+    const r = c.object(x, `${path}[${i}]`);
+    return { offset: c.integer(r.offset, `${path}[${i}].offset`, 0), count: c.integer(r.count, `${path}[${i}].count`, 0) };
+  });
+}
+
 function wasmProgram(c: JsonCheck, v: unknown): WasmModelProgram {
   const m = c.object(v, 'model');
   const mem = c.object(m.memory, 'model.memory');
-  const memory = Object.fromEntries(['weightsAddress', 'weightsBytes', 'arenaAddress', 'arenaBytes', 'scratchAddress'].map((k) => [k, c.integer(mem[k], `model.memory.${k}`, 0)])) as unknown as WasmModelProgram['memory'];
+  const layout = Object.fromEntries(['weightsAddress', 'weightsBytes', 'arenaAddress', 'arenaBytes', 'scratchAddress'].map((k) => [k, c.integer(mem[k], `model.memory.${k}`, 0)])) as unknown as WasmModelProgram['memory'];
+  const memory = mem.f16Weights === undefined ? layout : { ...layout, f16Weights: halfRuns(c, mem.f16Weights, 'model.memory.f16Weights') };
   const kernels = c.array(m.kernels, 'model.kernels').map((k, i) => ({ ...signature(c, k, `model.kernels[${i}]`), features: c.strings(c.object(k, `model.kernels[${i}]`).features, `model.kernels[${i}].features`) as WasmModelProgram['kernels'][number]['features'] }));
   const steps = c.array(m.steps, 'model.steps').map((x, i) => {
     const p = `model.steps[${i}]`;
@@ -92,7 +101,11 @@ function gpuModelProgram(c: JsonCheck, v: unknown): GpuModelProgram {
     constants: c.array(m.constants, 'model.constants').map((x, i) => {
       const p = `model.constants[${i}]`;
       const k = c.object(x, p);
-      return { buffer: c.string(k.buffer, `${p}.buffer`), offset: c.integer(k.offset, `${p}.offset`, 0), length: c.integer(k.length, `${p}.length`, 0) };
+      const entry = { buffer: c.string(k.buffer, `${p}.buffer`), offset: c.integer(k.offset, `${p}.offset`, 0), length: c.integer(k.length, `${p}.length`, 0) };
+      if (k.f16 === undefined) return entry;
+      const f16 = c.boolean(k.f16, `${p}.f16`);
+      if (f16 && entry.length % 2 !== 0) c.fail(`${p}.length`, 'an even number of bytes (binary16 values)', entry.length);
+      return { ...entry, f16 };
     }),
     inputs: c.strings(m.inputs, 'model.inputs'), outputs: c.strings(m.outputs, 'model.outputs'), kernels,
     steps: c.array(m.steps, 'model.steps').map((x, i) => {
@@ -117,6 +130,8 @@ export function checkModelDescription(json: JsonObject, base: ArtifactBase, wher
   const model = wasmProgram(c, json.model);
   const bins = binaries(c, json.binaries);
   if (bins.length !== model.kernels.length) c.fail('binaries', `${model.kernels.length} entries, one per kernel`, json.binaries);
+  const stored = storedWeightsBytes(model.memory.weightsBytes, model.memory.f16Weights ?? [], where);
+  if (weights.bytes !== stored) c.fail('weights.bytes', `${stored} (model.memory.weightsBytes, with its f16 runs at 2 bytes per element)`, weights.bytes);
   return { ...base, kind: 'model', target: 'wasm-simd', model, binaries: bins, weights };
 }
 

@@ -11,6 +11,7 @@
 import type { KernelSignature } from './signature.js';
 import type { ModelDType } from './model_dtype.js';
 import type { WasmFeature } from './abi.js';
+import type { HalfRun } from './weights.js';
 
 /** A model's input or output as callers see it: its name, ONNX dtype and static shape. */
 export interface ModelValueInfo {
@@ -37,7 +38,10 @@ export interface ModelStep {
 
 export interface MemoryLayout {
   readonly weightsAddress: number;
+  /** Bytes of the weights region in memory (the weights file holds fewer when some are stored as f16). */
   readonly weightsBytes: number;
+  /** Runs of f32 weights stored as binary16 in the weights file, widened at load (runtime/weights.ts); absent: none. */
+  readonly f16Weights?: readonly HalfRun[];
   readonly arenaAddress: number;
   readonly arenaBytes: number;
   /** Where the kernels' scratch stack starts. */

@@ -10,6 +10,7 @@ import type { ThreadPool } from './thread_pool.js';
 import { ArgumentError } from './tensor.js';
 import type { ModelTensorSpec, ModelValueInfo, WasmModelProgram } from './model_program.js';
 import { type ModelTensor, checkFeed, readOutput, writeFeed } from './model_tensors.js';
+import { loadWeights } from './weights.js';
 
 
 export type { ModelValueInfo } from './model_program.js';
@@ -35,16 +36,15 @@ export class WasmModel {
   }
 
   /**
-   * Instantiates every kernel over one memory and copies the weights in.
+   * Instantiates every kernel over one memory and copies the weights in, widening those stored as f16.
    * @param binaries one WebAssembly module per `program.kernels` entry
-   * @param weights the weights blob, placed at `program.memory.weightsAddress`
-   * @throws ModelRuntimeError for a binary count or weights size that disagrees with the program, or a
-   *   pool given to a program compiled for one thread; KernelError when a kernel needs a WebAssembly
-   *   feature this engine lacks
+   * @param weights the stored weights (runtime/weights.ts), placed at `program.memory.weightsAddress`
+   * @throws ModelRuntimeError for a binary count that disagrees with the program, or a pool given to a
+   *   program compiled for one thread; ArtifactError for weights whose length or f16 runs do not fit
+   *   the program's weights region; KernelError when a kernel needs a WebAssembly feature this engine lacks
    */
   static async create(program: WasmModelProgram, binaries: readonly Uint8Array[], weights: Uint8Array, options: WasmModelOptions = {}): Promise<WasmModel> {
     if (binaries.length !== program.kernels.length) throw new ModelRuntimeError(`${program.name}: ${binaries.length} kernel binaries for ${program.kernels.length} kernels`);
-    if (weights.byteLength !== program.memory.weightsBytes) throw new ModelRuntimeError(`${program.name}: the weights blob has ${weights.byteLength} bytes, the program expects ${program.memory.weightsBytes}`);
     const threaded = program.threads > 1;
     if (options.pool && !threaded) throw new ModelRuntimeError(`${program.name} was compiled for one thread; compile it with threads > 1 to run it on a pool`);
     const m = program.memory;
@@ -53,7 +53,7 @@ export class WasmModel {
     const memory = threaded
       ? new WebAssembly.Memory({ initial, maximum: SHARED_MAX_PAGES, shared: true })
       : new WebAssembly.Memory({ initial, maximum: MAX_PAGES });
-    new Uint8Array(memory.buffer, m.weightsAddress, weights.byteLength).set(weights);
+    loadWeights(weights, m.f16Weights ?? [], new Uint8Array(memory.buffer, m.weightsAddress, m.weightsBytes), program.name);
     const kernels = await Promise.all(program.kernels.map((sig, i) => WasmKernel.instantiateAsync(binaries[i]!, sig, memory)));
     if (options.pool) for (const k of kernels) await k.useThreadPool(options.pool);
     return new WasmModel(program, memory, kernels);

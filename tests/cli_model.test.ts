@@ -75,4 +75,21 @@ test('model CLI errors say what was wrong', async (t) => {
   t.regex(noFile.err, /ModelLoadError: no such model file: .*nothing\.onnx/);
   const badTarget = await runCli(['compile', model, '--size', 'n=4', '--target', 'cuda']);
   t.regex(badTarget.err, /--target must be wasm-simd or webgpu, got "cuda"/);
+  const badWeights = await runCli(['compile', model, '--size', 'n=4', '--weights', 'bf16']);
+  t.regex(badWeights.err, /--weights must be f32 or f16, got "bf16"/);
+});
+
+test('tessera compile --weights f16 stores f32 weights as binary16', async (t) => {
+  const conv = join(dir, 'scale.onnx');
+  writeFileSync(conv, onnxModel({
+    nodes: [{ op: 'Mul', inputs: ['v', 'w'], outputs: ['o'] }],
+    inputs: [{ name: 'v', dtype: 'f32', shape: [64] }], outputs: [{ name: 'o', dtype: 'f32' }],
+    initializers: [{ name: 'w', dtype: 'f32', shape: [64], data: Array.from({ length: 64 }, (_, i) => 1 + i / 3) }],
+  }));
+  for (const weights of ['f32', 'f16']) {
+    const c = await runCli(['compile', conv, '--weights', weights, '-o', join(dir, `scale-${weights}`)]);
+    t.is(c.status, 0, c.err);
+    t.is(readFileSync(join(dir, `scale-${weights}`, 'scale.weights.bin')).byteLength, weights === 'f16' ? 128 : 256);
+  }
+  t.regex((await runCli(['compile', conv, '--weights', 'f16', '-o', join(dir, 'scale-again')])).err, /weights stored as f16/);
 });

@@ -92,7 +92,14 @@ test('damaged model artifacts are ArtifactErrors naming the file and field', asy
     edit((d) => { d.model.inputs[0].dtype = 'f128'; });
     t.regex((await t.throwsAsync(loadArtifact(path), { instanceOf: ArtifactError }))!.message, /model\.inputs\[0\]\.dtype must be one of 'f32'/);
     edit((d) => { d.weights.bytes += 4; });
+    t.regex((await t.throwsAsync(loadArtifact(path), { instanceOf: ArtifactError }))!.message, /m\.json: weights\.bytes must be \d+ \(model\.memory\.weightsBytes, with its f16 runs at 2 bytes per element\)/);
+    edit((d) => { d.model.memory.f16Weights = [{ offset: 2, count: 1 }]; });
+    t.regex((await t.throwsAsync(loadArtifact(path), { instanceOf: ArtifactError }))!.message, /m\.json: f16 weights run 0 \(offset 2, 1 elements\) must be 4-byte aligned/);
+    edit(() => {});
+    const weightsFile = join(dir, 'm.weights.bin'), weights = readFileSync(weightsFile);
+    writeFileSync(weightsFile, weights.subarray(4));
     t.regex((await t.throwsAsync(loadArtifact(path), { instanceOf: ArtifactError }))!.message, /m\.weights\.bin has \d+ bytes, but the description says \d+/);
+    writeFileSync(weightsFile, weights);
     edit((d) => { d.binaries = []; });
     t.regex((await t.throwsAsync(loadArtifact(path), { instanceOf: ArtifactError }))!.message, /binaries must be a non-empty array/);
     edit(() => {});

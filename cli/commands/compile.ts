@@ -3,7 +3,7 @@
  * compiles a module's pipeline ahead of time and writes the artifact into DIR: NAME.wasm (and
  * NAME.relaxed.wasm when the kernel has f32 multiply-adds), NAME.json (the description), NAME.js (an
  * ES module that loads it with tessera/runtime) and NAME.d.ts (its typings). All files or none.
- * `tessera compile MODEL.onnx [--target T] [--parallel N] [--size NAME=N ...] [-o DIR]` compiles a
+ * `tessera compile MODEL.onnx [--target T] [--parallel N] [--size NAME=N ...] [--weights f16] [-o DIR]` compiles a
  * whole model instead (cli/model.ts): NAME.json, NAME.kK.wasm, NAME.weights.bin, NAME.js, NAME.d.ts.
  */
 import { resolve } from 'node:path';
@@ -32,6 +32,7 @@ interface CompileOptions {
   readonly threads: boolean;
   readonly parallel?: string;
   readonly size: readonly string[];
+  readonly weights?: string;
 }
 
 /** Shows a byte count the way people read it. */
@@ -77,6 +78,7 @@ export const compileCommand: CliCommand = {
       .option('--no-threads', 'run parallel loops serially (no shared memory, no thread pool)')
       .option('--parallel <N>', 'an .onnx model: compile its kernels for N threads over one shared memory')
       .option('--size <NAME=N>', "an .onnx model: the value of a symbolic dimension (dim_param), repeat for each", collect, [])
+      .option('--weights <DTYPE>', 'an .onnx model: store f32 weights as f32 or f16 (IEEE binary16, half the bytes, widened at load)')
       .action((modulePath: string, o: CompileOptions) => run(modulePath, o, io));
   },
 };

@@ -15,6 +15,7 @@ import { kernelDType } from '../model_dtype.js';
 import type { ModelValueInfo } from '../model_program.js';
 import { type ModelTensor, checkFeed, readOutput, writeFeed } from '../model_tensors.js';
 import { storageBytes as bytes } from '../dtype.js';
+import { loadWeights } from '../weights.js';
 
 export interface GpuTensorSpec extends ModelValueInfo {
   /** The buffer it lives in (an alias names its input's). */
@@ -32,8 +33,11 @@ export interface GpuModelProgram {
   readonly name: string;
   /** Every tensor kernels read or write, and the model's inputs and outputs. */
   readonly tensors: readonly GpuTensorSpec[];
-  /** Constant tensors: bytes [offset, offset + length) of the weights blob, in their kernel dtype. */
-  readonly constants: readonly { readonly buffer: string; readonly offset: number; readonly length: number }[];
+  /**
+   * Constant tensors: bytes [offset, offset + length) of the weights blob, in their kernel dtype, or
+   * with `f16` f32 values stored as binary16 bits (length / 2 elements), widened when uploaded.
+   */
+  readonly constants: readonly { readonly buffer: string; readonly offset: number; readonly length: number; readonly f16?: boolean }[];
   readonly inputs: readonly string[];
   readonly outputs: readonly string[];
   readonly kernels: readonly GpuProgram[];
@@ -41,6 +45,15 @@ export interface GpuModelProgram {
 }
 
 const numel = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+
+/** A constant's bytes as its buffer holds them: stored f16 runs widened to f32. */
+function constantBytes(weights: Uint8Array, c: GpuModelProgram['constants'][number]): Uint8Array {
+  const stored = weights.subarray(c.offset, c.offset + c.length);
+  if (!c.f16) return stored;
+  const region = new Uint8Array(2 * c.length);
+  loadWeights(stored, [{ offset: 0, count: c.length / 2 }], region, 'constant ' + c.buffer);
+  return region;
+}
 
 export class GpuModel {
   private constructor(
@@ -74,7 +87,7 @@ export class GpuModel {
       if (buffers.has(t.buffer)) continue;
       const c = constants.get(t.buffer);
       const size = numel(t.shape) * bytes(kernelDType(t.dtype));
-      buffers.set(t.buffer, c ? createStorageBuffer(ctx, weights.subarray(c.offset, c.offset + c.length), t.buffer) : createEmptyStorageBuffer(ctx, size, t.buffer));
+      buffers.set(t.buffer, c ? createStorageBuffer(ctx, constantBytes(weights, c), t.buffer) : createEmptyStorageBuffer(ctx, size, t.buffer));
     }
     const byName = new Map(program.tensors.map((t) => [t.name, t]));
     const calls: DispatchCall[] = [];
