@@ -251,3 +251,5 @@ export { DEFAULT_GPU_LIMITS, type GpuLimits } from './schedule/gpu_limits.js';
 export * from './runtime/index.js';
 // The model compiler: compileOnnx and what it uses and throws (docs/models.md).
 export * from './model/index.js';
+// The autotuner: tune(), tuning records, targets, workloads (docs/autotune.md).
+export * from './autotune/index.js';

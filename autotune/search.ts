@@ -86,10 +86,11 @@ export interface SearchOptions {
   readonly stallRounds?: number;
   /** Relative gain that counts as an improvement (default 0.01). */
   readonly minImprovement?: number;
-  /** Candidates timed again side by side at the end (default 3; needs remeasure). */
+  /** Candidates timed again side by side at the end (default 3; needs remeasure; 0: none). */
   readonly remeasureTop?: number;
   /** Other traces timed in the same side-by-side re-measurement (a hand schedule to compare with). */
   readonly remeasureWith?: readonly (readonly Instruction[])[];
+  /** Rounds of that re-measurement (default 5; 0: no re-measurement, the best as first measured). */
   readonly remeasureRounds?: number;
   /** Seed of every random choice (default 1). */
   readonly seed?: number;
@@ -161,6 +162,11 @@ const positiveInteger = (name: string, v: number): number => {
   return v;
 };
 
+const nonNegativeInteger = (name: string, v: number): number => {
+  if (!Number.isInteger(v) || v < 0) throw new RangeError(`search: ${name} must be a non-negative integer, got ${v}`);
+  return v;
+};
+
 /** Draws an index with probability proportional to max(weight, 0) + a small floor. */
 function roulette(weights: readonly number[], r: Sampler): number {
   const w = weights.map((x) => Math.max(0, Number.isFinite(x) ? x : 0) + 1e-6);
@@ -182,6 +188,9 @@ export async function search(task: SearchTask, o: SearchOptions): Promise<Search
   const epsilon = o.epsilon ?? 0.1;
   const stallRounds = positiveInteger('stallRounds', o.stallRounds ?? 5);
   const minImprovement = o.minImprovement ?? 0.01;
+  // Checked before anything is measured: a bad value must not end a run after its budget is spent.
+  const remeasureTop = nonNegativeInteger('remeasureTop', o.remeasureTop ?? 3);
+  const remeasureRounds = nonNegativeInteger('remeasureRounds', o.remeasureRounds ?? 5);
   if (o.minutes !== undefined && !(o.minutes > 0)) throw new RangeError(`search: minutes must be positive, got ${o.minutes}`);
   const now = o.now ?? (() => performance.now());
   const start = now();
@@ -349,12 +358,13 @@ export async function search(task: SearchTask, o: SearchOptions): Promise<Search
   }
 
   // The fastest few (and the comparison schedules), timed again side by side: the best is declared on that.
-  const top = okOf().slice(0, o.remeasureTop ?? 3);
+  const ranked = okOf();
+  const top = remeasureRounds > 0 ? ranked.slice(0, remeasureTop) : [];
   const others = o.remeasureWith ?? [];
-  let winner = top[0], winnerSeconds = top[0]?.result.seconds;
+  let winner = ranked[0], winnerSeconds = ranked[0]?.result.seconds;
   let remeasuredWith: readonly SearchMeasureResult[] | undefined;
   if (top.length > 0 && o.measurer.remeasure && (top.length > 1 || others.length > 0)) {
-    const again = await o.measurer.remeasure([...top.map((m) => m.trace), ...others], o.remeasureRounds ?? 5);
+    const again = await o.measurer.remeasure([...top.map((m) => m.trace), ...others], remeasureRounds);
     remeasuredWith = again.slice(top.length);
     const timed = again.slice(0, top.length).flatMap((res, k) => (res.status === 'ok' && res.seconds !== undefined ? [{ k, seconds: res.seconds }] : []));
     const fastest = timed.sort((a, b) => a.seconds - b.seconds)[0];

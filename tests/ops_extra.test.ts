@@ -7,6 +7,8 @@
 import test from 'ava';
 import { acquireGpu } from '../tessera.js';
 import { attr, checkNode, type NodeCase, type NodeInput } from './helpers/onnx_node.js';
+import { requireGpu } from './helpers/environment.js';
+const gpu = await requireGpu(import.meta.url);
 
 const X = (shape: number[], o: Partial<NodeInput> = {}): NodeInput => ({ dtype: 'f32', shape, ...o });
 const W = (shape: number[]): NodeInput => ({ dtype: 'f32', shape, initializer: true });
@@ -39,13 +41,13 @@ const CASES: [string, NodeCase][] = [
 ];
 for (const [name, c] of CASES) test(name, (t) => checkNode(t, c));
 
-test.serial('on WebGPU: ArgMax, LayerNormalization, IsNaN on the bits, DepthToSpace, Mod', async (t) => {
-  const gpu = await acquireGpu();
+gpu.test.serial('on WebGPU: ArgMax, LayerNormalization, IsNaN on the bits, DepthToSpace, Mod', async (t) => {
+  const device = await acquireGpu();
   try {
     for (const name of ['ArgMax keepdims', 'LayerNormalization last axis', 'IsNaN', 'DepthToSpace DCR', 'Mod integers (the divisor\'s sign)', 'LRN size 5']) {
-      await checkNode(t, CASES.find(([n]) => n === name)![1], { target: 'webgpu', gpu });
+      await checkNode(t, CASES.find(([n]) => n === name)![1], { target: 'webgpu', gpu: device });
     }
   } finally {
-    gpu.destroy();
+    device.destroy();
   }
 });

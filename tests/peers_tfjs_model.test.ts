@@ -18,9 +18,11 @@ import { topK } from '../examples/model_images.ts';
 import { random } from '../examples/random.ts';
 import { onnxModel, type InitSpec, type ModelSpec, type NodeSpec } from './helpers/onnx_graph.ts';
 import { assertOutputsClose, ortRun } from './helpers/ort_model.ts';
+import { requireSharedData } from './helpers/environment.ts';
 import type { ModelTensor } from '../runtime/model_tensors.ts';
 
 const RTOL = 1e-3, ATOL = 1e-4;
+const data = requireSharedData(import.meta.url, ...MODEL_WORKLOADS.map((w) => w.file), 'models/mnist_cntk.onnx', 'images/dog.jpg', 'images/astronaut.png');
 const shared = (p: string) => fileURLToPath(new URL(`../../shared/data/${p}`, import.meta.url));
 
 type Feeds = Record<string, { data: Float32Array; shape: readonly number[] }>;
@@ -44,7 +46,7 @@ async function agreesWithOrt(t: ExecutionContext, model: Uint8Array | string, fe
 // Every network needs exactly one transpose (the NCHW input to NHWC); each Relu/Clip that follows a Conv or Gemm alone is fused.
 const EXPECTED: Record<string, { fused: number }> = { squeezenet: { fused: 26 }, ultraface: { fused: 36 }, mobilenetv2: { fused: 35 }, resnet18: { fused: 9 } };
 for (const w of MODEL_WORKLOADS) {
-  test(`${w.label}: the tfjs network matches onnxruntime-node, NHWC throughout`, async (t) => {
+  data.test(`${w.label}: the tfjs network matches onnxruntime-node, NHWC throughout`, async (t) => {
     const { stats, outputs } = await agreesWithOrt(t, shared(w.file), { [w.input]: { data: w.data(), shape: w.shape } }, w.label);
     t.log(JSON.stringify(stats));
     t.is(stats.transposes, 1);
@@ -53,7 +55,7 @@ for (const w of MODEL_WORKLOADS) {
   });
 }
 
-test('UltraFace with BatchNormalization left unfolded: the converter computes it per channel in NHWC', async (t) => {
+data.test('UltraFace with BatchNormalization left unfolded: the converter computes it per channel in NHWC', async (t) => {
   const w = MODEL_WORKLOADS.find((m) => m.key === 'ultraface')!;
   const { stats } = await agreesWithOrt(t, shared(w.file), { [w.input]: { data: w.data(), shape: w.shape } }, 'unfolded', { skipPasses: ['fold BatchNormalization into Conv'] });
   t.is(stats.transposes, 1);
@@ -246,7 +248,7 @@ test('layouts: permuteData is numpy transpose (property, against an index loop);
   t.throws(() => permuteData(new Float32Array(5), [2, 3], [1, 0]), { message: /5 elements does not have shape \[2, 3\]/ });
 });
 
-test('onnxruntime-web cold start: a fresh process per run, phases that add up; the .wasm size; a failing run is named', (t) => {
+data.test('onnxruntime-web cold start: a fresh process per run, phases that add up; the .wasm size; a failing run is named', (t) => {
   const mnist = shared('models/mnist_cntk.onnx');
   const r = ortWebColdStart(mnist, { name: 'Input3', shape: [1, 1, 28, 28], data: new Float32Array(784) }, 2);
   t.is(r.runs.length, 2);

@@ -16,8 +16,8 @@ import { candidates, hashOf } from './helpers/resumable_tuning.js';
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** Starts the run in a child; resolves with its exit and what it printed, or kills it after `killAfter` records. */
-function run(path: string, killAfter?: number): Promise<{ signal: NodeJS.Signals | null; code: number | null; measured: string[] }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', '-e', `import('./tests/helpers/resumable_tuning.ts').then((m) => m.resumableRun(${JSON.stringify(path)}))`], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+function run(path: string, killAfter?: number, entry = 'm.resumableRun(PATH)'): Promise<{ signal: NodeJS.Signals | null; code: number | null; measured: string[] }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', '-e', `import('./tests/helpers/resumable_tuning.ts').then((m) => ${entry.replace('PATH', JSON.stringify(path))})`], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   const measured: string[] = [];
   let pending = '';
   child.stdout.setEncoding('utf8');
@@ -53,4 +53,21 @@ test('a run killed with SIGKILL leaves records that load, and the resumed run me
   t.is(new Set(hashes).size, hashes.length, 'each lowered function is recorded once');
   t.deepEqual([...hashes].sort(), [...distinct].sort(), 'and every one is');
   t.true(readFileSync(path, 'utf8').endsWith('\n'));
+});
+
+test('tune() killed with SIGKILL mid-run: the records load, and the resumed tune() measures no lowered function twice', async (t) => {
+  const path = join(mkdtempSync(join(tmpdir(), 'tessera-tune-resume-')), 'records.jsonl');
+  const first = await run(path, 4, 'm.resumableTune(PATH, 12)');
+  t.is(first.signal, 'SIGKILL', 'the first run was killed');
+  const left = await TuningDatabase.open(path);
+  t.true(left.warnings.length <= 1, `at most a torn last line: ${left.warnings.join('; ')}`);
+  const before = left.records().filter((r) => r.trace.length > 0);
+  t.true(before.length >= 4 && before.length < 12, `${before.length} records survived the kill`);
+
+  const second = await run(path, undefined, 'm.resumableTune(PATH, 6)');
+  t.is(second.code, 0, 'the resumed run completes');
+  const all = (await TuningDatabase.open(path)).records().filter((r) => r.trace.length > 0 && r.loweredHash !== undefined);
+  t.true(all.length > before.length, 'the resumed run measured new candidates');
+  const hashes = all.map((r) => r.loweredHash!);
+  t.is(new Set(hashes).size, hashes.length, 'no lowered function is recorded twice over both runs');
 });

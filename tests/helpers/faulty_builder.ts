@@ -43,14 +43,19 @@ export class FaultyBuilder implements Builder {
     private readonly real: Builder,
     private readonly workload: Workload,
     private readonly options: BuildOptions,
-    /** Fault by JSON of the trace. */
-    private readonly faults: ReadonlyMap<string, Fault>,
-  ) {}
+    /** Fault by JSON of the trace, or a function of the trace (undefined: built for real). */
+    faults: ReadonlyMap<string, Fault> | ((trace: readonly Instruction[]) => Fault | undefined),
+  ) {
+    this.faultOf = typeof faults === 'function' ? faults : (t) => faults.get(JSON.stringify(t));
+  }
+
+  private readonly faultOf: (trace: readonly Instruction[]) => Fault | undefined;
 
   async build(traces: readonly (readonly Instruction[])[], options?: BuildOptions): Promise<BuildOutcome[]> {
-    const real = await this.real.build(traces.filter((t) => !this.faults.has(JSON.stringify(t))), options);
-    return traces.map((t) => {
-      const fault = this.faults.get(JSON.stringify(t));
+    const planted = traces.map((t) => this.faultOf(t));
+    const real = await this.real.build(traces.filter((_, i) => !planted[i]), options);
+    return traces.map((t, i) => {
+      const fault = planted[i];
       if (!fault) return real.shift()!;
       const p = this.workload.pipeline;
       const f = plantFault(lower(p, Schedule.replay(p, t)).func, fault);

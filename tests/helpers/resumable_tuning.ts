@@ -64,3 +64,24 @@ export async function resumableRun(path: string): Promise<void> {
   }
 }
 
+
+/**
+ * tune() itself on the test blur, in batches of two, appending to `path`; it prints `measured <hash>`
+ * for each record this run appends (read back from the file after every batch).
+ */
+export async function resumableTune(path: string, trials: number): Promise<void> {
+  const { tune } = await import('../../autotune/tune.js');
+  const db = await TuningDatabase.open(path);
+  for (const warning of db.warnings) process.stderr.write(`warning: ${warning}\n`);
+  const printed = new Set(db.records().map((r) => JSON.stringify([r.loweredHash, r.trace])));
+  await tune(tp.pipeline, tp.sizes, {
+    trials, records: db, seed: 9, measure: { builders: 1, minRepeatMs: 20, repeats: 3 },
+    search: { batchSize: 2, populationSize: 8, generations: 1, remeasureRounds: 0 },
+    onProgress: () => {
+      for (const r of db.records()) {
+        const key = JSON.stringify([r.loweredHash, r.trace]);
+        if (!printed.has(key)) { printed.add(key); process.stdout.write(`measured ${r.loweredHash}\n`); }
+      }
+    },
+  });
+}
