@@ -275,8 +275,11 @@ export async function search(task: SearchTask, o: SearchOptions): Promise<Search
     // The longest recent round: rounds grow as the population converges on larger candidates.
     const typical = Math.max(0, ...roundTimes.slice(-3));
     if (roundStart + Math.min(typical, perCandidate() * batchSize) > budget) { stoppedBy = 'minutes'; break; }
-    // Evolution may take at most a third of the time left, so that a round ends within the budget.
-    const evolveUntil = roundStart + (budget - roundStart) / 3;
+    // Evolution (lowering candidates to rank them) may take no longer than measuring the batch is
+    // expected to, and at most a third of the time left, so that measurement gets at least half the
+    // time: on a workload that is slow to lower (a convolution), an uncapped evolution spent most of
+    // the budget ranking and measured a third of the trials.
+    const evolveUntil = roundStart + Math.min((budget - roundStart) / 3, Math.max(2, perCandidate() * batchSize));
     let need = Math.min(batchSize, trials - done);
     const picks: Candidate[] = [];
     const picked = new Set<string>();
@@ -294,7 +297,8 @@ export async function search(task: SearchTask, o: SearchOptions): Promise<Search
         const c = candidateOf(m.trace);
         if (c) pop.push(c);
       }
-      for (let k = 0; pop.length < populationSize && k < populationSize * 2; k++) {
+      // (At least a batch's worth of fresh samples; more while the evolution's time allows.)
+      for (let k = 0; pop.length < populationSize && k < populationSize * 2 && (pop.length < batchSize || elapsed() <= evolveUntil); k++) {
         const c = randomCandidate(4);
         if (c) pop.push(c);
       }
