@@ -7,6 +7,7 @@
  *   tessera bench MODULE|ARTIFACT
  *   tessera run ARTIFACT --input NAME=FILE ...
  *   tessera tune MODULE --pipeline NAME --target wasm-simd|webgpu --trials N [--minutes M] [--threads T] --records FILE
+ *   tessera tune MODEL.onnx --trials N [--minutes M] [--threads T] --records FILE [--size NAME=N ...] [--batch N] [--no-transfer]
  *
  * Exit status: 0 on success, 1 when a command fails (the message says why), 2 for a usage error.
  */

@@ -120,10 +120,10 @@ export function extractTasks(model: Uint8Array | string | Graph, o: ExtractTasks
 }
 
 /** Extra columns of a task table, by heading (a tuning run's best time, trials). */
-export type TaskColumns = Readonly<Record<string, (task: ModelTask, index: number) => string>>;
+export type TaskColumns<T extends ModelTask = ModelTask> = Readonly<Record<string, (task: T, index: number) => string>>;
 
 /** The tasks as a plain-text table: index, name, weight, MFLOP per call, the workload key's head, and `columns`. */
-export function tasksTable(tasks: readonly ModelTask[], columns: TaskColumns = {}): string {
+export function tasksTable<T extends ModelTask>(tasks: readonly T[], columns: TaskColumns<T> = {}): string {
   const head = ['#', 'task', 'weight', 'MFLOP', 'workload', ...Object.keys(columns)];
   const rows = tasks.map((t, i) => [String(i), t.name, String(t.weight), (t.flops / 1e6).toFixed(2), t.key.slice(0, 10), ...Object.values(columns).map((c) => c(t, i))]);
   const widths = head.map((h, k) => Math.max(h.length, ...rows.map((r) => r[k]!.length)));
