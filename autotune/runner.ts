@@ -49,6 +49,15 @@ function lostResult(e: WorkerLostError, o: RunOptions): MeasureResult {
   return { status: e.reason === 'oom' ? 'oom' : 'trap', error: `the runner died: ${e.message}` };
 }
 
+/**
+ * The WebAssembly feature flags this process runs with (`--experimental-wasm-relaxed-simd` under
+ * `npm run bench:relaxed`): the runner must have the engine the target describes, or a relaxed-SIMD
+ * candidate would be refused there while the parent's target says it has them.
+ */
+function engineFeatureFlags(): string[] {
+  return process.execArgv.filter((f) => f.startsWith('--experimental-wasm-') || f.startsWith('--wasm-'));
+}
+
 export class Runner {
   private worker: IsolatedWorker | undefined;
   /** Counts the workers started: a candidate loaded in an earlier one is gone. */
@@ -82,7 +91,7 @@ export class Runner {
   private async ensure(): Promise<IsolatedWorker> {
     if (this.worker?.alive) return this.worker;
     const { entry, ...init } = this.setup;
-    const w = await startWorker(entry ?? await workerEntry('run_worker'), { kind: 'process', name: 'tessera-runner', v8Flags: isNode() ? ['--no-liftoff'] : [] });
+    const w = await startWorker(entry ?? await workerEntry('run_worker'), { kind: 'process', name: 'tessera-runner', v8Flags: isNode() ? ['--no-liftoff', ...engineFeatureFlags()] : [] });
     await w.call({ kind: 'init', ...init } satisfies Request, 60000);
     this.worker = w;
     this.generation++;

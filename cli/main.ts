@@ -6,6 +6,7 @@
  *   tessera print MODULE --what loops|wat|wgsl|schedule|trace|ir-after-each-pass
  *   tessera bench MODULE|ARTIFACT
  *   tessera run ARTIFACT --input NAME=FILE ...
+ *   tessera profile MODEL.onnx [--threads T] [--runs N] [--top K]
  *   tessera tune MODULE --pipeline NAME --target wasm-simd|webgpu --trials N [--minutes M] [--threads T] --records FILE
  *   tessera tune MODEL.onnx --trials N [--minutes M] [--threads T] --records FILE [--size NAME=N ...] [--batch N] [--no-transfer]
  *
@@ -19,6 +20,7 @@ import { printCommand } from './commands/print.js';
 import { benchCommand } from './commands/bench.js';
 import { runCommand } from './commands/run.js';
 import { tuneCommand } from './commands/tune.js';
+import { profileCommand } from './commands/profile.js';
 
 /** The commands, in the order `tessera --help` lists them. */
 export const COMMANDS: readonly CliCommand[] = [
@@ -27,6 +29,7 @@ export const COMMANDS: readonly CliCommand[] = [
   benchCommand,
   runCommand,
   tuneCommand,
+  profileCommand,
 ];
 
 /**

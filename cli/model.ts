@@ -30,7 +30,7 @@ export interface ModelCompileOptions {
 }
 
 /** The compile options of an ONNX model from the command line's. @throws CliError for a bad value */
-function compileOptions(o: ModelCompileOptions) {
+export function compileOptions(o: ModelCompileOptions) {
   const target = oneOf('--target', o.target, MODEL_TARGETS);
   const threads = o.parallel === undefined ? 1 : positiveInteger('--parallel', o.parallel);
   const sizes = Object.fromEntries([...pairs('--size', o.size)].map(([k, v]) => [k, positiveInteger(`--size ${k}`, v)]));
@@ -54,7 +54,7 @@ export async function compileModelCommand(modelPath: string, o: ModelCompileOpti
   }
 }
 
-async function readFeed(spec: ModelValueInfo, path: string, cwd: string): Promise<ModelTensor> {
+export async function readFeed(spec: ModelValueInfo, path: string, cwd: string): Promise<ModelTensor> {
   if (!path.toLowerCase().endsWith('.npy')) throw new CliError(`input ${spec.name}: ${path} is not a .npy file (model inputs are read from .npy files of their dtype, ${spec.dtype})`);
   let bytes: Uint8Array;
   try {

@@ -108,6 +108,7 @@ export async function compileGpuModel(g: Graph, a: Analysis, cache: KernelCache 
       if (disposed) throw new ArgumentError(`${build.program.name}: the model was disposed`);
       return model.run(feeds);
     },
+    profile: () => Promise.reject(new ArgumentError(`${build.program.name}: profile times the kernels of wasm-simd models; a WebGPU model's dispatches run asynchronously on the device (time them with the bench's timestamp queries, bench/webgpu.ts)`)),
     plan: { peakBytes: build.bufferBytes, lowerBoundBytes: build.lowerBoundBytes },
     graph: g,
     kernelCount: build.program.steps.length,

@@ -11,7 +11,8 @@ import type { OpLibrary } from '../graph/library.js';
 import { optimizeGraph } from '../graph/optimize.js';
 import { loadOnnx, loadOnnxFile } from '../onnx/load.js';
 import { ThreadPool } from '../runtime/thread_pool.js';
-import { WasmModel, type ModelValueInfo } from '../runtime/wasm_model.js';
+import { WasmModel, type ModelValueInfo, type StepProfile } from '../runtime/wasm_model.js';
+import { nodeFlops } from '../graph/flops.js';
 import type { ModelTensor } from '../runtime/model_tensors.js';
 import type { WasmModelProgram } from '../runtime/model_program.js';
 import { ArgumentError } from '../runtime/tensor.js';
@@ -94,8 +95,26 @@ export interface CompiledModel {
   /** What a saved artifact holds (model/artifact.ts): the wasm-simd build, or the WebGPU one. */
   readonly wasm?: { readonly program: WasmModelProgram; readonly binaries: readonly Uint8Array[]; readonly weights: Uint8Array };
   readonly webgpu?: { readonly program: GpuModelProgram; readonly weights: Uint8Array };
+  /**
+   * Times each kernel of the model (wasm-simd only): one warm-up inference, then `runs` inferences
+   * with every kernel call timed on its own.
+   * @returns one entry per kernel in run order, with its nodes' ops, first output's shape and FLOPs
+   * @throws ArgumentError as `run`, for bad `runs`, or on a WebGPU model (its kernels run
+   *   asynchronously on the device: time them with the bench's timestamp queries)
+   */
+  profile(feeds: Readonly<Record<string, ModelTensor>>, runs?: number): Promise<ModelStepProfile[]>;
   /** Releases the thread pool (and GPU buffers); the model cannot run afterwards. */
   dispose(): Promise<void>;
+}
+
+/** A kernel's time in a profile (CompiledModel.profile). */
+export interface ModelStepProfile extends StepProfile {
+  /** The op of each node the kernel computes. */
+  readonly ops: readonly string[];
+  /** The shape of the kernel's output (its last node's first output). */
+  readonly outputShape: readonly number[];
+  /** Floating-point operations of its nodes (graph/flops.ts: a multiply-add is 2). */
+  readonly flops: number;
 }
 
 const processCache = new KernelCache();
@@ -151,6 +170,15 @@ export async function compileGraph(graph: Graph, options: CompileOnnxOptions = {
     run: async (feeds) => {
       if (disposed) throw new ArgumentError(`${build.program.name}: the model was disposed`);
       return runtime.run(feeds);
+    },
+    profile: async (feeds, runs) => {
+      if (disposed) throw new ArgumentError(`${build.program.name}: the model was disposed`);
+      const byName = new Map(g.nodes.map((n) => [n.name, n]));
+      return runtime.profile(feeds, runs).map((s) => {
+        const nodes = s.nodes.map((n) => byName.get(n)!);
+        const last = nodes.at(-1)!;
+        return { ...s, ops: nodes.map((n) => n.op), outputShape: [...(analysis.types.get(last.outputs[0]!)?.shape ?? [])], flops: nodes.reduce((f, n) => f + nodeFlops(g, analysis, n), 0) };
+      });
     },
     plan: build.program.plan,
     graph: g,

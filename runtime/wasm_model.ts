@@ -21,6 +21,20 @@ export class ModelRuntimeError extends Error {
 
 const info = (s: ModelTensorSpec): ModelValueInfo => ({ name: s.name, dtype: s.dtype, shape: [...s.shape] });
 
+/** One step's time in a profile (WasmModel.profile). */
+export interface StepProfile {
+  /** Index of the step in `program.steps` (the order the model runs them). */
+  readonly step: number;
+  /** The graph nodes the step's kernel computes. */
+  readonly nodes: readonly string[];
+  /** Index into `program.kernels`. */
+  readonly kernel: number;
+  /** Median over the runs of the step's wall time, milliseconds. */
+  readonly medianMs: number;
+  /** Fastest run's time, milliseconds. */
+  readonly minMs: number;
+}
+
 export interface WasmModelOptions {
   /** Runs the kernels' parallel loops on this pool (the program must have been compiled with threads > 1). */
   readonly pool?: ThreadPool;
@@ -82,6 +96,39 @@ export class WasmModel {
     for (const spec of p.inputs) writeFeed(p.name, spec, feeds[spec.name]!.data, this.memory.buffer, spec.address);
     const scratch = p.memory.scratchAddress;
     for (const step of p.steps) this.kernels[step.kernel]!.callAt(scratch, step.params, step.addresses);
+    return this.readOutputs();
+  }
+
+  /**
+   * Times every step of the model: `runs` inferences on `feeds` after one warm-up inference, each
+   * step's kernel call timed on its own (performance.now around it; with a pool, the call includes
+   * waiting for its workers).
+   * @param runs inferences to take the median over (default 10)
+   * @returns one entry per step, in run order
+   * @throws as `run`; ArgumentError for `runs` that is not a positive integer
+   */
+  profile(feeds: Readonly<Record<string, ModelTensor>>, runs = 10): StepProfile[] {
+    if (!Number.isInteger(runs) || runs < 1) throw new ArgumentError(`${this.program.name}: profile runs must be a positive integer, got ${runs}`);
+    this.run(feeds);
+    const p = this.program, scratch = p.memory.scratchAddress;
+    const times = p.steps.map(() => new Float64Array(runs));
+    for (let r = 0; r < runs; r++) {
+      p.steps.forEach((step, i) => {
+        const t0 = performance.now();
+        this.kernels[step.kernel]!.callAt(scratch, step.params, step.addresses);
+        times[i]![r] = performance.now() - t0;
+      });
+    }
+    return p.steps.map((step, i) => {
+      const sorted = [...times[i]!].sort((a, b) => a - b);
+      const mid = sorted.length >> 1;
+      const medianMs = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+      return { step: i, nodes: step.nodes, kernel: step.kernel, medianMs, minMs: sorted[0]! };
+    });
+  }
+
+  private readOutputs(): Record<string, ModelTensor> {
+    const p = this.program;
     const buffer = this.memory.buffer;
     const out: Record<string, ModelTensor> = {};
     for (const spec of p.outputs) out[spec.name] = readOutput(spec, buffer, spec.address);

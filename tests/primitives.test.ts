@@ -14,7 +14,7 @@ import type { TailStrategy } from '../schedule/state.js';
 import type { Instruction } from '../schedule/instruction.js';
 import { compile } from '../tessera.js';
 import {
-  type TestPipeline, blurU16, blurF32, matmul, conv2d, slidingMax, rowMax, rowSum, threeStage, castPipeline, pointwise,
+  type TestPipeline, blurU16, blurF32, decimate, matmul, conv2d, slidingMax, rowMax, rowSum, threeStage, castPipeline, pointwise,
 } from './helpers/pipelines.js';
 import { assertMatches, checkSchedule, reference, diffArrays, checkWith } from './helpers/compare.js';
 
@@ -615,4 +615,18 @@ test('trace: refused instructions are not recorded; replay of a bad trace throws
   t.is(sch.trace.length, 1);
   const bad: Instruction[] = [...sch.trace, { op: 'vectorize', stage: 'blur_y', axis: 'x' }];
   t.throws(() => Schedule.replay(tp.rebuild().pipeline, bad), { message: /x is not a loop of this stage \(it was split into xo and xi\)/ });
+});
+
+test('vectorize: stride-2 loads (two vector loads and a shuffle per vector) for 8-, 16-, 32- and 64-bit lanes, with tails, match the reference', (t) => {
+  for (const dtype of ['u8', 'u16', 'i32', 'f32', 'f64'] as const) {
+    for (const lanes of [4, 8, 16]) {
+      check(t, decimate(dtype), (sch) => { sch.stage('out').vectorize('x', lanes, { tail: 'guard' }); });
+      const tp = decimate(dtype, 2, lanes * 3);
+      const sch = check(t, tp, (s) => { s.stage('out').vectorize('x', lanes); });
+      const wat = compile(tp.pipeline, sch).wasmText!;
+      const bits = { u8: 8, u16: 16, i32: 32, f32: 32, f64: 64 }[dtype];
+      // Vectors narrower than a v128 stay lanes.
+      if ((lanes * bits) % 128 === 0) t.regex(wat, /i8x16\.shuffle/, `${dtype} x ${lanes}: the stride-2 load is shuffled, not gathered`);
+    }
+  }
 });

@@ -7,6 +7,8 @@
  */
 import test from 'ava';
 import { mkdtempSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Measurer, type MeasureResult } from '../autotune/measure.js';
@@ -127,4 +129,11 @@ test('with threads: 2 the runner runs parallel loops on a thread pool, and check
   } finally {
     await m.close();
   }
+});
+
+test('under --experimental-wasm-relaxed-simd the isolated runner has relaxed SIMD too: FMA candidates run, they are not refused as traps', (t) => {
+  const out = execFileSync(process.execPath, ['--experimental-wasm-relaxed-simd', '--import', 'tsx', 'tests/helpers/relaxed_tune.ts'], { cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8', timeout: 120_000 });
+  const r = JSON.parse(out.trim().split('\n').pop()!) as { statuses: Record<string, number>; features: string[] };
+  t.true(r.features.includes('relaxed-simd'), JSON.stringify(r));
+  t.deepEqual(r.statuses, { ok: 4 });
 });

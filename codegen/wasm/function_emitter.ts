@@ -475,10 +475,36 @@ export class FunctionEmitter implements ScalarCtx {
       const chunks = Array.from({ length: n }, (_, i) => m.v128.load(offset + i * 16, bytes(t), p()));
       return { rep: 'simd', dtype: t, lanes: L, laneBits: bits(t), chunks };
     }
+    if (e.index.kind === 'ramp' && ir.constValue(e.index.stride) === 2 && t !== 'bool' && fitsSimd(L, bits(t))) return this.strideTwoLoad(b, e.buffer, e.index.base, t, L);
     // Gather: lane by lane.
     const idx = this.lanesOf(this.vector(e.index));
     const lanes = idx.map((i) => scalarLoad(m, t, 0, this.scaledAddress(b.base, i, bytes(t))));
     return fitsSimd(L, bits(t)) ? this.packLanes(t, lanes) : { rep: 'lanes', dtype: t, lanes };
+  }
+
+  /**
+   * A load of lanes base, base + 2, ..., base + 2(L - 1) (a stride-2 ramp: the even elements, as a
+   * stride-2 convolution or pooling window reads them): per output vector of p lanes, two contiguous
+   * vector loads and one i8x16.shuffle keeping the even elements, instead of p scalar loads. The second
+   * load of each pair starts one element early, so no byte past the last element read is touched.
+   */
+  private strideTwoLoad(b: BufferBinding & { kind: 'memory' }, buf: ir.Buffer, base: ir.Expr, t: DType, L: number): VecVal {
+    const m = this.m;
+    const w = bytes(t), p = 16 / w;
+    const { ptr, offset } = this.address(b, buf, base);
+    const at = this.share(ptr, binaryen.i32);
+    const mask: number[] = [];
+    for (let i = 0; i < p; i++) {
+      const e = 2 * i;
+      const lane = e < p ? e * w : 16 + (e - p + 1) * w;
+      for (let k = 0; k < w; k++) mask.push(lane + k);
+    }
+    const chunks = Array.from({ length: (L * w) / 16 }, (_, j) => {
+      const first = m.v128.load(offset + 2 * j * 16, w, at());
+      const second = m.v128.load(offset + (2 * j + 1) * 16 - w, w, at());
+      return m.i8x16.shuffle(first, second, mask);
+    });
+    return { rep: 'simd', dtype: t, lanes: L, laneBits: bits(t), chunks };
   }
 
   // --- memory ---------------------------------------------------------------------------------------

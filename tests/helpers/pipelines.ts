@@ -267,6 +267,27 @@ export function pointwise(dtype: 'u8' | 'u16' | 'i16' | 'i32' | 'f32', h = 5, w 
   };
 }
 
+/**
+ * A stride-2 read (what a stride-2 convolution or pooling window does): out(y, x) = in(y, 2x) -
+ * in(y, 2x + 1) over an input exactly 2W wide, so a vector load past a row's last element would read
+ * the next row (or past the buffer at the last row).
+ */
+export function decimate(dtype: 'u8' | 'u16' | 'i32' | 'f32' | 'f64', h = 3, w = 37): TestPipeline {
+  const input = placeholder('input', [h, 2 * w], dtype);
+  const out = compute('out', [h, w], (y, x) => input.at(y, x.mul(2)).sub(input.at(y, x.mul(2).add(1))));
+  const [lo, hi] = { u8: [0, 255], u16: [0, 65535], i32: [-2147483648, 2147483647], f32: [-100, 100], f64: [-100, 100] }[dtype];
+  return {
+    name: `decimate_${dtype}`,
+    pipeline: pipeline(out),
+    inputs: (seed = 1) => ({ input: randomTensor(dtype, [h, 2 * w], seed, lo!, hi!) }),
+    sizes: {},
+    outputs: ['out'],
+    intermediates: [],
+    float: dtype === 'f32' || dtype === 'f64',
+    rebuild: () => decimate(dtype, h, w),
+  };
+}
+
 /** The pipelines the property tests cover. */
 export const ALL: Readonly<Record<string, () => TestPipeline>> = {
   blur_u16: () => blurU16(),
