@@ -9,6 +9,8 @@
  *     random ones, never two with the same lowered function (structural hash) and never one measured
  *     before (a resumed run included);
  *  4. measures the batch and trains the cost model on it (failures count as zero throughput).
+ * Traces transferred from similar workloads (`initialPopulation`) join the first population and are
+ * the first round's first picks.
  * It stops at the trial budget, the time budget, when the best has not improved for `stallRounds`
  * rounds, or when the space has nothing new to offer; then the fastest few are timed again side by
  * side and the fastest of that is the result. Without a cost model (`costModel: false`) the batches
@@ -99,6 +101,12 @@ export interface SearchOptions {
   readonly measurer: SearchMeasurer;
   /** Candidates measured before (a resumed run): never measured again; they seed the population and the model. */
   readonly previous?: readonly MeasuredCandidate[];
+  /**
+   * Unmeasured traces of the space (decisions filled: schedules transferred from similar workloads,
+   * autotune/transfer.ts) that join the first round's population, checked like any candidate; with
+   * random proposals they are the first round's picks.
+   */
+  readonly initialPopulation?: readonly (readonly Instruction[])[];
   /** Called after every measured batch. */
   readonly onBatch?: (progress: SearchProgress) => void;
   /** Clock in milliseconds (default performance.now). */
@@ -270,8 +278,10 @@ export async function search(task: SearchTask, o: SearchOptions): Promise<Search
   const budget = o.minutes === undefined ? Infinity : o.minutes * 60;
   /** Seconds measuring one candidate takes, on average so far (1 before any). */
   const perCandidate = () => (done > 0 ? measureMs / 1000 / done : 1);
+  const seeds = o.initialPopulation ?? [];
   while (done < trials) {
     const roundStart = elapsed();
+    const seeded = rounds === 0 ? seeds.map((t) => candidateOf(t)).filter((c): c is Candidate => c !== undefined) : [];
     // The longest recent round: rounds grow as the population converges on larger candidates.
     const typical = Math.max(0, ...roundTimes.slice(-3));
     if (roundStart + Math.min(typical, perCandidate() * batchSize) > budget) { stoppedBy = 'minutes'; break; }
@@ -292,7 +302,7 @@ export async function search(task: SearchTask, o: SearchOptions): Promise<Search
     const randomShare = model ? Math.round(need * epsilon) : need;
     if (model) {
       // Population: the best measured, then random schedules of the space.
-      const pop: Candidate[] = [];
+      const pop: Candidate[] = [...seeded];
       for (const m of okOf().filter((x) => inSpace(task.space, x.trace)).slice(0, Math.ceil(populationSize * 0.2))) {
         const c = candidateOf(m.trace);
         if (c) pop.push(c);
@@ -324,11 +334,14 @@ export async function search(task: SearchTask, o: SearchOptions): Promise<Search
         }
         pop.splice(0, pop.length, ...next);
       }
+      // Transferred schedules are measured first: their decisions were the best of similar workloads.
+      for (const c of seeded) if (picks.length < need - randomShare) take(c);
       for (const { c } of [...pool.values()].sort((a, b) => b.score - a.score)) {
         if (picks.length >= need - randomShare) break;
         take(c);
       }
     }
+    if (!model) for (const c of seeded) if (picks.length < need) take(c);
     for (let k = 0; picks.length < need && k < need * 8; k++) take(randomCandidate());
     if (picks.length === 0) { stoppedBy = 'exhausted'; break; }
     // No more than the time left can measure (the best predicted first).

@@ -57,3 +57,10 @@ export function positiveInteger(option: string, value: string): number {
   if (!Number.isInteger(n) || n < 1) throw new CliError(`${option} must be a positive integer, got ${JSON.stringify(value)}`);
   return n;
 }
+
+/** A positive number option value. @throws CliError otherwise */
+export function positiveNumber(option: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new CliError(`${option} must be a positive number, got ${JSON.stringify(value)}`);
+  return n;
+}

@@ -8,6 +8,7 @@
  *   tessera run ARTIFACT --input NAME=FILE ...
  *   tessera profile MODEL.onnx [--threads T] [--runs N] [--top K]
  *   tessera tune MODULE --pipeline NAME --target wasm-simd|webgpu --trials N [--minutes M] [--threads T] --records FILE
+ *   tessera tune MODEL.onnx --trials N [--minutes M] [--threads T] --records FILE [--size NAME=N ...] [--batch N] [--no-transfer]
  *
  * Exit status: 0 on success, 1 when a command fails (the message says why), 2 for a usage error.
  */

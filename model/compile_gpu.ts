@@ -113,6 +113,7 @@ export async function compileGpuModel(g: Graph, a: Analysis, cache: KernelCache 
     graph: g,
     kernelCount: build.program.steps.length,
     notes: build.notes,
+    tuned: [],
     webgpu: { program: build.program, weights: build.weights },
     dispose: async () => { disposed = true; model.destroy(); if (!context) ctx.destroy(); },
   };

@@ -22,6 +22,10 @@ import { compileWasmModel } from './compile_wasm.js';
 import { KernelCache } from './kernel_cache.js';
 import { TESSERA_OPS } from './library.js';
 import { WEIGHTS_STORAGE, type WeightsStorage } from './half_weights.js';
+import type { RecordSource } from '../autotune/apply_record.js';
+import type { TuningTarget } from '../autotune/target.js';
+import type { TuningRecordRef } from '../runtime/abi.js';
+import { modelKernelTarget } from './kernel_records.js';
 
 export type ModelTarget = 'wasm-simd' | 'webgpu';
 
@@ -49,6 +53,17 @@ export interface CompileOnnxOptions {
    * value beyond binary16's range stays f32 (a note says so).
    */
   readonly weights?: WeightsStorage;
+  /**
+   * Tuning records (a TuningDatabase; `tuneModel` writes them): each kernel whose workload has a
+   * record of the target class is compiled from the best one instead of its op's schedule
+   * (model/kernel_records.ts). wasm-simd only.
+   */
+  readonly records?: RecordSource;
+  /**
+   * The target class the records must have been measured on (default: wasm-simd on this engine, the
+   * model's threads, unfused multiply-adds: what the model's kernels are compiled for).
+   */
+  readonly tuningTarget?: TuningTarget;
 }
 
 /** A compiled model, ready to run. */
@@ -73,8 +88,10 @@ export interface CompiledModel {
   readonly graph: Graph;
   /** Kernels the model runs per inference. */
   readonly kernelCount: number;
-  /** What the kernels' lowering could not do as their schedules asked. */
+  /** What the kernels' lowering could not do as their schedules asked, and which kernels took a tuning record. */
   readonly notes: readonly string[];
+  /** The kernels compiled from a tuning record (options.records): their nodes and the record. */
+  readonly tuned: readonly { readonly nodes: readonly string[]; readonly record: TuningRecordRef }[];
   /** What a saved artifact holds (model/artifact.ts): the wasm-simd build, or the WebGPU one. */
   readonly wasm?: { readonly program: WasmModelProgram; readonly binaries: readonly Uint8Array[]; readonly weights: Uint8Array };
   readonly webgpu?: { readonly program: GpuModelProgram; readonly weights: Uint8Array };
@@ -116,6 +133,7 @@ export async function compileOnnx(model: Uint8Array | string, options: CompileOn
   const threads = options.threads ?? 1;
   if (!Number.isInteger(threads) || threads < 1) throw new ArgumentError(`compileOnnx: threads must be a positive integer, got ${threads}`);
   if (target === 'webgpu' && threads !== 1) throw new ArgumentError('compileOnnx: threads apply to the wasm-simd target; WebGPU kernels run on the device');
+  if (options.records && target !== 'wasm-simd') throw new ArgumentError('compileOnnx: records apply to the wasm-simd target; tuning a model for WebGPU is not built yet');
   if (options.weights !== undefined && !WEIGHTS_STORAGE.includes(options.weights)) throw new ArgumentError(`compileOnnx: weights must be ${WEIGHTS_STORAGE.map((w) => `'${w}'`).join(' or ')}, got ${JSON.stringify(options.weights)}`);
   const graph = typeof model === 'string' ? loadOnnxFile(model) : loadOnnx(model);
   return compileGraph(graph, { ...options, target, threads });
@@ -130,10 +148,12 @@ export async function compileGraph(graph: Graph, options: CompileOnnxOptions = {
   const threads = options.threads ?? 1;
   const { graph: g, analysis } = optimizeGraph(graph, library, { sizes: options.sizes, skip: options.skipPasses, debug: options.debug });
   if ((options.target ?? 'wasm-simd') === 'webgpu') {
+    if (options.records) throw new ArgumentError('compileGraph: records apply to the wasm-simd target; tuning a model for WebGPU is not built yet');
     const { compileGpuModel } = await import('./compile_gpu.js');
     return compileGpuModel(g, analysis, options.cache ?? processCache, options.gpu, options.weights);
   }
-  const build = compileWasmModel(g, analysis, threads, options.cache ?? processCache, options.weights);
+  const tuning = options.records ? { records: options.records, target: options.tuningTarget ?? modelKernelTarget(threads) } : undefined;
+  const build = compileWasmModel(g, analysis, threads, options.cache ?? processCache, options.weights, tuning);
   const pool = threads > 1 ? await ThreadPool.create(threads) : undefined;
   let runtime: WasmModel;
   try {
@@ -164,6 +184,7 @@ export async function compileGraph(graph: Graph, options: CompileOnnxOptions = {
     graph: g,
     kernelCount: build.program.steps.length,
     notes: build.notes,
+    tuned: build.tuned,
     wasm: build,
     dispose: async () => { disposed = true; await pool?.close(); },
   };

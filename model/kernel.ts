@@ -19,6 +19,10 @@ import { type ConstTensor, type Graph, type GraphNode, elementCount, kernelDType
 import { type Analysis, opContext, stagePrefix } from '../graph/analysis.js';
 import { OpError, type OpContext, type ScheduleTarget } from '../ops/op.js';
 import { ModelCompileError } from './errors.js';
+import type { TuningRecord } from '../autotune/database.js';
+import { pipelineFromSpec, specOf, withAxisNames } from '../autotune/workload.js';
+import { recordRef } from '../autotune/apply_record.js';
+import type { TuningRecordRef } from '../runtime/abi.js';
 
 /** A kernel's nodes, with each node's index in the graph (for stage names). */
 export interface KernelJob {
@@ -39,6 +43,8 @@ export interface WasmKernelBuild extends KernelArgs {
   readonly signature: KernelSignature;
   readonly features: readonly WasmFeature[];
   readonly notes: readonly string[];
+  /** The tuning record whose schedule this kernel was compiled with, when one was. */
+  readonly record?: TuningRecordRef;
 }
 
 export interface GpuKernelBuild extends KernelArgs {
@@ -52,12 +58,24 @@ const inputName = (k: number) => `input_${k}`;
 /** A scratch name for output k of a node that omits it. */
 export const unusedOutputName = (node: GraphNode, k: number) => `${node.name}:unused${k}`;
 
-interface Defined {
+/** A kernel job's pipeline, scheduled by its anchor's entry, and the model tensor behind each argument. */
+export interface KernelDefinition {
   readonly pipeline: Pipeline;
+  /** The op entry's schedule (the baseline a tuned schedule must beat). */
   readonly schedule: Schedule;
   readonly args: KernelArgs;
   readonly anchor: OpContext;
+  /** The model tensor behind a placeholder or output stage of the pipeline, by its name. */
+  readonly tensorOf: ReadonlyMap<string, string>;
 }
+
+/**
+ * How stages are named: 'graph' after each node's index in the graph (`conv3_relu4`, unique in the
+ * model), 'job' after its position in the kernel (`conv0_relu1`): kernels of one workload at
+ * different places of a model then have the same definition, hence the same workload key, which
+ * is what tuning records are filed under.
+ */
+export type StageNaming = 'graph' | 'job';
 
 /** Called with the name of each constant tensor whose value an op's definition or schedule reads. */
 export type ConstReadListener = (tensor: string) => void;
@@ -75,8 +93,12 @@ function reportingConstReads(ctx: OpContext, onRead: ConstReadListener): OpConte
   return { ...ctx, consts: Object.freeze(consts) };
 }
 
-/** Defines and schedules the group's pipeline. */
-function define(g: Graph, a: Analysis, job: KernelJob, target: ScheduleTarget, threads: number, onConstRead?: ConstReadListener): Defined {
+/**
+ * Defines and schedules the group's pipeline (the anchor's define, each fused node's on the stage
+ * before, the anchor's schedule with the last stage as its epilogue).
+ * @throws OpError from the entries; what the DSL or the schedule throws for a definition they refuse
+ */
+export function defineKernel(g: Graph, a: Analysis, job: KernelJob, target: ScheduleTarget, threads: number, onConstRead?: ConstReadListener, naming: StageNaming = 'graph'): KernelDefinition {
   const funcs = new Map<string, Func>();
   const inputTensor = new Map<string, string>();
   const funcOf = (t: string): Func | undefined => {
@@ -101,7 +123,7 @@ function define(g: Graph, a: Analysis, job: KernelJob, target: ScheduleTarget, t
   let last: Stage | undefined;
   job.nodes.forEach((node, k) => {
     const entry = a.entries.get(node.name)!;
-    const plain = opContext(node, job.indices[k]!, g.opsets.get(node.domain)!, a.types, a.consts);
+    const plain = opContext(node, naming === 'graph' ? job.indices[k]! : k, g.opsets.get(node.domain)!, a.types, a.consts);
     const ctx = onConstRead ? reportingConstReads(plain, onConstRead) : plain;
     const stages = entry.define(ctx, node.inputs.map((t) => (t === '' ? undefined : funcOf(t))));
     stages.forEach((s, i) => {
@@ -123,7 +145,21 @@ function define(g: Graph, a: Analysis, job: KernelJob, target: ScheduleTarget, t
   const schedule = new Schedule(pipeline);
   a.entries.get(job.nodes[0]!.name)!.schedule(schedule, { outputs: anchorStages, epilogue: fused ? last : undefined, target, threads }, anchorCtx!);
   const tensors = [...pipeline.inputs.map((p) => inputTensor.get(p.name)!), ...outputs.map((s) => stageTensor.get(s)!)];
-  return { pipeline, schedule, args: { tensors, unused }, anchor: anchorCtx! };
+  const tensorOf = new Map([...inputTensor, ...outputs.map((s) => [s.name, stageTensor.get(s)!] as const)]);
+  return { pipeline, schedule, args: { tensors, unused }, anchor: anchorCtx!, tensorOf };
+}
+
+/**
+ * The pipeline and schedule a record gives for a kernel definition: the record's trace replayed on
+ * the pipeline rebuilt from the definition's spec under the record's axis names (what the measurer
+ * compiled and timed), with the kernel arguments in that pipeline's order.
+ * @throws ScheduleError when the trace does not replay (a record of another definition)
+ */
+function recordedSchedule(d: KernelDefinition, record: TuningRecord): { pipeline: Pipeline; schedule: Schedule; args: KernelArgs } {
+  const pipeline = pipelineFromSpec(withAxisNames(specOf(d.pipeline, {}), record.axes));
+  const schedule = Schedule.replay(pipeline, record.trace);
+  const tensors = [...pipeline.inputs.map((p) => d.tensorOf.get(p.name)!), ...pipeline.outputs.map((s) => d.tensorOf.get(s.name)!)];
+  return { pipeline, schedule, args: { ...d.args, tensors } };
 }
 
 /** An identifier naming the kernel: its nodes' stage prefixes (`conv3_relu4`). */
@@ -149,12 +185,15 @@ function wrap<T>(job: KernelJob, f: () => T): T {
  * @throws OpError from the entries; ModelCompileError naming the nodes when scheduling, lowering or
  *   codegen fails
  */
-export function buildWasmKernel(g: Graph, a: Analysis, job: KernelJob, threads: number, onConstRead?: ConstReadListener): WasmKernelBuild {
+export function buildWasmKernel(g: Graph, a: Analysis, job: KernelJob, threads: number, onConstRead?: ConstReadListener, record?: TuningRecord): WasmKernelBuild {
   return wrap(job, () => {
-    const d = define(g, a, job, 'wasm-simd', threads, onConstRead);
-    const { func, notes } = lower(d.pipeline, d.schedule, { name: kernelName(job) });
+    // A record names stages by their place in the kernel (model/tasks.ts tunes that definition).
+    const d = defineKernel(g, a, job, 'wasm-simd', threads, onConstRead, record ? 'job' : 'graph');
+    const chosen = record ? recordedSchedule(d, record) : d;
+    const { func, notes } = lower(chosen.pipeline, chosen.schedule, { name: kernelName(job) });
     const art = compileToWasm(func, { threads: threads > 1, sharedMemory: threads > 1, fma: 'none' });
-    return { ...d.args, binary: art.binary, signature: art.signature, features: art.features, notes };
+    const tuned = record ? [`schedule from tuning record ${record.id} (${((record.result.seconds ?? NaN) * 1e3).toPrecision(3)} ms measured)`] : [];
+    return { ...chosen.args, binary: art.binary, signature: art.signature, features: art.features, notes: [...tuned, ...notes], ...(record ? { record: recordRef(record) } : {}) };
   });
 }
 
@@ -164,7 +203,7 @@ export function buildWasmKernel(g: Graph, a: Analysis, job: KernelJob, threads: 
  */
 export function buildGpuKernel(g: Graph, a: Analysis, job: KernelJob, limits?: GpuLimits, onConstRead?: ConstReadListener): GpuKernelBuild {
   return wrap(job, () => {
-    const d = define(g, a, job, 'webgpu', 1, onConstRead);
+    const d = defineKernel(g, a, job, 'webgpu', 1, onConstRead);
     const lowered = lowerForGpu(d.pipeline, d.schedule, { limits, name: kernelName(job) });
     return { ...d.args, program: wgslProgram(lowered), notes: lowered.notes };
   });

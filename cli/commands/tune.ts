@@ -16,9 +16,11 @@ import { acquireGpu } from '../../runtime/webgpu/device.js';
 import { evalShape } from '../../runtime/signature.js';
 import type { WorkCount } from '../../runtime/abi.js';
 import { writeFileAtomic } from '../../io/atomic_write.js';
-import { type CliCommand, type CliIo, CliError, collect, oneOf, pairs, positiveInteger } from '../command.js';
+import { type CliCommand, type CliIo, CliError, collect, oneOf, pairs, positiveInteger, positiveNumber } from '../command.js';
+import { barStream } from '../progress.js';
 import { loadModule, selectPipeline } from '../load_module.js';
 import { TARGETS } from './compile.js';
+import { tuneModelCommand } from './tune_model.js';
 
 interface TuneCommandOptions {
   readonly pipeline?: string;
@@ -31,14 +33,10 @@ interface TuneCommandOptions {
   readonly seed: string;
   readonly costModel: boolean;
   readonly plot?: string;
+  readonly transfer: boolean;
+  readonly batch?: string;
 }
 
-/** A positive number option value. @throws CliError otherwise */
-function positiveNumber(option: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new CliError(`${option} must be a positive number, got ${JSON.stringify(value)}`);
-  return n;
-}
 
 /** Throughput of `seconds` per call in the work's unit, or calls per second. */
 export function throughputOf(work: WorkCount | undefined, sizes: Readonly<Record<string, number>>): { unit: string; of: (seconds: number) => number } {
@@ -48,13 +46,11 @@ export function throughputOf(work: WorkCount | undefined, sizes: Readonly<Record
   return { unit: 'calls/s', of: (s) => 1 / s };
 }
 
-/** The bar's output: stderr when it is a terminal, else lines through `io.err` (cli-progress's non-TTY mode). */
-function barStream(io: CliIo): NodeJS.WritableStream {
-  if (io.errStream?.isTTY) return io.errStream;
-  return { write: (s: string) => { io.err(s); return true; }, isTTY: false } as unknown as NodeJS.WritableStream;
-}
 
 async function run(modulePath: string, o: TuneCommandOptions, io: CliIo): Promise<void> {
+  if (/\.onnx$/i.test(modulePath)) return tuneModelCommand(modulePath, o, io);
+  if (!o.transfer) throw new CliError('--no-transfer applies to a model (MODEL.onnx): a pipeline is one task');
+  if (o.batch !== undefined) throw new CliError('--batch applies to a model (MODEL.onnx)');
   const target = oneOf('--target', o.target, TARGETS);
   if (o.trials === undefined) throw new CliError('--trials N is required: how many candidates to measure (200 is a good budget)');
   if (o.records === undefined) throw new CliError('--records FILE is required: the JSON-lines file the tuning records are appended to (and resumed from)');
@@ -109,7 +105,7 @@ export const tuneCommand: CliCommand = {
   register(program: Command, io: CliIo) {
     program.command('tune')
       .description('search schedules of a pipeline of MODULE on this machine, keep every measurement as a tuning record, print the best schedule')
-      .argument('<MODULE>', 'a .ts/.js module exporting `pipelines` (see docs/cli.md)')
+      .argument('<MODULE>', 'a .ts/.js module exporting `pipelines` (see docs/cli.md), or MODEL.onnx: every kernel of the model (docs/autotune.md, Tuning a model)')
       .option('-p, --pipeline <NAME>', 'the pipeline to tune (needed when the module has several)')
       .option('-t, --target <TARGET>', 'wasm-simd or webgpu', 'wasm-simd')
       .option('--trials <N>', 'most candidates to measure')
@@ -120,6 +116,8 @@ export const tuneCommand: CliCommand = {
       .option('--seed <S>', 'seed of the search', '1')
       .option('--no-cost-model', 'random proposals instead of ranking by the learned cost model (same budget)')
       .option('--plot <FILE.svg>', 'where to write the plot of best throughput against trials (default: the records file with .svg)')
+      .option('--batch <N>', 'a model: candidates per round of a task (default 16)')
+      .option('--no-transfer', 'a model: do not seed tasks from records of similar workloads (to measure what transfer saves)')
       .action((modulePath: string, o: TuneCommandOptions) => run(modulePath, o, io));
   },
 };

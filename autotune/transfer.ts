@@ -1,0 +1,138 @@
+/**
+ * Transfer of schedules between workloads of one stage structure (the same layer type at other
+ * shapes): the best records of the most similar workloads already tuned, their decisions replayed
+ * onto the new workload's design space, seed its search's first population, so that a second model
+ * starts where the first ended (Ansor's and MetaSchedule's databases seed a task only from its own
+ * workload; TVM's transfer learning, Chen et al. 2018 §5.3, carries the cost model over instead).
+ *
+ * Two workloads have one stage structure when a record's trace is a schedule of the new space
+ * (autotune/candidate.ts inSpace: the same instructions, decisions aside). Their distance is the sum
+ * over the tiled loops of |log(extent there / extent here)|, the extents read off the perfect-tile
+ * decisions (their factors multiply to the loop's extent). A decision is carried over adapted: a
+ * perfect tile keeps each factor, innermost first, as far as it divides what is left of the new
+ * extent (gcd), and the outermost level takes the rest; a categorical or a compute location is
+ * kept when it is still a candidate. What is still illegal is drawn again (replayRepairing), and
+ * the search checks every seed like any candidate.
+ */
+import type { Pipeline } from '../dsl/pipeline.js';
+import { Schedule } from '../schedule/schedule.js';
+import { ScheduleError } from '../schedule/error.js';
+import type { Instruction, SamplingInstruction } from '../schedule/instruction.js';
+import type { Sampler } from '../schedule/sampling.js';
+import { viewSchedule } from '../schedule/view.js';
+import type { DesignSpace } from './space.js';
+import { drawCandidate, inSpace } from './candidate.js';
+import type { TuningRecord } from './database.js';
+
+/** A transferred seed: the adapted trace and the record it came from. */
+export interface TransferSeed {
+  readonly trace: readonly Instruction[];
+  readonly from: TuningRecord;
+  /** The distance of the record's workload to the new one (0: same extents). */
+  readonly distance: number;
+}
+
+export interface TransferOptions {
+  /** Most seeds (default 8). */
+  readonly count?: number;
+  /** Best records taken from each similar workload (default 2). */
+  readonly perWorkload?: number;
+}
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+/**
+ * A perfect tile of `extent` in `n` levels as close to `factors` as divisibility allows (see the
+ * file's comment), or undefined when the extent is unknown.
+ */
+export function adaptTile(factors: readonly number[], extent: number | undefined, maxInnermost: number): number[] | undefined {
+  if (extent === undefined || !Number.isInteger(extent) || extent < 1) return undefined;
+  const out = new Array<number>(factors.length).fill(1);
+  let left = extent;
+  for (let k = factors.length - 1; k >= 1; k--) {
+    const f = k === factors.length - 1 ? largestDivisorAtMost(gcd(factors[k]!, left), maxInnermost) : gcd(factors[k]!, left);
+    out[k] = f;
+    left /= f;
+  }
+  out[0] = left;
+  return out;
+}
+
+function largestDivisorAtMost(n: number, limit: number): number {
+  for (let d = Math.min(n, limit); d >= 1; d--) if (n % d === 0) return d;
+  return 1;
+}
+
+/** The extents a decided trace's perfect tiles cover, by sample name. */
+function tileExtents(trace: readonly Instruction[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const i of trace) if (i.op === 'sample_perfect_tile' && i.decision) out.set(i.name, i.decision.reduce((a, b) => a * b, 1));
+  return out;
+}
+
+const sampleKey = (i: SamplingInstruction): string => (i.op === 'sample_compute_at' ? `compute_at ${i.stage}` : i.name);
+
+/**
+ * Replays the space's trace on `p` with the donor's decisions, adapted (see the file's comment).
+ * @returns the decided trace
+ * @throws ScheduleError when an instruction other than a sampling one is refused (a donor of another space)
+ */
+export function transferTrace(p: Pipeline, space: DesignSpace, donor: readonly Instruction[], sampler: Sampler): Instruction[] {
+  const decisions = new Map<string, unknown>();
+  for (const i of donor) if (i.op.startsWith('sample_')) decisions.set(sampleKey(i as SamplingInstruction), (i as { decision?: unknown }).decision);
+  const sch = new Schedule(p, { sizes: {}, sampler });
+  for (const i of space.trace) {
+    if (!i.op.startsWith('sample_')) { sch.apply(i); continue; }
+    const s = i as SamplingInstruction;
+    const { decision: _, ...undecided } = s as SamplingInstruction & { decision?: unknown };
+    let decision = decisions.get(sampleKey(s));
+    if (s.op === 'sample_perfect_tile' && Array.isArray(decision) && decision.length === s.n) {
+      const extent = viewSchedule(sch).stage(s.stage)?.loops.find((l) => l.name === s.axis)?.extent;
+      decision = adaptTile(decision as number[], extent, s.maxInnermost);
+    }
+    try {
+      sch.apply((decision === undefined ? undecided : { ...undecided, decision }) as Instruction);
+    } catch (e) {
+      if (!(e instanceof ScheduleError) || e.code !== 'bad-decision') throw e;
+      sch.apply(undecided as Instruction);
+    }
+  }
+  return [...sch.trace];
+}
+
+/**
+ * Seeds for a new workload's search from the records of other workloads of the same stage structure
+ * (see the file's comment), nearest workloads first, each workload's fastest records first.
+ * @param records ok records of the target class, of any workloads (those of `workloadKey` are left out)
+ * @returns at most `count` seeds, each a decided trace of `space` (not yet checked against its checks)
+ */
+export function transferSeeds(p: Pipeline, space: DesignSpace, workloadKey: string, records: readonly TuningRecord[], sampler: Sampler, o: TransferOptions = {}): TransferSeed[] {
+  const count = o.count ?? 8, perWorkload = o.perWorkload ?? 2;
+  const byWorkload = new Map<string, TuningRecord[]>();
+  for (const r of records) {
+    if (r.workload === workloadKey || r.result.status !== 'ok' || !inSpace(space, r.trace)) continue;
+    byWorkload.set(r.workload, [...(byWorkload.get(r.workload) ?? []), r]);
+  }
+  if (byWorkload.size === 0 || count < 1) return [];
+  const sample = drawCandidate(p, space, {}, sampler);
+  const here = sample ? tileExtents(sample) : new Map<string, number>();
+  const distance = (r: TuningRecord) => {
+    let d = 0;
+    for (const [name, e] of tileExtents(r.trace)) { const h = here.get(name); if (h) d += Math.abs(Math.log(e / h)); }
+    return d;
+  };
+  const ranked = [...byWorkload.values()].map((rs) => ({ rs: rs.sort((a, b) => a.result.seconds! - b.result.seconds!), d: distance(rs[0]!) }))
+    .sort((a, b) => a.d - b.d);
+  const seeds: TransferSeed[] = [];
+  for (const { rs, d } of ranked) {
+    for (const r of rs.slice(0, perWorkload)) {
+      if (seeds.length >= count) return seeds;
+      try {
+        seeds.push({ trace: transferTrace(p, space, r.trace, sampler), from: r, distance: d });
+      } catch (e) {
+        if (!(e instanceof ScheduleError)) throw e;
+      }
+    }
+  }
+  return seeds;
+}

@@ -1,0 +1,245 @@
+/**
+ * tuneModel(model, options): tunes every distinct kernel of an ONNX model on this engine and files
+ * the measurements as tuning records, which `compileOnnx(model, { records })` then compiles from.
+ *
+ *  1. Tasks (model/tasks.ts): the model's kernels deduplicated by workload, with weights and FLOPs.
+ *  2. Warm-up: each task's first round measures the op's own schedule (filed as a record, so the
+ *     compiled model only ever takes a schedule measured faster) and a batch of the search.
+ *  3. Rounds: the task scheduler (autotune/task_scheduler.ts, Ansor's gradient-based allocation,
+ *     Zheng et al. 2020 §6) gives each next batch to the task where the end-to-end latency
+ *     sum(weight x best seconds) falls fastest, until the trial or time budget is spent or every
+ *     task's space is exhausted.
+ *  4. Transfer (autotune/transfer.ts): a task's first population is seeded with the best records of
+ *     the most similar workloads already in the records (same stage structure, other shapes).
+ *  5. The model compiled without and with the records, timed side by side (model/latency.ts).
+ *
+ * Each task's Measurer (build workers and a runner process) lives across its rounds; at most
+ * `openMeasurers` are kept started, the least recently used closed first.
+ */
+import type { Graph } from '../graph/ir.js';
+import type { Sizes } from '../graph/analysis.js';
+import type { OpLibrary } from '../graph/library.js';
+import { loadOnnx, loadOnnxFile } from '../onnx/load.js';
+import type { TuningRecordStore } from '../autotune/tune.js';
+import type { RecordSource } from '../autotune/apply_record.js';
+import type { TuningRecord } from '../autotune/database.js';
+import type { TuningTarget } from '../autotune/target.js';
+import type { MeasureOptions } from '../autotune/measure.js';
+import { TaskTuner, type TaskTunerOptions } from '../autotune/task_tuner.js';
+import { TaskScheduler, type TaskSchedulerOptions } from '../autotune/task_scheduler.js';
+import { transferSeeds, type TransferOptions } from '../autotune/transfer.js';
+import { seededSampler, withoutDecisions } from '../autotune/space.js';
+import { ArgumentError } from '../runtime/tensor.js';
+import type { Instruction } from '../schedule/instruction.js';
+import { extractTasks, type ModelTask } from './tasks.js';
+import { modelKernelTarget } from './kernel_records.js';
+import { compileGraph } from './compile_onnx.js';
+import { sideBySideLatency } from './latency.js';
+
+/** A record store a model is tuned into: a TuningDatabase (autotune/database.ts). */
+export interface ModelRecordStore extends TuningRecordStore, RecordSource {
+  records(workloadKey?: string, target?: TuningTarget): readonly TuningRecord[];
+}
+
+export interface TuneModelOptions {
+  /** Most candidates to measure over all tasks (the op schedules measured as baselines aside). */
+  readonly trials: number;
+  /** Time budget in minutes for the tuning (the latency measurement after it aside). */
+  readonly minutes?: number;
+  /** Threads the model's kernels run on (default 1); records are for this thread count. */
+  readonly threads?: number;
+  /** Where the records are appended and resumed from (and transferred from). */
+  readonly records: ModelRecordStore;
+  /** Values of the model's symbolic dimensions. */
+  readonly sizes?: Sizes;
+  readonly library?: OpLibrary;
+  readonly skipPasses?: readonly string[];
+  /** Candidates measured per round of a task (default 16). */
+  readonly batchSize?: number;
+  readonly seed?: number;
+  /** Rank proposals with the learned cost model (default true). */
+  readonly costModel?: boolean;
+  readonly measure?: MeasureOptions;
+  readonly search?: TaskTunerOptions['search'];
+  readonly scheduler?: TaskSchedulerOptions;
+  /** Seed tasks from records of similar workloads (default true; false to measure what it saves). */
+  readonly transfer?: boolean | TransferOptions;
+  /** Rounds of the side-by-side latency measurement before and after (default 10; 0: none). */
+  readonly latencyRounds?: number;
+  /** Measurers kept started at once (default 2). */
+  readonly openMeasurers?: number;
+  /** Called once the tasks are known, before anything is measured. */
+  readonly onTasks?: (tasks: readonly ModelTask[]) => void;
+  /** Called after every round. */
+  readonly onProgress?: (p: ModelTuneProgress) => void;
+}
+
+export interface ModelTuneProgress {
+  /** The task the round was spent on, and its state. */
+  readonly task: number;
+  readonly taskTrials: number;
+  readonly taskBestSeconds?: number;
+  /** Trials over all tasks, and the budget. */
+  readonly trials: number;
+  readonly budget: number;
+  /** sum(weight x best seconds) over the tasks: the kernels' share of the latency. */
+  readonly estimatedSeconds: number;
+  readonly elapsedSeconds: number;
+}
+
+export interface TaskOutcome extends ModelTask {
+  /** The op's own schedule, measured with the same measurer. */
+  readonly baselineSeconds?: number;
+  /** The fastest measured (the baseline and earlier records included). */
+  readonly bestSeconds?: number;
+  /** Trials this run measured, rounds it had, and the trial (1-based) that reached the final best. */
+  readonly trials: number;
+  readonly rounds: number;
+  readonly trialsToBest?: number;
+  /** Seeds transferred from similar workloads into its first population. */
+  readonly seeds: number;
+  /** Records of the task's workload the run started from. */
+  readonly resumedFrom: number;
+  /** Why the task could not be tuned (its space could not be built or its measurer not started). */
+  readonly error?: string;
+}
+
+export interface TuneModelResult {
+  readonly tasks: readonly TaskOutcome[];
+  readonly target: TuningTarget;
+  readonly trials: number;
+  readonly rounds: number;
+  readonly stoppedBy: 'trials' | 'minutes' | 'exhausted';
+  readonly elapsedSeconds: number;
+  /** sum(weight x seconds) with the op schedules, and with the best found. */
+  readonly estimated: { readonly baselineSeconds: number; readonly tunedSeconds: number };
+  /** The estimate after each round, against the trials so far (the 10%, 50%, 100% points of a budget). */
+  readonly curve: readonly { readonly trials: number; readonly estimatedSeconds: number }[];
+  /** Medians of the whole model run side by side, compiled without and with the records. */
+  readonly latency?: { readonly untunedSeconds: number; readonly tunedSeconds: number; readonly rounds: number };
+}
+
+const positiveInteger = (name: string, v: number) => {
+  if (!Number.isInteger(v) || v < 1) throw new ArgumentError(`tuneModel: ${name} must be a positive integer, got ${v}`);
+  return v;
+};
+
+/**
+ * Tunes a model (see the file's comment).
+ * @param model the .onnx bytes, its path, or a loaded graph
+ * @throws ArgumentError for bad options; what loading and extracting the tasks throws (ModelLoadError,
+ *   GraphError, OpError, ModelCompileError); TuningDatabaseError when a record cannot be appended.
+ *   A task whose space or measurer fails is reported in its outcome's `error`, not thrown.
+ */
+export async function tuneModel(model: Uint8Array | string | Graph, o: TuneModelOptions): Promise<TuneModelResult> {
+  const budget = positiveInteger('trials', o.trials);
+  const threads = positiveInteger('threads', o.threads ?? 1);
+  const batchSize = positiveInteger('batchSize', o.batchSize ?? 16);
+  const openLimit = positiveInteger('openMeasurers', o.openMeasurers ?? 2);
+  const latencyRounds = o.latencyRounds ?? 10;
+  if (!Number.isInteger(latencyRounds) || latencyRounds < 0) throw new ArgumentError(`tuneModel: latencyRounds must be a non-negative integer, got ${latencyRounds}`);
+  if (o.minutes !== undefined && !(o.minutes > 0)) throw new ArgumentError(`tuneModel: minutes must be positive, got ${o.minutes}`);
+  const graph = typeof model === 'string' ? loadOnnxFile(model) : model instanceof Uint8Array ? loadOnnx(model) : model;
+  const { tasks } = extractTasks(graph, { threads, ...(o.sizes ? { sizes: o.sizes } : {}), ...(o.library ? { library: o.library } : {}), ...(o.skipPasses ? { skipPasses: o.skipPasses } : {}) });
+  o.onTasks?.(tasks);
+  const target = modelKernelTarget(threads);
+  const start = performance.now();
+  const elapsed = () => (performance.now() - start) / 1000;
+  const deadline = o.minutes === undefined ? Infinity : o.minutes * 60;
+  const transfer = o.transfer === false ? undefined : o.transfer === true || o.transfer === undefined ? {} : o.transfer;
+  const sampler = seededSampler(o.seed ?? 1);
+  // Transfer donors: the records as they were before this run (this run's tasks seed from earlier models).
+  const donors = transfer ? o.records.records(undefined, target).filter((r) => r.result.status === 'ok') : [];
+
+  const tuners: (TaskTuner | undefined)[] = [];
+  const errors: (string | undefined)[] = [];
+  for (const [i, t] of tasks.entries()) {
+    try {
+      tuners[i] = new TaskTuner(t.workload, target, { records: o.records, seed: (o.seed ?? 1) + i, ...(o.costModel === false ? { costModel: false } : {}), ...(o.measure ? { measure: o.measure } : {}), ...(o.search ? { search: o.search } : {}) });
+    } catch (e) {
+      errors[i] = `${(e as Error).name}: ${(e as Error).message}`;
+    }
+  }
+  const groups = tuners.map((tt) => (tt ? JSON.stringify(withoutDecisions(tt.space.trace)) : undefined));
+  const scheduler = new TaskScheduler(tasks.map((t, i) => ({ weight: t.weight, flops: t.flops, ...(groups[i] ? { group: groups[i] } : {}) })), { seed: o.seed ?? 1, ...o.scheduler });
+  // Tasks that cannot be tuned are out of the schedule from the start.
+  tuners.forEach((tt, i) => { if (!tt) scheduler.record(i, undefined, true); });
+  const baselines: (number | undefined)[] = [];
+  const seeds: number[] = tasks.map(() => 0);
+  const trialsToBest: (number | undefined)[] = [];
+  const open: number[] = [];
+  const curve: { trials: number; estimatedSeconds: number }[] = [];
+  let trials = 0, rounds = 0;
+  let stoppedBy: TuneModelResult['stoppedBy'] = 'trials';
+  try {
+    while (trials < budget) {
+      if (elapsed() >= deadline) { stoppedBy = 'minutes'; break; }
+      const i = scheduler.next();
+      if (i === undefined) { stoppedBy = 'exhausted'; break; }
+      const tt = tuners[i]!;
+      try {
+        let taskSeeds: (readonly Instruction[])[] = [];
+        if (scheduler.rounds(i) === 0) {
+          const b = await tt.measureBaseline(tasks[i]!.baseline);
+          baselines[i] = b.status === 'ok' ? b.seconds : undefined;
+          if (transfer) taskSeeds = transferSeeds(tt.workload.pipeline, tt.space, tt.workload.key, donors, sampler, transfer).map((s) => s.trace);
+          seeds[i] = taskSeeds.length;
+        }
+        const before = tt.best?.result.seconds;
+        const left = deadline === Infinity ? undefined : Math.max(1e-3, (deadline - elapsed()) / 60);
+        const r = await tt.round(Math.min(batchSize, budget - trials), taskSeeds, left);
+        if (r.bestSeconds !== undefined && (before === undefined || r.bestSeconds < before)) {
+          // The trial of this run that reached the new best.
+          const k = tt.measured.slice(-r.trials).findIndex((m) => m.result.status === 'ok' && m.result.seconds === r.bestSeconds);
+          if (k >= 0) trialsToBest[i] = tt.trials - r.trials + k + 1;
+        }
+        trials += r.trials;
+        scheduler.record(i, r.bestSeconds, r.exhausted || r.trials === 0);
+      } catch (e) {
+        errors[i] = `${(e as Error).name}: ${(e as Error).message}`;
+        if ((e as Error).name === 'TuningDatabaseError') throw e;
+        scheduler.record(i, tt.best?.result.seconds, true);
+        await tt.suspend();
+      }
+      rounds++;
+      const at = open.indexOf(i);
+      if (at >= 0) open.splice(at, 1);
+      open.push(i);
+      while (open.length > openLimit) await tuners[open.shift()!]!.suspend();
+      curve.push({ trials, estimatedSeconds: scheduler.estimatedSeconds() });
+      o.onProgress?.({
+        task: i, taskTrials: tt.trials, ...(tt.best ? { taskBestSeconds: tt.best.result.seconds! } : {}),
+        trials, budget, estimatedSeconds: scheduler.estimatedSeconds(), elapsedSeconds: elapsed(),
+      });
+    }
+  } finally {
+    await Promise.all(tuners.map((tt) => tt?.suspend()));
+  }
+  const elapsedSeconds = elapsed();
+  const outcomes: TaskOutcome[] = tasks.map((t, i) => {
+    const tt = tuners[i];
+    const best = tt?.best?.result.seconds;
+    return {
+      ...t, trials: tt?.trials ?? 0, rounds: scheduler.rounds(i) - (tt ? 0 : 1), seeds: seeds[i]!, resumedFrom: tt?.resumedFrom ?? 0,
+      ...(baselines[i] !== undefined ? { baselineSeconds: baselines[i] } : {}),
+      ...(best !== undefined ? { bestSeconds: best } : {}),
+      ...(trialsToBest[i] !== undefined ? { trialsToBest: trialsToBest[i] } : {}),
+      ...(errors[i] ? { error: errors[i] } : {}),
+    };
+  });
+  const sum = (f: (t: TaskOutcome) => number | undefined) => outcomes.reduce((s, t) => s + t.weight * (f(t) ?? 0), 0);
+  const estimated = { baselineSeconds: sum((t) => t.baselineSeconds), tunedSeconds: sum((t) => t.bestSeconds ?? t.baselineSeconds) };
+  let latency: TuneModelResult['latency'];
+  if (latencyRounds > 0) {
+    const compileOptions = { threads, ...(o.sizes ? { sizes: o.sizes } : {}), ...(o.library ? { library: o.library } : {}), ...(o.skipPasses ? { skipPasses: o.skipPasses } : {}) };
+    const untuned = await compileGraph(graph, compileOptions);
+    try {
+      const tuned = await compileGraph(graph, { ...compileOptions, records: o.records, tuningTarget: target });
+      try {
+        const [a, b] = await sideBySideLatency([untuned, tuned], latencyRounds, o.seed ?? 1);
+        latency = { untunedSeconds: a!, tunedSeconds: b!, rounds: latencyRounds };
+      } finally { await tuned.dispose(); }
+    } finally { await untuned.dispose(); }
+  }
+  return { tasks: outcomes, target, trials, rounds, stoppedBy, elapsedSeconds, estimated, curve, ...(latency ? { latency } : {}) };
+}

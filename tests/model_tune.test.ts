@@ -1,0 +1,192 @@
+/**
+ * Per-model tuning on a tiny ONNX model (3x3 Conv+Relu, two 1x1 Conv+Relu of one shape, Add):
+ * task extraction (dedup by workload, weights, FLOPs), records applied when the model compiles
+ * (outputs against the untuned model and onnxruntime-node; records of another thread count or
+ * engine are not applied), the task scheduler's allocation, tuneModel end to end with a tiny budget,
+ * transfer seeding onto a second model of other shapes, and the CLI's usage errors.
+ */
+import test from 'ava';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { extractTasks, tasksTable } from '../model/tasks.js';
+import { compileOnnx } from '../model/compile_onnx.js';
+import { modelKernelTarget } from '../model/kernel_records.js';
+import { tuneModel } from '../model/tune_model.js';
+import { seededFeeds } from '../model/latency.js';
+import { TuningDatabase } from '../autotune/database.js';
+import { generateSpace, seededSampler } from '../autotune/space.js';
+import { ruleTargetOf } from '../autotune/tune.js';
+import { drawCandidate, inSpace, checkedSchedule } from '../autotune/candidate.js';
+import { definitionAxes } from '../autotune/workload.js';
+import { TaskScheduler } from '../autotune/task_scheduler.js';
+import { adaptTile, transferSeeds } from '../autotune/transfer.js';
+import { tinyConvModel } from './helpers/tiny_model.js';
+import { assertOutputsClose, ortRun } from './helpers/ort_model.js';
+import { runCli } from './helpers/cli.js';
+
+const FAST = { minRepeatMs: 5, repeats: 3, warmupMs: 5 };
+const tempFile = (name: string) => join(mkdtempSync(join(tmpdir(), 'tessera-model-tune-')), name);
+
+test('tasks: kernels deduplicated by workload, with weights, FLOPs and a table', async (t) => {
+  const bytes = tinyConvModel(8);
+  const { tasks } = extractTasks(bytes);
+  t.deepEqual(tasks.map((x) => [x.name, x.weight]), [['Conv+Relu 1x8x8x8', 1], ['Conv+Relu 1x8x8x8', 2], ['Add 1x8x8x8', 1]]);
+  t.deepEqual(tasks[1]!.kernels.map((k) => [...k].sort()), [['n2', 'n3'], ['n4', 'n5']]);
+  t.is(new Set(tasks.map((x) => x.key)).size, 3);
+  const m = await compileOnnx(bytes);
+  t.is(tasks.reduce((s, x) => s + x.weight, 0), m.kernelCount, 'every kernel of the model is in one task');
+  await m.dispose();
+  // 3x3 conv: 8x8x8 outputs x 4x3x3 multiply-adds (2 operations each), then bias and Relu per
+  // output, and the padding's bound comparisons per padded input element (4x10x10).
+  const macs = 8 * 64 * 36;
+  t.true(tasks[0]!.flops >= 2 * macs + 2 * 512 && tasks[0]!.flops <= 2 * macs + 2 * 512 + 16 * 400, `${tasks[0]!.flops}`);
+  t.is(tasks[2]!.flops, 512, 'Add: one addition per element');
+  // The same layer in another graph position (other node indices) is the same workload.
+  t.is(extractTasks(tinyConvModel(8)).tasks[1]!.key, tasks[1]!.key);
+  t.not(extractTasks(tinyConvModel(6)).tasks[1]!.key, tasks[1]!.key, 'other shapes, another workload');
+  t.is(extractTasks(bytes, { threads: 2 }).tasks[0]!.key, tasks[0]!.key, 'the definition does not depend on threads (the records\' target class does)');
+  const table = tasksTable(tasks);
+  t.regex(table, /Conv\+Relu 1x8x8x8\s+2\s+0\.01/);
+  t.is(table.split('\n').length, 4);
+});
+
+/** A records file with one record per task: a schedule drawn from its space, claiming `seconds`. */
+async function handRecords(path: string, bytes: Uint8Array, target = modelKernelTarget(1), seconds = 1e-9) {
+  const db = await TuningDatabase.open(path);
+  const { tasks } = extractTasks(bytes, { threads: target.threads });
+  for (const [i, task] of tasks.entries()) {
+    const space = generateSpace(task.workload.pipeline, {}, ruleTargetOf(target));
+    const trace = drawCandidate(task.workload.pipeline, space, {}, seededSampler(10 + i))!;
+    await db.append({ workload: task.key, workloadName: task.name, axes: definitionAxes(task.workload.spec), target, trace, result: { status: 'ok', seconds, spread: 0, repeats: 1, inner: 1 } });
+  }
+  return { db, tasks };
+}
+
+test('records applied at compile: each kernel takes its record, outputs match the untuned model and onnxruntime; other thread counts and engines are not applied', async (t) => {
+  const bytes = tinyConvModel(8);
+  const { db, tasks } = await handRecords(tempFile('r.jsonl'), bytes);
+  const untuned = await compileOnnx(bytes);
+  const tuned = await compileOnnx(bytes, { records: db });
+  try {
+    t.is(tuned.tuned.length, 4, 'all four kernels compiled from records');
+    const ids = new Set(db.records().map((r) => r.id));
+    for (const k of tuned.tuned) t.true(ids.has(k.record.id));
+    t.true(tuned.notes.some((n) => /schedule from tuning record/.test(n)));
+    t.is(untuned.tuned.length, 0);
+    const feeds = seededFeeds(untuned, 3);
+    const [a, b, want] = [await untuned.run(feeds), await tuned.run(feeds), await ortRun(bytes, feeds)];
+    assertOutputsClose(t, b, a, 1e-5, 1e-5, 'tuned vs untuned');
+    assertOutputsClose(t, b, want, 1e-4, 1e-4, 'tuned vs onnxruntime');
+  } finally {
+    await Promise.all([untuned.dispose(), tuned.dispose()]);
+  }
+  // A record of two threads, or of another engine major version, is not applied to a 1-thread model.
+  const two = await handRecords(tempFile('r2.jsonl'), bytes, modelKernelTarget(2));
+  const m2 = await compileOnnx(bytes, { records: two.db });
+  t.is(m2.tuned.length, 0);
+  await m2.dispose();
+  const other = { ...modelKernelTarget(1), engineVersion: '99.0.0' };
+  const three = await handRecords(tempFile('r3.jsonl'), bytes, other);
+  const m3 = await compileOnnx(bytes, { records: three.db });
+  t.is(m3.tuned.length, 0);
+  await m3.dispose();
+  // Two threads: the records of two threads apply, and the outputs still match.
+  const m4 = await compileOnnx(bytes, { records: two.db, threads: 2 });
+  try {
+    t.is(m4.tuned.length, 4);
+    const feeds = seededFeeds(m4, 4);
+    assertOutputsClose(t, await m4.run(feeds), await ortRun(bytes, feeds), 1e-4, 1e-4, '2 threads');
+  } finally { await m4.dispose(); }
+  t.truthy(tasks.length);
+  await t.throwsAsync(compileOnnx(bytes, { records: db, target: 'webgpu' }), { message: /records apply to the wasm-simd target/ });
+});
+
+test('task scheduler: a warm-up round each, then the task where weight x latency falls fastest; exhausted tasks are left', (t) => {
+  const s = new TaskScheduler([{ weight: 1, flops: 1e6 }, { weight: 3, flops: 1e6 }, { weight: 1, flops: 1e6 }], { epsilon: 0 });
+  t.is(s.next(), 0); s.record(0, 1e-3);
+  t.is(s.next(), 1); s.record(1, 1e-3);
+  t.is(s.next(), 2); s.record(2, 1e-3);
+  // Equal latencies and FLOPs: the heaviest task gains most.
+  t.is(s.next(), 1); s.record(1, 0.5e-3);
+  const g = s.gradients();
+  t.true(g[1]! < g[0]! && g[0]! === g[2]!, JSON.stringify(g));
+  s.record(1, 0.5e-3, true);
+  t.not(s.next(), 1, 'an exhausted task is never chosen');
+  t.is(s.estimatedSeconds(), 1e-3 + 3 * 0.5e-3 + 1e-3);
+  s.record(0, 1e-3, true); s.record(2, 1e-3, true);
+  t.is(s.next(), undefined);
+  t.throws(() => new TaskScheduler([]), { instanceOf: RangeError });
+  t.throws(() => new TaskScheduler([{ weight: 0, flops: 1 }]), { message: /weight 0/ });
+});
+
+test('adaptTile keeps the inner factors that divide the new extent', (t) => {
+  t.deepEqual(adaptTile([2, 4, 8], 48, 8), [3, 2, 8]);
+  t.deepEqual(adaptTile([1, 2, 4], 64, 4), [8, 2, 4]);
+  t.deepEqual(adaptTile([5, 1, 3], 7, 8), [7, 1, 1]);
+  t.is(adaptTile([2, 2], undefined, 4), undefined);
+});
+
+test('tuneModel end to end, then a second model of other shapes seeded by transfer; outputs with the records match onnxruntime', async (t) => {
+  const path = tempFile('m.jsonl');
+  const db = await TuningDatabase.open(path);
+  const first = tinyConvModel(8);
+  const progress: number[] = [];
+  const r = await tuneModel(first, { trials: 9, batchSize: 3, records: db, measure: FAST, latencyRounds: 3, search: { populationSize: 12, generations: 1 }, onProgress: (p) => progress.push(p.trials) });
+  t.is(r.tasks.length, 3);
+  t.true(r.trials <= 9 && r.trials >= 3, `${r.trials}`);
+  t.deepEqual(progress, r.curve.map((c) => c.trials));
+  for (const task of r.tasks) {
+    t.falsy(task.error, task.error);
+    t.true(task.baselineSeconds! > 0, `${task.name}: the op schedule was measured`);
+    t.true(task.bestSeconds! <= task.baselineSeconds!, 'the best includes the baseline');
+    // The baseline is a record: best() never answers with something slower than it.
+    t.true(db.records(task.key, r.target).some((x) => JSON.stringify(x.trace) === JSON.stringify(task.baseline)));
+    t.true(db.best(task.key, r.target)!.result.seconds! <= task.baselineSeconds!);
+  }
+  t.true(r.estimated.tunedSeconds <= r.estimated.baselineSeconds);
+  t.true(r.latency!.untunedSeconds > 0 && r.latency!.tunedSeconds > 0);
+  const m = await compileOnnx(first, { records: db });
+  try {
+    const feeds = seededFeeds(m, 5);
+    assertOutputsClose(t, await m.run(feeds), await ortRun(first, feeds), 1e-4, 1e-4, 'tuned model');
+  } finally { await m.dispose(); }
+
+  // Transfer: the second model's 1x1 layer has the same stage structure at 6x6: it starts from the first's records.
+  const second = tinyConvModel(6);
+  const { tasks } = extractTasks(second);
+  const target = modelKernelTarget(1);
+  const task = tasks[1]!;
+  const space = generateSpace(task.workload.pipeline, {}, ruleTargetOf(target));
+  const donors = db.records(undefined, target).filter((x) => x.result.status === 'ok');
+  const seeds = transferSeeds(task.workload.pipeline, space, task.key, donors, seededSampler(1));
+  const inFirstSpace = donors.filter((x) => x.workload === r.tasks[1]!.key && inSpace(space, x.trace));
+  t.true(inFirstSpace.length > 0, 'the first model\'s records of this layer are schedules of the new space');
+  t.is(seeds.length, Math.min(2, inFirstSpace.length), 'the best two of the one similar workload');
+  for (const s of seeds) {
+    t.true(inSpace(space, s.trace));
+    t.true('schedule' in checkedSchedule(task.workload.pipeline, space, s.trace, {}, seededSampler(2)), 'a seed replays and passes the checks');
+  }
+  const r2 = await tuneModel(second, { trials: 6, batchSize: 2, records: db, measure: FAST, latencyRounds: 0, search: { populationSize: 12, generations: 1 } });
+  t.true(r2.tasks[1]!.seeds > 0, 'the 1x1 layer was seeded');
+  // Its first round measured the seeds: their traces are among the records of the new workload.
+  const measured = new Set(db.records(tasks[1]!.key, target).map((x) => JSON.stringify(x.trace)));
+  t.true(seeds.some((s) => measured.has(JSON.stringify(s.trace))));
+  const off = await tuneModel(second, { trials: 1, batchSize: 1, records: await TuningDatabase.open(path), measure: FAST, latencyRounds: 0, transfer: false, search: { populationSize: 8, generations: 1 } });
+  t.true(off.tasks.every((x) => x.seeds === 0));
+});
+
+test('tessera tune MODEL.onnx: usage errors', async (t) => {
+  const model = tempFile('tiny.onnx');
+  writeFileSync(model, tinyConvModel(4));
+  const records = tempFile('cli.jsonl');
+  const err = async (args: string[]) => (await runCli(['tune', ...args])).err;
+  t.regex(await err([model, '--records', records]), /--trials N is required/);
+  t.regex(await err([model, '--trials', '4']), /--records FILE is required/);
+  t.regex(await err([model, '--trials', '4', '--records', records, '--pipeline', 'x']), /--pipeline names a pipeline of a module/);
+  t.regex(await err([model, '--trials', '4', '--records', records, '--target', 'webgpu']), /tuning a model for webgpu is not built yet/);
+  t.regex(await err([model, '--trials', '0', '--records', records]), /--trials must be a positive integer/);
+  t.regex(await err([model, '--trials', '4', '--records', records, '--batch', 'x']), /--batch must be a positive integer/);
+  t.regex(await err(['missing.onnx', '--trials', '4', '--records', records]), /missing\.onnx: no such model file/);
+  t.regex(await err(['examples/sgemm_pipeline.ts', '--trials', '4', '--records', records, '--no-transfer']), /--no-transfer applies to a model/);
+});
