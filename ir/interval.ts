@@ -75,7 +75,8 @@ export function boundsOf(e: Expr, scope: Scope, nonNegative: ReadonlySet<Var> = 
             for (const [val, p] of [[a, x.b], [b, x.a]] as const) {
               const pi = go(p);
               if (pi.min && pi.min === pi.max && isNonNegative(p, nonNegative)) {
-                return { min: op2('mul', val.min, p), max: op2('mul', val.max, p) };
+                // The point's scalar form: `p` itself may be a vector (a broadcast) while bounds are scalars.
+                return { min: op2('mul', val.min, pi.min), max: op2('mul', val.max, pi.min) };
               }
             }
             return rangeOf(x);
@@ -84,14 +85,15 @@ export function boundsOf(e: Expr, scope: Scope, nonNegative: ReadonlySet<Var> = 
             const c = constValue(x.b);
             // Size parameters are at least 1, so dividing by one is monotone too.
             if ((c !== undefined && c > 0) || (c === undefined && isNonNegative(x.b, nonNegative) && pointOf(b))) {
-              return { min: op2('div', a.min, x.b), max: op2('div', a.max, x.b) };
+              const divisor = b.min ?? constant(c!, a.min?.dtype);
+              return { min: op2('div', a.min, divisor), max: op2('div', a.max, divisor) };
             }
             return rangeOf(x);
           }
           case 'mod': {
             const c = constValue(x.b);
             if (c !== undefined && c > 0) return { min: constant(0), max: constant(c - 1) };
-            if (c === undefined && isNonNegative(x.b, nonNegative) && pointOf(b)) return { min: constant(0), max: op2('sub', x.b, constant(1)) };
+            if (c === undefined && isNonNegative(x.b, nonNegative) && pointOf(b)) return { min: constant(0), max: op2('sub', b.min, constant(1)) };
             return rangeOf(x);
           }
           default: return rangeOf(x);

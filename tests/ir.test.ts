@@ -238,6 +238,15 @@ test('bounds of a clamp', (t) => {
   t.is(show(boundsOf(ir.max(X, c(0)), new Map([[x, range()]]))), '[0, +inf]');
 });
 
+test('bounds of vector expressions are scalars: a ramp divided by, taken modulo or multiplied by a broadcast constant', (t) => {
+  const r = ir.ramp(X, c(1), 8), two = ir.broadcast(c(2), 8);
+  const scope = new Map([[x, range(0, 8)]]);
+  t.is(show(boundsOf(ir.div(r, two), scope)), '[0, 7]');
+  t.is(show(boundsOf(ir.mod(r, two), scope)), '[0, 1]');
+  t.is(show(boundsOf(ir.mul(r, two), scope)), '[0, 30]');
+  t.is(show(boundsOf(ir.div(ir.mul(r, two), ir.broadcast(c(4), 8)), scope)), '[0, 7]');
+});
+
 test('bounds of a symbolic clamp (repeat_edge index)', (t) => {
   const n = new ir.Var('n');
   const e = ir.min(ir.max(ir.sub(X, c(1)), c(0)), ir.sub(ir.varRef(n), c(1)));
