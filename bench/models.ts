@@ -18,6 +18,8 @@ import { random } from '../examples/random.js';
 import { ortModel } from './peers/ort.js';
 import { tfjsModel } from './peers/tfjs_model.js';
 import { ortWebColdStart, type ColdStart } from './peers/ort_cold_start.js';
+import { tesseraColdStart, type TesseraColdStart } from './tessera_cold_start.js';
+import type { RecordSource } from '../autotune/apply_record.js';
 
 const shared = (p: string) => fileURLToPath(new URL(`../../shared/data/${p}`, import.meta.url));
 
@@ -63,8 +65,10 @@ export interface ModelBenchContext {
   readonly doOrtWeb: boolean;
   readonly doOrtNode: boolean;
   readonly doTfjs: boolean;
-  /** Fresh processes for onnxruntime-web's cold start (its median); 0 measures none. */
+  /** Fresh processes for onnxruntime-web's and Tessera's cold starts (their medians); 0 measures none. */
   readonly coldStartRuns: number;
+  /** Tuning records the Tessera models compile with (model tuning, model/tune_model.ts). */
+  readonly records?: RecordSource;
 }
 
 export interface ModelBenchResult {
@@ -72,6 +76,10 @@ export interface ModelBenchResult {
   readonly arena?: { readonly peakBytes: number; readonly lowerBoundBytes: number; readonly kernels: number };
   /** onnxruntime-web (1 thread): import + session + first inference, fresh processes. */
   readonly coldStart?: ColdStart;
+  /** Tessera's artifact (1 thread): its size and cold start (import + load + first inference). */
+  readonly tesseraColdStart?: TesseraColdStart;
+  /** Kernels of the 1-thread and 2-thread models compiled from tuning records. */
+  readonly tunedKernels?: readonly number[];
 }
 
 function maxExcess(got: Float32Array, want: ArrayLike<number>, rtol = 1e-3, atol = 1e-4): { ok: boolean; worst: number } {
@@ -110,6 +118,7 @@ export async function benchModel(w: ModelWorkload, ctx: ModelBenchContext): Prom
   const variants: Record<string, () => Promise<unknown>> = {};
   const release: (() => unknown)[] = [() => reference.release()];
   let arena: ModelBenchResult['arena'];
+  const tunedKernels: number[] = [];
   let figures: Record<string, number> = {};
   try {
     const nodeFeeds = { [w.input]: new ortNode.Tensor('float32', data, [...w.shape]) };
@@ -117,7 +126,8 @@ export async function benchModel(w: ModelWorkload, ctx: ModelBenchContext): Prom
     if (ctx.doOrtNode) variants['ort-node'] = () => reference.run(nodeFeeds);
     if (ctx.doTessera) {
       for (const threads of [1, 2]) {
-        const model = await compileOnnx(bytes, { threads });
+        const model = await compileOnnx(bytes, { threads, ...(ctx.records ? { records: ctx.records } : {}) });
+        tunedKernels.push(model.tuned?.length ?? 0);
         release.push(() => model.dispose());
         const out = await model.run(feeds);
         check(`Tessera ${w.label} ${threads}T`, Object.fromEntries(Object.entries(out).map(([k, t]) => [k, t.data as Float32Array])), ref);
@@ -142,5 +152,8 @@ export async function benchModel(w: ModelWorkload, ctx: ModelBenchContext): Prom
     for (const r of release.reverse()) await r();
   }
   const coldStart = ctx.coldStartRuns > 0 ? ortWebColdStart(shared(w.file), { name: w.input, shape: w.shape, data }, ctx.coldStartRuns) : undefined;
-  return { figures, arena, coldStart };
+  const tessera = ctx.coldStartRuns > 0 && ctx.doTessera
+    ? await tesseraColdStart(shared(w.file), { name: w.input, shape: w.shape, data }, ctx.coldStartRuns, ctx.records ? { records: ctx.records } : {})
+    : undefined;
+  return { figures, arena, coldStart, ...(tessera ? { tesseraColdStart: tessera } : {}), ...(ctx.doTessera ? { tunedKernels } : {}) };
 }

@@ -31,6 +31,9 @@
  *   (the same network built from the same ONNX weights, bench/peers/tfjs_model.ts), timed interleaved
  *   round by round, with Tessera's arena peak and its lower bound, onnxruntime-web's cold start (fresh
  *   processes) and its .wasm size.
+ *   Tessera's artifact size (loader + runtime + kernels, weights apart, gzipped) and cold start (fresh
+ *   processes, bench/tessera_cold_start.ts) beside ort-web's; --model-records FILE compiles the
+ *   Tessera models with the tuning records of `tessera tune MODEL.onnx`.
  * Options: --quick (fewer runs), --only blur|sgemm|conv3x3|conv1x1|depthwise|math|models (comma-separated), --no-ort2,
  * --no-gpu (no WebGPU column), --gpu-sizes 256,512 (SGEMM sizes on WebGPU; larger ones are very slow
  * on SwiftShader).
@@ -86,6 +89,7 @@ const { values: opts } = parseArgs({
     'tune-threads': { type: 'string', default: '1,2' },
     'tune-random': { type: 'boolean', default: false },
     records: { type: 'string' },
+    'model-records': { type: 'string' },
   },
 });
 const count = opts.quick ? 3 : 5;
@@ -497,14 +501,26 @@ async function benchMath(): Promise<void> {
 async function benchModels(): Promise<void> {
   const arenas: Record<string, unknown> = {};
   const coldStarts: Record<string, unknown> = {};
+  const tesseraArtifacts: Record<string, unknown> = {};
+  const modelRecordsPath = opts['model-records'];
+  const modelRecords = modelRecordsPath && existsSync(modelRecordsPath) ? await TuningDatabase.open(modelRecordsPath) : undefined;
+  if (modelRecordsPath && !modelRecords) throw new Error(`--model-records: ${modelRecordsPath} does not exist`);
   for (const w of MODEL_WORKLOADS) {
-    const r = await benchModel(w, { timeVariants: (v) => timeVariants(v, 5), doTessera, doOrtWeb: doOrt, doOrtNode: doTessera, doTfjs, coldStartRuns: ortChild === undefined ? count : 0 });
+    const r = await benchModel(w, { timeVariants: (v) => timeVariants(v, 5), doTessera, doOrtWeb: doOrt, doOrtNode: doTessera, doTfjs, coldStartRuns: ortChild === undefined ? count : 0, ...(modelRecords ? { records: modelRecords } : {}) });
     const extra: Row = r.arena ? { 'arena peak MB': Number((r.arena.peakBytes / 2 ** 20).toFixed(2)), 'lower bound MB': Number((r.arena.lowerBoundBytes / 2 ** 20).toFixed(2)), kernels: r.arena.kernels } : {};
+    if (r.tunedKernels && modelRecords) extra['tuned kernels 1T/2T'] = r.tunedKernels.join('/');
     if (r.coldStart) { extra['ort-web cold start ms'] = Number(r.coldStart.medianMs.toFixed(0)); coldStarts[w.key] = r.coldStart; }
+    if (r.tesseraColdStart) {
+      extra['tessera cold start ms'] = Number(r.tesseraColdStart.medianMs.toFixed(0));
+      extra['tessera artifact KB gz'] = Number((r.tesseraColdStart.size.codeGzipBytes / 1024).toFixed(1));
+      tesseraArtifacts[w.key] = r.tesseraColdStart;
+    }
     if (r.arena) arenas[w.key] = r.arena;
     addRow(w.key, w.label, 'ms', r.figures, extra);
   }
   if (Object.keys(arenas).length) results.models = arenas;
+  if (Object.keys(tesseraArtifacts).length) results.tesseraArtifacts = { ...tesseraArtifacts, note: 'artifact = loader + minified runtime bundle + description + kernels, weights apart, gzipped; cold start = import + load + first inference on 1 thread in a fresh Node process (bench/tessera_cold_start.ts)' };
+  if (modelRecordsPath) results.modelRecords = modelRecordsPath;
   if (ortChild === undefined) {
     const wasm = ortWebWasmSize();
     ortWebWasmNote = `${wasm.package}'s .wasm (${wasm.file}): ${(wasm.bytes / 1e6).toFixed(2)} MB, ${(wasm.gzipBytes / 1e6).toFixed(2)} MB gzipped; its cold start is import + session + first inference on 1 thread in a fresh Node process, the median of ${count}`;
