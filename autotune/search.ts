@@ -72,7 +72,10 @@ export interface MeasuredCandidate {
 export interface SearchOptions {
   /** Most candidates to measure (trials), at least 1. */
   readonly trials: number;
-  /** Time budget in minutes (default: none); no round starts that would likely end past it. */
+  /**
+   * Time budget in minutes (default: none), the final re-measurement included: no round starts that
+   * would likely end past it, less the time the re-measurement is expected to take (at most half of it).
+   */
   readonly minutes?: number;
   /** Candidates measured per round (default 16). */
   readonly batchSize?: number;
@@ -275,11 +278,15 @@ export async function search(task: SearchTask, o: SearchOptions): Promise<Search
   let stoppedBy: SearchResult['stoppedBy'] = 'trials';
   const roundTimes: number[] = [];
 
-  const budget = o.minutes === undefined ? Infinity : o.minutes * 60;
   /** Seconds measuring one candidate takes, on average so far (1 before any). */
   const perCandidate = () => (done > 0 ? measureMs / 1000 / done : 1);
+  // The final side-by-side re-measurement is part of the time budget: the rounds leave it room.
+  const remeasured = remeasureRounds > 0 && o.measurer.remeasure ? remeasureTop + (o.remeasureWith?.length ?? 0) : 0;
+  const total = o.minutes === undefined ? Infinity : o.minutes * 60;
+  let budget = total;
   const seeds = o.initialPopulation ?? [];
   while (done < trials) {
+    budget = Math.max(total / 2, total - remeasured * remeasureRounds * perCandidate());
     const roundStart = elapsed();
     const seeded = rounds === 0 ? seeds.map((t) => candidateOf(t)).filter((c): c is Candidate => c !== undefined) : [];
     // The longest recent round: rounds grow as the population converges on larger candidates.
