@@ -8,7 +8,6 @@
  *     the loader, loads the artifact (kernels compiled, weights copied in) and runs the first
  *     inference; the figure is the median of the processes' totals.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +18,7 @@ import { median } from 'mathjs';
 import { compileOnnx, type CompileOnnxOptions } from '../model/compile_onnx.js';
 import { saveModelArtifact } from '../model/artifact.js';
 import type { ColdStartInput } from './peers/ort_cold_start.js';
+import { coldStartProcess } from './cold_start_process.js';
 
 const CHILD = fileURLToPath(new URL('./tessera_cold_start_child.mjs', import.meta.url));
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -85,22 +85,7 @@ export async function tesseraColdStart(modelPath: string, input: ColdStartInput,
     writeFileSync(dataPath, new Uint8Array(input.data.buffer, input.data.byteOffset, input.data.byteLength));
     const results: TesseraColdStartPhases[] = [];
     for (let i = 0; i < runs; i++) {
-      let out: string;
-      try {
-        out = execFileSync(process.execPath, [CHILD, join(dir, 'model.js'), input.name, JSON.stringify(input.shape), dataPath], { encoding: 'utf8', timeout: timeoutMs, stdio: ['ignore', 'pipe', 'pipe'] });
-      } catch (e) {
-        const err = e as { status?: number; stderr?: string; message: string };
-        // Node prints an error of a minified class as `f [ArgumentError]: ...`.
-        const lines = (err.stderr || err.message).trim().split('\n');
-        throw new Error(`Tessera cold start ${i + 1} of ${runs} on ${modelPath} failed (exit status ${err.status ?? 'none'}): ${lines.find((l) => /^(\w*Error|\w+ \[\w*Error\]):/.test(l)) ?? lines.at(-1)}`);
-      }
-      const last = out.trim().split('\n').pop() ?? '';
-      let r: TesseraColdStartPhases;
-      try {
-        r = JSON.parse(last) as TesseraColdStartPhases;
-      } catch {
-        throw new Error(`Tessera cold start ${i + 1} of ${runs} on ${modelPath} printed no result (last line: ${JSON.stringify(last.slice(0, 200))})`);
-      }
+      const r = coldStartProcess<TesseraColdStartPhases>(CHILD, [join(dir, 'model.js'), input.name, JSON.stringify(input.shape), dataPath], `Tessera cold start ${i + 1} of ${runs} on ${modelPath}`, timeoutMs);
       results.push({ importMs: r.importMs, loadMs: r.loadMs, firstRunMs: r.firstRunMs, totalMs: r.totalMs });
     }
     return { size, medianMs: median(results.map((r) => r.totalMs)), runs: results };

@@ -5,7 +5,6 @@
  * median over several processes. The size is that of the `.wasm` its Node build loads
  * (ort-wasm-simd-threaded.wasm), raw and gzipped.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -13,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { median } from 'mathjs';
+import { coldStartProcess } from '../cold_start_process.js';
 
 const CHILD = fileURLToPath(new URL('./ort_cold_start_child.mjs', import.meta.url));
 
@@ -57,22 +57,7 @@ export function ortWebColdStart(modelPath: string, input: ColdStartInput, runs =
     writeFileSync(dataPath, new Uint8Array(input.data.buffer, input.data.byteOffset, input.data.byteLength));
     const results: ColdStartPhases[] = [];
     for (let i = 0; i < runs; i++) {
-      let out: string;
-      try {
-        out = execFileSync(process.execPath, [CHILD, modelPath, input.name, JSON.stringify(input.shape), dataPath, String(threads)], { encoding: 'utf8', timeout: timeoutMs, stdio: ['ignore', 'pipe', 'pipe'] });
-      } catch (e) {
-        const err = e as { status?: number; stderr?: string; message: string };
-        const lines = (err.stderr || err.message).trim().split('\n');
-        const why = lines.find((l) => /^\w*Error\b/.test(l)) ?? lines[lines.length - 1];
-        throw new Error(`onnxruntime-web cold start ${i + 1} of ${runs} on ${modelPath} failed (exit status ${err.status ?? 'none'}): ${why}`);
-      }
-      const last = out.trim().split('\n').pop() ?? '';
-      let r: ColdStartPhases;
-      try {
-        r = JSON.parse(last) as ColdStartPhases;
-      } catch {
-        throw new Error(`onnxruntime-web cold start ${i + 1} of ${runs} on ${modelPath} printed no result (last line: ${JSON.stringify(last.slice(0, 200))})`);
-      }
+      const r = coldStartProcess<ColdStartPhases>(CHILD, [modelPath, input.name, JSON.stringify(input.shape), dataPath, String(threads)], `onnxruntime-web cold start ${i + 1} of ${runs} on ${modelPath}`, timeoutMs);
       results.push({ importMs: r.importMs, sessionMs: r.sessionMs, firstRunMs: r.firstRunMs, totalMs: r.totalMs });
     }
     return { medianMs: median(results.map((r) => r.totalMs)), runs: results, threads };

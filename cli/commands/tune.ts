@@ -20,22 +20,10 @@ import { type CliCommand, type CliIo, CliError, collect, oneOf, pairs, positiveI
 import { barStream } from '../progress.js';
 import { loadModule, selectPipeline } from '../load_module.js';
 import { TARGETS } from './compile.js';
-import { tuneModelCommand } from './tune_model.js';
+import { tuneModelCommand, type TuneModelCommandOptions } from './tune_model.js';
 
-interface TuneCommandOptions {
-  readonly pipeline?: string;
-  readonly target: string;
-  readonly trials?: string;
-  readonly minutes?: string;
-  readonly threads: string;
-  readonly records?: string;
-  readonly size: readonly string[];
-  readonly seed: string;
-  readonly costModel: boolean;
-  readonly plot?: string;
-  readonly transfer: boolean;
-  readonly batch?: string;
-}
+/** The same options serve a pipeline and a model (cli/commands/tune_model.ts). */
+type TuneCommandOptions = TuneModelCommandOptions;
 
 
 /** Throughput of `seconds` per call in the work's unit, or calls per second. */
