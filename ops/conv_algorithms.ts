@@ -32,6 +32,17 @@ export interface ConvAlgorithm {
 
 /** Output channels per register tile and the reduction loops of a layer's acc stage, outermost first. */
 const TILE_CHANNELS = 4;
+
+/**
+ * The layer's [N, M, H, W] output (plus the bias) read from an accumulator whose pixels are laid out
+ * as rows of `rowStride` (the pointwise GEMM's H x W, or the padded rows of 'rows').
+ */
+function outputOfRows(layer: ConvLayer, acc: Func, H: number, W: number, rowStride: number, B: Func | undefined): Stage {
+  return compute(layer.names.out, [layer.N, layer.M, H, W], (n, m, y, x) => {
+    const v = acc.at(n, m, y.mul(rowStride).add(x));
+    return B ? v.add(B.at(m)) : v;
+  }, { axes: ['n', 'k', 'y', 'x'] });
+}
 const reductionLoops = (sch: Schedule, acc: string) => sch.stage(acc).loops.filter((l) => l.startsWith('r'));
 
 /**
@@ -173,11 +184,7 @@ const pointwise: ConvAlgorithm = {
     const [H, Wd] = layer.geometry.output as [number, number];
     const c = reduceAxis(layer.C, 'rc');
     const acc = compute(layer.names.acc, [layer.N, layer.M, H * Wd], (n, m, p) => sum(X.at(n, c, p.div(Wd), p.mod(Wd)).mul(W.at(m, c, 0, 0)), c), { axes: ['n', 'k', 'p'] });
-    const out = compute(layer.names.out, [layer.N, layer.M, H, Wd], (n, m, y, x) => {
-      const v = acc.at(n, m, y.mul(Wd).add(x));
-      return B ? v.add(B.at(m)) : v;
-    }, { axes: ['n', 'k', 'y', 'x'] });
-    return [out];
+    return [outputOfRows(layer, acc, H, Wd, Wd, B)];
   },
   schedule(sch, layer, request) {
     const final = placeOutput(sch, request);
@@ -241,11 +248,7 @@ const rows: ConvAlgorithm = {
       const channel = layer.group === 1 ? rc : m.div(perGroupOut).mul(perGroupIn).add(rc);
       return sum(padded.at(n, channel, q.add(ry.mul(dy * Wp)).add(rx.mul(dx))).mul(W.at(m, rc, ry, rx)), [rc, ry, rx]);
     }, { axes: ['n', 'k', 'q'] });
-    const out = compute(layer.names.out, [layer.N, layer.M, OH, OW], (n, m, y, x) => {
-      const v = acc.at(n, m, y.mul(Wp).add(x));
-      return B ? v.add(B.at(m)) : v;
-    }, { axes: ['n', 'k', 'y', 'x'] });
-    return [out];
+    return [outputOfRows(layer, acc, OH, OW, Wp, B)];
   },
   schedule(sch, layer, request) {
     const final = placeOutput(sch, request);
