@@ -131,7 +131,8 @@ export async function tuneBenchWorkloads(o: TuneBenchOptions): Promise<TuningSum
         ...(handSeconds !== undefined && reach(r, handSeconds, 1) ? { reach100: reach(r, handSeconds, 1)! } : {}),
         statuses: r.statistics.statuses, code: r.code,
       };
-      o.log(`  ${w.key} ${threads}T: tuned ${s.tuned.toFixed(3)} ${w.unit}, hand ${s.hand?.toFixed(3) ?? '-'} (same measurer), ${s.trials} trials, ${s.minutes} min`);
+      const t = r.statistics.time;
+      o.log(`  ${w.key} ${threads}T: tuned ${s.tuned.toFixed(3)} ${w.unit}, hand ${s.hand?.toFixed(3) ?? '-'} (same measurer), ${s.trials} trials, ${s.minutes} min (${t.analysed} candidates lowered in ${t.analyseSeconds.toFixed(0)} s, ${t.measureSeconds.toFixed(0)} s measuring)`);
       out.push(s);
       writeFileSync(o.summary, `${JSON.stringify(out, null, 2)}\n`);
     }

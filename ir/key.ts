@@ -3,8 +3,9 @@
  * identity). Used for common-subexpression detection and canonical term order in the simplifier.
  */
 import type { Expr } from './expr.js';
+import { MemoCache } from './memo_cache.js';
 
-const cache = new WeakMap<Expr, string>();
+const cache = new MemoCache<Expr, string>();
 
 /**
  * Ids padded to a fixed width, so that keys order variables as their ids do whatever the ids' digit

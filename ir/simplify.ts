@@ -12,6 +12,7 @@ import {
 import { type Stmt, NOOP, block, forLoop, ifThen, letStmt, mapStmtChildren, type StmtMapper } from './stmt.js';
 import { evalBinary, evalCast, evalCall, evalCmp, evalReinterpret, floorDiv, euclidMod } from './ops.js';
 import { exprKey } from './key.js';
+import { MemoCache } from './memo_cache.js';
 import { isFloat } from './dtype.js';
 
 interface Term { readonly atom: Expr; coeff: number }
@@ -84,6 +85,17 @@ class Linear {
     if (this.c < 0) return binary('sub', acc, constant(-this.c));
     return acc;
   }
+}
+
+/**
+ * Structural equality of a built affine form with the expression it came from: the atoms are the
+ * same objects, so only the add/sub/mul spine is compared (no keys built for the fresh nodes).
+ */
+function sameSpine(a: Expr, b: Expr): boolean {
+  if (a === b) return true;
+  if (a.kind === 'const' && b.kind === 'const') return a.value === b.value && a.dtype === b.dtype;
+  if (a.kind === 'binary' && b.kind === 'binary') return a.op === b.op && sameSpine(a.a, b.a) && sameSpine(a.b, b.b);
+  return a.kind === b.kind && exprKey(a) === exprKey(b);
 }
 
 const isIndex = (e: Expr): boolean => e.dtype === 'i32' && e.lanes === 1;
@@ -237,7 +249,7 @@ function simplifyNode(e: Expr): Expr {
       const { op, a, b } = e;
       if (isIndex(e) && (op === 'add' || op === 'sub' || op === 'mul')) {
         const built = Linear.of(e).recombineDivMod().build();
-        return exprKey(built) === exprKey(e) ? e : built;
+        return sameSpine(built, e) ? e : built;
       }
       if (op === 'min' || op === 'max') return simplifyMinMax(e);
       if (op === 'div' || op === 'mod') return simplifyDivMod(e);
@@ -313,7 +325,7 @@ function simplifyNode(e: Expr): Expr {
   }
 }
 
-const memo = new WeakMap<Expr, Expr>();
+const memo = new MemoCache<Expr, Expr>();
 
 /**
  * Pushes the affine rest of an index sum into its one min/max term (rest + min(a, b) =
