@@ -179,10 +179,14 @@ export class Measurer {
   /**
    * Builds, checks against the reference on seeded random inputs, and times each trace.
    * @param traces schedules of the workload's pipeline (decisions filled)
+   * @param o.cutoffSeconds early stop: a candidate whose calibration already shows more seconds per
+   *   call is not repeated, its one estimate is its result (marked `cut`)
    * @returns one result per trace, in order; never rejects for a bad candidate
-   * @throws Error when the measurer is closed
+   * @throws Error when the measurer is closed; RangeError for a cutoff that is not positive
    */
-  async measure(traces: readonly (readonly Instruction[])[]): Promise<MeasureResult[]> {
+  async measure(traces: readonly (readonly Instruction[])[], o: { readonly cutoffSeconds?: number } = {}): Promise<MeasureResult[]> {
+    if (o.cutoffSeconds !== undefined && !(o.cutoffSeconds > 0)) throw new RangeError(`measure: cutoffSeconds must be positive, got ${o.cutoffSeconds}`);
+    const run: RunOptions = o.cutoffSeconds !== undefined ? { ...this.run, cutoffMs: o.cutoffSeconds * 1000 } : this.run;
     const builds = await this.builds(traces);
     const byHash = new Map<string, MeasureResult>();
     const out: MeasureResult[] = [];
@@ -191,7 +195,7 @@ export class Measurer {
       if (failed || b.status !== 'ok') { out.push(failed!); continue; }
       let r = byHash.get(b.loweredHash);
       if (!r) {
-        r = await this.runner.measure(b, this.run);
+        r = await this.runner.measure(b, run);
         byHash.set(b.loweredHash, r);
       }
       out.push({ ...r, loweredHash: b.loweredHash, compileSeconds: b.compileSeconds });

@@ -27,6 +27,11 @@ export interface MeasureResult {
   readonly repeats?: number;
   /** Calls per repeat (the adaptive inner count). */
   readonly inner?: number;
+  /**
+   * True when the early stop cut the timing short: the calibration already showed the candidate
+   * slower than the cutoff (a multiple of the best so far), so `seconds` is that one estimate.
+   */
+  readonly cut?: boolean;
   /** What went wrong, for every status but ok. */
   readonly error?: string;
   /** The ScheduleError code when invalid. */

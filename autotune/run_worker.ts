@@ -32,7 +32,7 @@ export type Request =
   | { readonly kind: 'check'; readonly slot: number }
   /** Runs the candidate in `slot` once and returns its outputs (the reference, from the default schedule), then takes them as expected. */
   | { readonly kind: 'reference'; readonly slot: number }
-  | { readonly kind: 'time'; readonly slot: number; readonly warmupMs: number; readonly minRepeatMs: number; readonly repeats: number }
+  | { readonly kind: 'time'; readonly slot: number; readonly warmupMs: number; readonly minRepeatMs: number; readonly repeats: number; readonly cutoffMs?: number }
   | { readonly kind: 'calibrate'; readonly slot: number; readonly warmupMs: number; readonly minRepeatMs: number }
   | { readonly kind: 'repeat'; readonly slot: number; readonly inner: number }
   | { readonly kind: 'unload'; readonly slot: number };

@@ -37,10 +37,12 @@ export interface RunOptions {
   readonly warmupMs: number;
   readonly minRepeatMs: number;
   readonly repeats: number;
+  /** Early stop: a candidate whose calibration shows more ms per call is not repeated (timing.ts). */
+  readonly cutoffMs?: number;
 }
 
 type Built = Extract<BuildOutcome, { status: 'ok' }>;
-type Reply = { ok: true; ms?: number; perCallMs?: number[]; inner?: number; outputs?: NamedTensor[]; method?: string } | Failure;
+type Reply = { ok: true; ms?: number; perCallMs?: number[]; inner?: number; cut?: boolean; outputs?: NamedTensor[]; method?: string } | Failure;
 
 
 /** What a lost worker means for the candidate it was running. */
@@ -127,11 +129,11 @@ export class Runner {
     try {
       const { failed, checkMs } = await this.loadAndCheck(b, 0, o);
       if (failed) return failed;
-      const t = await this.call({ kind: 'time', slot: 0, warmupMs: o.warmupMs, minRepeatMs: o.minRepeatMs, repeats: o.repeats }, this.timingLimit(checkMs, o, o.repeats));
+      const t = await this.call({ kind: 'time', slot: 0, warmupMs: o.warmupMs, minRepeatMs: o.minRepeatMs, repeats: o.repeats, ...(o.cutoffMs !== undefined ? { cutoffMs: o.cutoffMs } : {}) }, this.timingLimit(checkMs, o, o.repeats));
       if (!('ok' in t)) return { status: t.status, error: t.error };
       const { medianMs, spread } = summarize(t.perCallMs!);
       await this.call({ kind: 'unload', slot: 0 }, o.runTimeoutMs);
-      return { status: 'ok', seconds: medianMs / 1000, spread, repeats: t.perCallMs!.length, inner: t.inner!, ...(t.method ? { method: t.method } : {}) };
+      return { status: 'ok', seconds: medianMs / 1000, spread, repeats: t.perCallMs!.length, inner: t.inner!, ...(t.cut ? { cut: true } : {}), ...(t.method ? { method: t.method } : {}) };
     } catch (e) {
       if (e instanceof WorkerLostError) return lostResult(e, o);
       throw e;

@@ -39,8 +39,11 @@ export interface SearchMeasureResult {
 }
 
 export interface SearchMeasurer {
-  /** Builds, checks and times each decided trace; one result per trace, never throws for a bad one. */
-  measure(traces: readonly (readonly Instruction[])[]): Promise<readonly SearchMeasureResult[]>;
+  /**
+   * Builds, checks and times each decided trace; one result per trace, never throws for a bad one.
+   * `cutoffSeconds`: a candidate already seen to be slower than this may be timed roughly (early stop).
+   */
+  measure(traces: readonly (readonly Instruction[])[], o?: { readonly cutoffSeconds?: number }): Promise<readonly SearchMeasureResult[]>;
   /** Times the traces again, interleaved, `rounds` times. */
   remeasure?(traces: readonly (readonly Instruction[])[], rounds: number): Promise<readonly SearchMeasureResult[]>;
 }
@@ -91,6 +94,12 @@ export interface SearchOptions {
   readonly stallRounds?: number;
   /** Relative gain that counts as an improvement (default 0.01). */
   readonly minImprovement?: number;
+  /**
+   * Early stop (tinygrad's BEAM): a candidate slower than this multiple of the best so far is timed
+   * once, not repeated: it cannot win, and the cost model needs only its order of magnitude
+   * (default 3; 0: every candidate timed in full).
+   */
+  readonly cutoffFactor?: number;
   /** Candidates timed again side by side at the end (default 3; needs remeasure; 0: none). */
   readonly remeasureTop?: number;
   /** Other traces timed in the same side-by-side re-measurement (a hand schedule to compare with). */
@@ -199,6 +208,8 @@ export async function search(task: SearchTask, o: SearchOptions): Promise<Search
   const epsilon = o.epsilon ?? 0.1;
   const stallRounds = positiveInteger('stallRounds', o.stallRounds ?? 5);
   const minImprovement = o.minImprovement ?? 0.01;
+  const cutoffFactor = o.cutoffFactor ?? 3;
+  if (!(cutoffFactor === 0 || cutoffFactor >= 1)) throw new RangeError(`search: cutoffFactor must be 0 or at least 1, got ${cutoffFactor}`);
   // Checked before anything is measured: a bad value must not end a run after its budget is spent.
   const remeasureTop = nonNegativeInteger('remeasureTop', o.remeasureTop ?? 3);
   const remeasureRounds = nonNegativeInteger('remeasureRounds', o.remeasureRounds ?? 5);
@@ -357,7 +368,7 @@ export async function search(task: SearchTask, o: SearchOptions): Promise<Search
     picks.splice(need);
 
     const measureStart = now();
-    const results = await o.measurer.measure(picks.map((c) => c.trace));
+    const results = await o.measurer.measure(picks.map((c) => c.trace), cutoffFactor > 0 && best !== undefined ? { cutoffSeconds: best * cutoffFactor } : {});
     measureMs += now() - measureStart;
     if (results.length !== picks.length) throw new Error(`search: the measurer returned ${results.length} results for ${picks.length} candidates`);
     const batch: MeasuredCandidate[] = picks.map((c, k) => ({

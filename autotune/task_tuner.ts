@@ -155,8 +155,8 @@ export class TaskTuner {
       ...(this.rounds === 0 && seeds.length ? { initialPopulation: seeds } : {}),
       remeasureRounds: 0,
       measurer: {
-        measure: async (traces) => {
-          const results = await m.measure(traces);
+        measure: async (traces, cutoff) => {
+          const results = await m.measure(traces, cutoff);
           for (const [k, res] of results.entries()) await this.file(traces[k]!, res);
           return results;
         },

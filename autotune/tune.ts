@@ -217,8 +217,8 @@ export async function tune(p: Pipeline, sizes: Sizes, o: TuneOptions): Promise<T
       previous,
       remeasureWith: labels.map((l) => o.baselines![l]!),
       measurer: {
-        async measure(traces) {
-          const results = await measurer.measure(traces);
+        async measure(traces, cutoff) {
+          const results = await measurer.measure(traces, cutoff);
           for (const [k, r] of results.entries()) await file(traces[k]!, r);
           return results;
         },

@@ -140,6 +140,27 @@ test('search: the budget, dedup by lowered hash, failures recorded, a learned mo
   t.true(resumed.bestSeconds! <= r.bestSeconds!);
 });
 
+test('search: early stop asks the measurer to cut candidates slower than cutoffFactor x the best so far', async (t) => {
+  const tp = constantMatmul(16);
+  const space = generateSpace(tp.pipeline, tp.sizes, WASM_SIMD_TARGET);
+  const task = { pipeline: tp.pipeline, sizes: tp.sizes, space, analyze: (sch: Schedule) => ({ hash: loweredHash(lower(tp.pipeline, sch).func) }) };
+  const cutoffs: (number | undefined)[] = [];
+  let calls = 0;
+  const measurer = {
+    measure: async (traces: readonly (readonly Instruction[])[], o?: { cutoffSeconds?: number }) => {
+      cutoffs.push(o?.cutoffSeconds);
+      calls++;
+      return traces.map((_, k) => ({ status: 'ok', seconds: 10 / calls + k }));
+    },
+  };
+  await search(task, { trials: 12, batchSize: 4, costModel: false, measurer, stallRounds: 10 });
+  t.deepEqual(cutoffs, [undefined, 30, 15], 'none before a best exists, then 3 x the best so far');
+  cutoffs.length = 0; calls = 0;
+  await search(task, { trials: 8, batchSize: 4, costModel: false, measurer, cutoffFactor: 0 });
+  t.deepEqual(cutoffs, [undefined, undefined], 'cutoffFactor 0 turns it off');
+  await t.throwsAsync(() => search(task, { trials: 4, costModel: false, measurer, cutoffFactor: 0.5 }), { instanceOf: RangeError, message: /cutoffFactor must be 0 or at least 1/ });
+});
+
 test('search: stops at the time budget and when progress stalls', async (t) => {
   const tp = constantMatmul(16);
   const space = generateSpace(tp.pipeline, tp.sizes, WASM_SIMD_TARGET);

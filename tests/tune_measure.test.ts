@@ -113,6 +113,21 @@ test('remeasure times candidates again in interleaved rounds; a failing one keep
   }
 });
 
+test('early stop: with a cutoff below its time a candidate is timed once (cut), above it in full; a bad cutoff is refused', async (t) => {
+  const m = await Measurer.create(workload, wasmTarget({ fma: 'none' }), { builders: 1, minRepeatMs: 5, repeats: 3, memoryLimitBytes: MEMORY_LIMIT });
+  try {
+    const [full] = await m.measure([tiled(2, 16)]);
+    t.true(full!.status === 'ok' && full!.repeats === 3 && full!.cut === undefined, JSON.stringify(full));
+    const [cut] = await m.measure([tiled(4, 16)], { cutoffSeconds: full!.seconds! / 1000 });
+    t.true(cut!.status === 'ok' && cut!.repeats === 1 && cut!.cut === true && cut!.seconds! > 0, JSON.stringify(cut));
+    const [kept] = await m.measure([tiled(4, 8)], { cutoffSeconds: full!.seconds! * 1000 });
+    t.true(kept!.status === 'ok' && kept!.repeats === 3 && kept!.cut === undefined, JSON.stringify(kept));
+    await t.throwsAsync(m.measure([tiled(2, 16)], { cutoffSeconds: 0 }), { instanceOf: RangeError, message: /cutoffSeconds must be positive/ });
+  } finally {
+    await m.close();
+  }
+});
+
 test('with threads: 2 the runner runs parallel loops on a thread pool, and checks their output against the default schedule\'s', async (t) => {
   const target = wasmTarget({ fma: 'none', threads: 2 });
   t.deepEqual(target.features, ['simd128', 'threads']);
