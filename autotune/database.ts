@@ -38,6 +38,13 @@ export interface TuningRecord {
   /** Structural hash of the lowered function (autotune/lowered_hash.ts): duplicates are measured once. */
   readonly loweredHash?: string;
   readonly result: MeasureResult;
+  /**
+   * True for the best of a tuning run as declared after its side-by-side re-measurement: `result` is
+   * then that re-measurement (interleaved rounds with the runners-up), not a trial. `best` prefers
+   * the latest declared record to the fastest single measurement, which on a noisy machine is often
+   * a lucky one.
+   */
+  readonly declared?: boolean;
   /** The Tessera version that measured it. */
   readonly tessera: string;
   /** When it was measured (ISO 8601). */
@@ -63,7 +70,22 @@ function recordProblem(r: unknown): string | undefined {
   if (!Array.isArray(r.trace) || !r.trace.every((i) => isObject(i) && typeof i.op === 'string')) return "the record's trace is not a list of instructions";
   if (!isObject(r.axes) || !Object.values(r.axes).every((a) => Array.isArray(a) && a.every((n) => typeof n === 'string'))) return "the record's axes are not lists of names by stage";
   if (r.loweredHash !== undefined && typeof r.loweredHash !== 'string') return "the record's loweredHash is not a string";
+  if (r.declared !== undefined && typeof r.declared !== 'boolean') return "the record's declared is not a boolean";
   return targetProblem(r.target) ?? resultProblem(r.result);
+}
+
+/**
+ * The best of one workload's records on one target class: the latest declared best of a run (its
+ * side-by-side re-measurement) when there is one, else the fastest ok measurement.
+ */
+function bestOf(records: readonly TuningRecord[]): TuningRecord | undefined {
+  let declared: TuningRecord | undefined, fastest: TuningRecord | undefined;
+  for (const r of records) {
+    if (r.result.status !== 'ok') continue;
+    if (r.declared) declared = r;
+    if (!fastest || r.result.seconds! < fastest.result.seconds!) fastest = r;
+  }
+  return declared ?? fastest;
 }
 
 export class TuningDatabase {
@@ -150,7 +172,7 @@ export class TuningDatabase {
     const record: TuningRecord = {
       version: RECORD_VERSION, id: crypto.randomUUID(), workload: r.workload, workloadName: r.workloadName, axes: r.axes,
       target: r.target, trace: r.trace, ...(r.loweredHash !== undefined ? { loweredHash: r.loweredHash } : {}),
-      result: r.result, tessera: TESSERA_VERSION, time: new Date().toISOString(),
+      result: r.result, ...(r.declared !== undefined ? { declared: r.declared } : {}), tessera: TESSERA_VERSION, time: new Date().toISOString(),
     };
     const problem = recordProblem(record);
     if (problem) return Promise.reject(new TuningDatabaseError(`tuning records: refusing to append a malformed record: ${problem}`));
@@ -174,16 +196,12 @@ export class TuningDatabase {
   }
 
   /**
-   * The fastest ok record of a workload on a target's class (ties: the earlier), or undefined.
+   * The best record of a workload on a target's class, or undefined: the latest declared best of a
+   * tuning run, else the fastest ok record (ties: the earlier).
    * A record of another target class is never returned.
    */
   best(workloadKey: string, target: TuningTarget): TuningRecord | undefined {
-    let best: TuningRecord | undefined;
-    for (const r of this.records(workloadKey, target)) {
-      if (r.result.status !== 'ok') continue;
-      if (!best || r.result.seconds! < best.result.seconds!) best = r;
-    }
-    return best;
+    return bestOf(this.records(workloadKey, target));
   }
 
   /**
@@ -193,14 +211,12 @@ export class TuningDatabase {
    */
   async distill(path: string): Promise<void> {
     await this.tail;
-    const best = new Map<string, TuningRecord>();
+    const groups = new Map<string, TuningRecord[]>();
     for (const r of this.all) {
-      if (r.result.status !== 'ok') continue;
       const k = `${r.workload} ${targetClass(r.target)}`;
-      const b = best.get(k);
-      if (!b || r.result.seconds! < b.result.seconds!) best.set(k, r);
+      groups.set(k, [...(groups.get(k) ?? []), r]);
     }
-    const kept = [...best.values()];
+    const kept = [...groups.values()].flatMap((g) => { const b = bestOf(g); return b ? [b] : []; });
     await writeAtomically(path, kept.map((r) => `${JSON.stringify(r)}\n`).join(''));
     if (path === this.path) {
       this.all.splice(0, this.all.length, ...kept);

@@ -150,6 +150,8 @@ export interface SearchResult {
   readonly bestSeconds?: number;
   /** The results of `remeasureWith`, from the side-by-side re-measurement. */
   readonly remeasuredWith?: readonly SearchMeasureResult[];
+  /** The best's own result in that re-measurement (when there was one). */
+  readonly remeasuredBest?: SearchMeasureResult;
   readonly measured: readonly MeasuredCandidate[];
   readonly history: readonly TrialRecord[];
   /** Measured candidates by status ('ok', 'trap', 'timeout', ...). */
@@ -397,17 +399,18 @@ export async function search(task: SearchTask, o: SearchOptions): Promise<Search
   const top = remeasureRounds > 0 ? ranked.slice(0, remeasureTop) : [];
   const others = o.remeasureWith ?? [];
   let winner = ranked[0], winnerSeconds = ranked[0]?.result.seconds;
-  let remeasuredWith: readonly SearchMeasureResult[] | undefined;
+  let remeasuredWith: readonly SearchMeasureResult[] | undefined, remeasuredBest: SearchMeasureResult | undefined;
   if (top.length > 0 && o.measurer.remeasure && (top.length > 1 || others.length > 0)) {
     const again = await o.measurer.remeasure([...top.map((m) => m.trace), ...others], remeasureRounds);
     remeasuredWith = again.slice(top.length);
     const timed = again.slice(0, top.length).flatMap((res, k) => (res.status === 'ok' && res.seconds !== undefined ? [{ k, seconds: res.seconds }] : []));
     const fastest = timed.sort((a, b) => a.seconds - b.seconds)[0];
-    if (fastest) { winner = top[fastest.k]; winnerSeconds = fastest.seconds; }
+    if (fastest) { winner = top[fastest.k]; winnerSeconds = fastest.seconds; remeasuredBest = again[fastest.k]; }
   }
   return {
     ...(winner ? { best: winner, bestSeconds: winnerSeconds } : {}),
     ...(remeasuredWith ? { remeasuredWith } : {}),
+    ...(remeasuredBest ? { remeasuredBest } : {}),
     measured: all, history, statuses, refused, rounds, stoppedBy, elapsedSeconds: elapsed(),
     time: { analysed, analyseSeconds: analyseMs / 1000, measureSeconds: measureMs / 1000 },
   };

@@ -179,7 +179,8 @@ export async function tune(p: Pipeline, sizes: Sizes, o: TuneOptions): Promise<T
   });
 
   // Earlier records of this workload and target class: never measured again.
-  const earlier = o.records?.records(measured.key, target) ?? [];
+  // (A declared best is a re-measurement of a candidate already among them, not a trial.)
+  const earlier = (o.records?.records(measured.key, target) ?? []).filter((r) => !r.declared);
   const repair = seededSampler(o.seed ?? 1);
   const previous: MeasuredCandidate[] = earlier.flatMap((r) => {
     let hash = r.loweredHash;
@@ -240,6 +241,13 @@ export async function tune(p: Pipeline, sizes: Sizes, o: TuneOptions): Promise<T
       throw Object.assign(new TuneError(`tune ${workload.name}: no candidate ran in ${result.history.length} trials (${Object.entries(result.statuses).map(([k, v]) => `${k} ${v}`).join(', ') || 'none measured'}; refused before measuring: ${JSON.stringify(result.refused)})`), { statistics });
     }
     const trace = result.best.trace;
+    // The declared best, with its side-by-side result: what records.best() and compile({ records }) apply.
+    if (result.remeasuredBest) {
+      await o.records?.append({
+        workload: measured.key, workloadName: measured.name, axes, target, trace, loweredHash: result.best.hash,
+        result: result.remeasuredBest as MeasureResult, declared: true,
+      });
+    }
     return {
       schedule: Schedule.replay(p, trace),
       specialized: { pipeline: q, schedule: Schedule.replay(q, trace) },

@@ -38,7 +38,8 @@ test('tessera tune with a tiny budget: records, plot, progress, the best schedul
   const want = evaluate(p, { input }, { C: 1, H: 24, W: 64 }).blur_y!;
   t.deepEqual([...got.data], [...want.data]);
   const db = await TuningDatabase.open(records);
-  t.is(db.records().length, 4);
+  t.is(db.records().length, 5, 'four trials and the declared best');
+  t.is(db.records().filter((x) => x.declared).length, 1);
   const svg = readFileSync(join(dir, 'blur.svg'), 'utf8');
   t.regex(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
   t.regex(svg, /best so far/);

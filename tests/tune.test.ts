@@ -48,11 +48,18 @@ test('tune a small blur: better than the default schedule, every trial recorded,
   t.true(r.seconds < r.statistics.defaultSeconds!, `tuned ${r.seconds} s against the default's ${r.statistics.defaultSeconds} s`);
   t.is(r.statistics.history.length, 12);
   t.true((r.statistics.statuses.ok ?? 0) >= 6, JSON.stringify(r.statistics.statuses));
-  // The records: the default schedule and the twelve trials, filed under the specialised workload.
+  // The records: the default schedule, the twelve trials and the declared best (its side-by-side
+  // re-measurement), filed under the specialised workload.
   const records = (await TuningDatabase.open(path)).records(r.recordsWorkload.key, r.target);
-  t.is(records.length, 13);
+  t.is(records.length, 14);
+  const declared = records.filter((x) => x.declared);
+  t.is(declared.length, 1);
+  t.is(declared[0]!.result.repeats, 3, 'the declared result is the re-measurement (3 rounds)');
+  t.is(declared[0]!.result.seconds, r.seconds);
+  t.is(decisionKey(declared[0]!.trace), decisionKey(r.trace));
+  t.true(records.slice(0, 13).some((x) => x.loweredHash === declared[0]!.loweredHash), 'a re-measurement of a measured trial');
   const best = db.best(r.recordsWorkload.key, r.target)!;
-  t.truthy(best);
+  t.is(best.id, declared[0]!.id, 'best() applies the declared best, not the fastest single measurement');
   // compile from the records (the user's symbolic pipeline at these sizes) gives a correct kernel.
   const fromRecords = compile(tp.pipeline, undefined, { records: db, sizes: tp.sizes });
   t.truthy(fromRecords.record);
@@ -69,8 +76,8 @@ test('tune a small blur: better than the default schedule, every trial recorded,
 
   // Resume: the new run's trials are all new lowered functions.
   const again = await tune(tp.rebuild().pipeline, tp.sizes, { trials: 6, records: db, seed: 4, measure: FAST, search: { batchSize: 6, populationSize: 16, generations: 1 } });
-  t.is(again.statistics.resumedFrom, 13);
-  const all = db.records(r.recordsWorkload.key, r.target).filter((x) => x.trace.length > 0);
+  t.is(again.statistics.resumedFrom, 13, 'a declared best is not a trial to resume from');
+  const all = db.records(r.recordsWorkload.key, r.target).filter((x) => x.trace.length > 0 && !x.declared);
   const hashes = all.map((x) => x.loweredHash).filter((h): h is string => h !== undefined);
   t.is(new Set(hashes).size, hashes.length, 'no lowered function measured twice across the two runs');
   t.true(again.seconds <= r.seconds * 1.5, 'the resumed run starts from the best so far');

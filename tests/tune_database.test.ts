@@ -143,3 +143,25 @@ test('target classes: kind, engine major, features, threads and GPU adapter', (t
   t.is(here.engineVersion, process.versions.node);
   t.deepEqual(here.features, ['simd128']);
 });
+
+test('a declared best (a run\'s side-by-side re-measurement) is what best() and distill keep, even when a single measurement was faster; a bad declared field is refused', async (t) => {
+  const d = dir();
+  const path = join(d, 'r.jsonl');
+  const db = await TuningDatabase.open(path);
+  await db.append(rec('a', T1, 1e-3, 1));                                   // a lucky single measurement
+  await db.append(rec('a', T1, 2e-3, 2));
+  await db.append({ ...rec('a', T1, 2.5e-3, 2), declared: true });          // the run's re-measured winner
+  await db.append(rec('b', T1, 4e-3, 3));
+  t.is(db.best('a', T1)!.result.seconds, 2.5e-3);
+  t.true(db.best('a', T1)!.declared);
+  t.is(db.best('b', T1)!.result.seconds, 4e-3, 'no declared record: the fastest');
+  await db.append({ ...rec('a', T1, 3e-3, 4), declared: true });            // a later run's declaration wins
+  t.is((await TuningDatabase.open(path)).best('a', T1)!.result.seconds, 3e-3);
+  await db.distill(join(d, 'best.jsonl'));
+  t.deepEqual((await TuningDatabase.open(join(d, 'best.jsonl'))).records().map((r) => [r.workload, r.result.seconds, r.declared ?? false]), [['a', 3e-3, true], ['b', 4e-3, false]]);
+  const bad = join(d, 'bad.jsonl');
+  writeFileSync(bad, `${readFileSync(path, 'utf8').split('\n')[0]!.replace('"result"', '"declared":"yes","result"')}\n`);
+  const opened = await TuningDatabase.open(bad);
+  t.is(opened.records().length, 0);
+  t.regex(opened.warnings.join('\n'), /declared is not a boolean/);
+});
