@@ -90,7 +90,7 @@ export interface SearchOptions {
   readonly mutateProbability?: number;
   /** Share of each batch drawn at random instead of by predicted throughput (default 0.1). */
   readonly epsilon?: number;
-  /** Stop after this many rounds without an improvement of at least `minImprovement` (default 5). */
+  /** Stop after this many rounds without an improvement of at least `minImprovement` (default 8: with batches of 16, a 200-trial budget is not cut short by a plateau of a few rounds). */
   readonly stallRounds?: number;
   /** Relative gain that counts as an improvement (default 0.01). */
   readonly minImprovement?: number;
@@ -208,7 +208,7 @@ export async function search(task: SearchTask, o: SearchOptions): Promise<Search
   const generations = o.generations ?? 2;
   const mutateProbability = o.mutateProbability ?? 0.85;
   const epsilon = o.epsilon ?? 0.1;
-  const stallRounds = positiveInteger('stallRounds', o.stallRounds ?? 5);
+  const stallRounds = positiveInteger('stallRounds', o.stallRounds ?? 8);
   const minImprovement = o.minImprovement ?? 0.01;
   const cutoffFactor = o.cutoffFactor ?? 3;
   if (!(cutoffFactor === 0 || cutoffFactor >= 1)) throw new RangeError(`search: cutoffFactor must be 0 or at least 1, got ${cutoffFactor}`);
