@@ -34,7 +34,7 @@
  *   Tessera's artifact size (loader + runtime + kernels, weights apart, gzipped) and cold start (fresh
  *   processes, bench/tessera_cold_start.ts) beside ort-web's; --model-records FILE compiles the
  *   Tessera models with the tuning records of `tessera tune MODEL.onnx`.
- * Options: --quick (fewer runs), --only blur|sgemm|conv3x3|conv1x1|depthwise|math|models (comma-separated), --no-ort2,
+ * Options: --quick (fewer runs), --runs N (rounds per variant, default 5: the medians are of N), --only blur|sgemm|conv3x3|conv1x1|depthwise|math|models (comma-separated), --no-ort2,
  * --no-gpu (no WebGPU column), --gpu-sizes 256,512 (SGEMM sizes on WebGPU; larger ones are very slow
  * on SwiftShader).
  * Tuned columns (bench/tuned.ts): `tessera tuned` and `tessera tuned 2T` compile the best record of
@@ -78,6 +78,7 @@ type Workload = (typeof WORKLOADS)[number];
 const { values: opts } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
+    runs: { type: 'string' },
     only: { type: 'string' },
     'no-ort2': { type: 'boolean', default: false },
     'no-gpu': { type: 'boolean', default: false },
@@ -92,7 +93,8 @@ const { values: opts } = parseArgs({
     'model-records': { type: 'string' },
   },
 });
-const count = opts.quick ? 3 : 5;
+const count = opts.runs !== undefined ? Number(opts.runs) : opts.quick ? 3 : 5;
+if (!Number.isInteger(count) || count < 1) throw new Error(`--runs must be a positive integer, got ${JSON.stringify(opts.runs)}`);
 const only = new Set((opts.only?.split(',') ?? WORKLOADS) as Workload[]);
 for (const w of only) if (!WORKLOADS.includes(w)) throw new Error(`--only: unknown workload ${JSON.stringify(w)}; one of ${WORKLOADS.join(', ')}`);
 const SGEMM_SIZES = [256, 512, 1024];
