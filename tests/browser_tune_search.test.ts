@@ -41,7 +41,8 @@ test('tune() runs in headless Chromium with a small budget: faster than the defa
   t.true(r.statistics.defaultSeconds! > 0);
   t.true(r.seconds < r.statistics.defaultSeconds!, `tuned ${r.seconds} s, default ${r.statistics.defaultSeconds} s`);
   t.regex(r.code, /sch\.stage\("blur_y"\)/);
-  t.is(r.records.length, 7, 'the default schedule and the six trials');
+  t.is(r.records.length, 8, 'the default schedule, the six trials and the declared best');
+  t.is(r.records.filter((x) => x.declared).length, 1);
   // Filed in Node, the page's records apply to Chromium and never to Node.
   const db = await TuningDatabase.open(join(mkdtempSync(join(tmpdir(), 'tessera-browser-tune-')), 'r.jsonl'));
   for (const rec of r.records) await db.append(rec);
