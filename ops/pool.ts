@@ -66,11 +66,16 @@ function averagePool(ctx: OpContext): Pool {
   return { kind: 'average', N: x.N, C: x.C, geometry, countIncludePad: a.flag('count_include_pad', 0), dtype: x.dtype };
 }
 
-/** The lowest value of a kernel type: MaxPool's padding. */
+/**
+ * The lowest finite value of a tensor type: MaxPool's padding, and so the output of a window that lies
+ * wholly in the padding (onnxruntime's numeric_limits<T>::lowest(); -Infinity there would differ).
+ */
 function lowest(t: ModelDType): number {
   if (t === 'i8') return -128;
   if (t === 'u8') return 0;
-  return -Infinity;
+  if (t === 'f16') return -65504;
+  if (t === 'f64') return -Number.MAX_VALUE;
+  return -3.4028234663852886e38;
 }
 
 /** Taps r < k with lo <= base + r * d < hi: max(0, min(k - 1, floor((hi - 1 - base) / d)) - max(0, ceil((lo - base) / d)) + 1). */

@@ -36,6 +36,7 @@ const CASES: [string, NodeCase][] = [
   ['MaxPool ceil_mode', { op: 'MaxPool', opset: 12, attrs: { kernel_shape: k(3, 3), strides: k(2, 2), ceil_mode: attr.int(1) }, inputs: [X([1, 5, 14, 15])] }],
   ['MaxPool pads (padding never wins)', { op: 'MaxPool', opset: 12, attrs: { kernel_shape: k(3, 3), strides: k(2, 2), pads: k(1, 1, 1, 1) }, inputs: [X([1, 5, 14, 15], { data: Array.from({ length: 1050 }, (_, i) => -1 - (i % 7)) })] }],
   ['MaxPool dilations', { op: 'MaxPool', opset: 12, attrs: { kernel_shape: k(2, 3), dilations: k(2, 1), pads: k(1, 1, 0, 1) }, inputs: [X([2, 3, 9, 10])] }],
+  ['MaxPool with a window wholly in the padding (the lowest float, as onnxruntime)', { op: 'MaxPool', opset: 12, attrs: { kernel_shape: k(2, 2), dilations: k(2, 2), pads: k(1, 1, 1, 0) }, inputs: [X([1, 2, 1, 2])] }],
   ['MaxPool 1-D', { op: 'MaxPool', opset: 12, attrs: { kernel_shape: k(3), strides: k(2) }, inputs: [X([1, 3, 11])] }],
   ['MaxPool u8 with pads', { op: 'MaxPool', opset: 12, attrs: { kernel_shape: k(2, 2), pads: k(1, 1, 1, 1) }, inputs: [{ dtype: 'u8', shape: [1, 3, 8, 9], lo: 0, hi: 255 }] }],
   ['MaxPool opset 8 with storage_order 0', { op: 'MaxPool', opset: 8, attrs: { kernel_shape: k(2, 2), storage_order: attr.int(0) }, inputs: [X([1, 2, 6, 7])] }],
