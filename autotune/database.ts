@@ -214,7 +214,9 @@ export class TuningDatabase {
     const groups = new Map<string, TuningRecord[]>();
     for (const r of this.all) {
       const k = `${r.workload} ${targetClass(r.target)}`;
-      groups.set(k, [...(groups.get(k) ?? []), r]);
+      const g = groups.get(k);
+      if (g) g.push(r);
+      else groups.set(k, [r]);
     }
     const kept = [...groups.values()].flatMap((g) => { const b = bestOf(g); return b ? [b] : []; });
     await writeAtomically(path, kept.map((r) => `${JSON.stringify(r)}\n`).join(''));
