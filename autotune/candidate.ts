@@ -9,7 +9,7 @@ import type { Instruction } from '../schedule/instruction.js';
 import type { Sampler } from '../schedule/sampling.js';
 import type { Sizes } from '../schedule/extents.js';
 import { failedCheck } from './checks.js';
-import type { DesignSpace } from './space.js';
+import { type DesignSpace, type Sketch, pickSketch } from './space.js';
 
 /** The decisions of a trace, as one string: equal keys mean the same schedule of a space. */
 export function decisionKey(trace: readonly Instruction[]): string {
@@ -36,24 +36,32 @@ export function replayRepairing(p: Pipeline, trace: readonly Instruction[], size
   return sch;
 }
 
-/** Whether `trace` is a schedule of `space`: the same instructions, decisions aside. */
+const undecided = (i: Instruction): string => {
+  const { decision: _, ...x } = i as Instruction & { decision?: unknown };
+  return JSON.stringify(x);
+};
+
+/** The sketch of `space` that `trace` is a schedule of (the same instructions, decisions aside), if any. */
+export function sketchOf(space: DesignSpace, trace: readonly Instruction[]): Sketch | undefined {
+  return space.sketches.find((sk) => sk.trace.length === trace.length && trace.every((i, k) => undecided(i) === undecided(sk.trace[k]!)));
+}
+
+/** Whether `trace` is a schedule of `space`: of one of its sketches, decisions aside. */
 export function inSpace(space: DesignSpace, trace: readonly Instruction[]): boolean {
-  if (trace.length !== space.trace.length) return false;
-  return trace.every((i, k) => {
-    const { decision: _a, ...x } = i as Instruction & { decision?: unknown };
-    const { decision: _b, ...y } = space.trace[k] as Instruction & { decision?: unknown };
-    return JSON.stringify(x) === JSON.stringify(y);
-  });
+  return sketchOf(space, trace) !== undefined;
 }
 
 /** Why a trace is not a candidate, or undefined when it is one: its replay or a space check refuses it. */
 export interface Refusal { readonly code: string; readonly reason: string }
 
 /**
- * Replays `trace` (repairing) and runs the space's checks.
- * @returns the schedule, or why it is refused
+ * Replays `trace` (repairing) and runs the checks of its sketch of `space`.
+ * @param space undefined: replay only, no checks (a record being read back for its features)
+ * @returns the schedule, or why it is refused ('not-in-space' for a trace of no sketch of `space`)
  */
-export function checkedSchedule(p: Pipeline, space: DesignSpace, trace: readonly Instruction[], sizes: Sizes, sampler: Sampler): { schedule: Schedule } | { refusal: Refusal } {
+export function checkedSchedule(p: Pipeline, space: DesignSpace | undefined, trace: readonly Instruction[], sizes: Sizes, sampler: Sampler): { schedule: Schedule } | { refusal: Refusal } {
+  const sketch = space && sketchOf(space, trace);
+  if (space && !sketch) return { refusal: { code: 'not-in-space', reason: 'the trace is not a schedule of any sketch of the design space (its instructions differ, decisions aside)' } };
   let sch: Schedule;
   try {
     sch = replayRepairing(p, trace, sizes, sampler);
@@ -61,24 +69,18 @@ export function checkedSchedule(p: Pipeline, space: DesignSpace, trace: readonly
     if (e instanceof ScheduleError) return { refusal: { code: e.code, reason: e.message } };
     throw e;
   }
-  let failed: string | undefined;
-  try {
-    failed = failedCheck(space.checks, sch.trace);
-  } catch (e) {
-    // A trace of another space (an older record, the default schedule) lacks the checks' samples.
-    if (e instanceof ScheduleError && e.code === 'unknown-sample') return { refusal: { code: 'not-in-space', reason: e.message } };
-    throw e;
-  }
+  const failed = sketch ? failedCheck(sketch.checks, sch.trace) : undefined;
   return failed ? { refusal: { code: 'check', reason: failed } } : { schedule: sch };
 }
 
 /**
- * Draws schedules of `space` until one passes its checks (MetaSchedule's SampleInitPopulation).
+ * Draws schedules of `space` (each of a sketch drawn uniformly) until one passes its checks
+ * (MetaSchedule's SampleInitPopulation).
  * @returns the decided trace, or undefined after `attempts` refused draws
  */
 export function drawCandidate(p: Pipeline, space: DesignSpace, sizes: Sizes, sampler: Sampler, attempts = 64): Instruction[] | undefined {
   for (let k = 0; k < attempts; k++) {
-    const r = checkedSchedule(p, space, space.trace, sizes, sampler);
+    const r = checkedSchedule(p, space, pickSketch(space, sampler).trace, sizes, sampler);
     if ('schedule' in r) return [...r.schedule.trace];
   }
   return undefined;

@@ -25,7 +25,7 @@ import { ScheduleError } from '../schedule/error.js';
 import type { Instruction } from '../schedule/instruction.js';
 import type { Sampler } from '../schedule/sampling.js';
 import type { Sizes } from '../schedule/extents.js';
-import { type DesignSpace, seededSampler } from './space.js';
+import { type DesignSpace, pickSketch, seededSampler } from './space.js';
 import { checkedSchedule, decisionKey, inSpace } from './candidate.js';
 import { mutate } from './mutators.js';
 
@@ -258,7 +258,7 @@ export async function search(task: SearchTask, o: SearchOptions): Promise<Search
   };
   const randomCandidate = (attempts = 32): Candidate | undefined => {
     for (let k = 0; k < attempts; k++) {
-      const c = candidateOf(task.space.trace);
+      const c = candidateOf(pickSketch(task.space, r).trace);
       if (c) return c;
     }
     return undefined;

@@ -77,7 +77,7 @@ export class TaskTuner {
     for (const r of earlier) {
       let hash = r.loweredHash, f: Float64Array | undefined;
       if (this.model || !hash) {
-        const c = checkedSchedule(workload.pipeline, { ...this.space, checks: [] }, r.trace, {}, repair);
+        const c = checkedSchedule(workload.pipeline, undefined, r.trace, {}, repair);
         if ('schedule' in c) {
           try { const a = this.analyze(c.schedule); hash ??= a.hash; f = a.features; } catch { /* lowers differently now: the hash still dedups */ }
         }

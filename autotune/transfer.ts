@@ -21,7 +21,7 @@ import type { Instruction, SamplingInstruction } from '../schedule/instruction.j
 import type { Sampler } from '../schedule/sampling.js';
 import { viewSchedule } from '../schedule/view.js';
 import type { DesignSpace } from './space.js';
-import { drawCandidate, inSpace } from './candidate.js';
+import { drawCandidate, inSpace, sketchOf } from './candidate.js';
 import type { TuningRecord } from './database.js';
 
 /** A transferred seed: the adapted trace and the record it came from. */
@@ -73,7 +73,8 @@ function tileExtents(trace: readonly Instruction[]): Map<string, number> {
 const sampleKey = (i: SamplingInstruction): string => (i.op === 'sample_compute_at' ? `compute_at ${i.stage}` : i.name);
 
 /**
- * Replays the space's trace on `p` with the donor's decisions, adapted (see the file's comment).
+ * Replays the donor's sketch of the space (the first sketch for a donor of none) on `p` with the
+ * donor's decisions, adapted by sample name (see the file's comment).
  * @returns the decided trace
  * @throws ScheduleError when an instruction other than a sampling one is refused (a donor of another space)
  */
@@ -81,7 +82,7 @@ export function transferTrace(p: Pipeline, space: DesignSpace, donor: readonly I
   const decisions = new Map<string, unknown>();
   for (const i of donor) if (i.op.startsWith('sample_')) decisions.set(sampleKey(i as SamplingInstruction), (i as { decision?: unknown }).decision);
   const sch = new Schedule(p, { sizes: {}, sampler });
-  for (const i of space.trace) {
+  for (const i of (sketchOf(space, donor) ?? space.sketches[0]!).trace) {
     if (!i.op.startsWith('sample_')) { sch.apply(i); continue; }
     const s = i as SamplingInstruction;
     const { decision: _, ...undecided } = s as SamplingInstruction & { decision?: unknown };

@@ -186,7 +186,7 @@ export async function tune(p: Pipeline, sizes: Sizes, o: TuneOptions): Promise<T
     let hash = r.loweredHash;
     let features: Float64Array | undefined;
     if (useModel || !hash) {
-      const c = checkedSchedule(q, { ...space, checks: [] }, r.trace, {}, repair);
+      const c = checkedSchedule(q, undefined, r.trace, {}, repair);
       if ('schedule' in c) {
         try {
           const a = analyze(c.schedule);

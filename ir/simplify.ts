@@ -174,7 +174,36 @@ function divModByVar(e: Expr & { kind: 'binary' }): Expr {
   return binary('add', q.build(), binary('div', rest, e.b));
 }
 
+const gcd = (a: number, b: number): number => { a = Math.abs(a); b = Math.abs(b); while (b) [a, b] = [b, a % b]; return a; };
+
+/**
+ * i32 vector division and remainder by a broadcast constant c > 0 (Halide's Simplify_Div and
+ * Simplify_Mod ramp rules, floor semantics): broadcast(x) op broadcast(c) = broadcast(x op c);
+ * ramp(x, s, n) / c = ramp(x / c, s / c, n) when c divides s; and when x = c*Q + r with 0 <= r + s*i < c
+ * for every lane i (x's terms all multiples of c), ramp(x, s, n) / c = broadcast(x / c) and
+ * ramp(x, s, n) % c = ramp(r, s, n). A packed layout's index (k / 4, k % 4 with k vectorized by 4)
+ * then stays a dense vector access instead of a gather.
+ */
+function simplifyVectorDivMod(e: Expr & { kind: 'binary' }): Expr {
+  const { a } = e;
+  const c = e.b.kind === 'broadcast' ? constValue(e.b.value) : undefined;
+  if (c === undefined || c <= 0 || !Number.isInteger(c) || e.dtype !== 'i32') return e;
+  if (a.kind === 'broadcast') return broadcast(simplifyNode(binary(e.op, a.value, constant(c))), e.lanes);
+  if (a.kind !== 'ramp') return e;
+  const s = constValue(a.stride);
+  if (s === undefined) return e;
+  if (e.op === 'div' && s % c === 0) return ramp(simplifyNode(binary('div', a.base, constant(c))), constant(s / c), e.lanes);
+  const base = Linear.of(a.base);
+  let g = 0;
+  for (const t of base.terms.values()) g = gcd(g, t.coeff);
+  if (g % c !== 0) return e;
+  const r = euclidMod(base.c, c), span = s * (e.lanes - 1);
+  if (r + Math.min(0, span) < 0 || r + Math.max(0, span) >= c) return e;
+  return e.op === 'div' ? broadcast(simplifyNode(binary('div', a.base, constant(c))), e.lanes) : ramp(constant(r), a.stride, e.lanes);
+}
+
 function simplifyDivMod(e: Expr & { kind: 'binary' }): Expr {
+  if (e.lanes > 1) return simplifyVectorDivMod(e);
   if (isIndex(e) && e.b.kind === 'var') return divModByVar(e);
   const c = constValue(e.b);
   if (c === undefined || c <= 0 || !isIndex(e)) return e;

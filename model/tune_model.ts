@@ -160,7 +160,7 @@ export async function tuneModel(model: Uint8Array | string | Graph, o: TuneModel
       errors[i] = `${(e as Error).name}: ${(e as Error).message}`;
     }
   }
-  const groups = tuners.map((tt) => (tt ? JSON.stringify(withoutDecisions(tt.space.trace)) : undefined));
+  const groups = tuners.map((tt) => (tt ? JSON.stringify(tt.space.sketches.map((sk) => sk.trace)) : undefined));
   const scheduler = new TaskScheduler(tasks.map((t, i) => ({ weight: t.weight, flops: t.flops, ...(groups[i] ? { group: groups[i] } : {}) })), { seed: o.seed ?? 1, ...o.scheduler });
   // Tasks that cannot be tuned are out of the schedule from the start.
   tuners.forEach((tt, i) => { if (!tt) scheduler.record(i, undefined, true); });

@@ -8,7 +8,7 @@
 import test from 'ava';
 import { generateSpace, seededSampler, withoutDecisions } from '../autotune/space.js';
 import { WASM_SIMD_TARGET } from '../autotune/rules/index.js';
-import { drawCandidate, replayRepairing, checkedSchedule, decisionKey } from '../autotune/candidate.js';
+import { drawCandidate, replayRepairing, checkedSchedule, decisionKey, sketchOf } from '../autotune/candidate.js';
 import { failedCheck, decisionsOf, evaluateCheck } from '../autotune/checks.js';
 import { mutate } from '../autotune/mutators.js';
 import { Schedule } from '../schedule/schedule.js';
@@ -23,18 +23,20 @@ for (const threads of [1, 2]) {
     test(`space of ${name} (${threads} thread${threads > 1 ? 's' : ''}): random schedules that pass the checks compile and match the reference`, (t) => {
       const tp = make();
       const space = generateSpace(tp.pipeline, tp.sizes, { ...WASM_SIMD_TARGET, threads });
-      t.true(space.trace.length > 0);
-      t.false(space.trace.some((i) => (i as { decision?: unknown }).decision !== undefined), 'a space has no decisions');
-      t.true(space.trace.some((i) => i.op.startsWith('sample_')), 'a space samples something');
-      // Every stage that is not an input was visited; each rule name is from the table.
-      t.true(space.applied.length > 0);
+      t.true(space.sketches.length > 0);
+      for (const sk of space.sketches) {
+        t.true(sk.trace.length > 0);
+        t.false(sk.trace.some((i) => (i as { decision?: unknown }).decision !== undefined), 'a space has no decisions');
+        t.true(sk.trace.some((i) => i.op.startsWith('sample_')), 'a space samples something');
+        t.true(sk.applied.length > 0);
+      }
       const r = seededSampler(11 + threads);
       const keys = new Set<string>();
       for (let k = 0; k < SAMPLES; k++) {
         const trace = drawCandidate(tp.rebuild().pipeline, space, tp.sizes, r);
         if (!trace) { t.fail(`no schedule of the ${name} space passed its checks in 64 draws`); return; }
         keys.add(decisionKey(trace));
-        t.is(failedCheck(space.checks, trace), undefined);
+        t.is(failedCheck(sketchOf(space, trace)!.checks, trace), undefined);
         const sch = Schedule.replay(tp.pipeline, trace);
         const diff = checkSchedule(tp, sch);
         t.is(diff, undefined, diff);
@@ -53,8 +55,9 @@ test('mutants are schedules of the same space: replayed with repair they pass or
   for (let k = 0; k < 30 && checked < 3; k++) {
     const m = mutate(trace, r);
     if (!m) continue;
-    t.is(withoutDecisions(m).length, space.trace.length);
-    t.deepEqual(withoutDecisions(m).map((i) => i.op), space.trace.map((i) => i.op));
+    const sketch = sketchOf(space, trace)!;
+    t.is(withoutDecisions(m).length, sketch.trace.length);
+    t.deepEqual(withoutDecisions(m).map((i) => i.op), sketch.trace.map((i) => i.op));
     const c = checkedSchedule(tp.pipeline, space, m, tp.sizes, r);
     if (!('schedule' in c)) continue;
     trace = [...c.schedule.trace];
@@ -69,7 +72,7 @@ test('mutants are schedules of the same space: replayed with repair they pass or
 
 test('the matmul space holds the hand SGEMM schedule\'s structure: a 2 x 16 register tile, column tiles outermost, a packed B panel', (t) => {
   const tp = matmul(64, 64, 32);
-  const space = generateSpace(tp.pipeline, tp.sizes, WASM_SIMD_TARGET);
+  const space = generateSpace(tp.pipeline, tp.sizes, WASM_SIMD_TARGET).sketches[0]!;
   // i: [1, 32, 1, 2] (rows of 2), j in vectors of 4 lanes: [4, 1, 1, 4] (16 columns), k whole.
   const decide: Record<string, unknown> = { 'C.i.tile': [1, 32, 1, 2], 'C.j.tile': [4, 1, 1, 4], 'C_local.k.tile': [32, 1] };
   const trace = space.trace.map((i): Instruction => {
@@ -100,7 +103,7 @@ test('a space needs the sizes of every size variable', (t) => {
 
 test('the conv2d space holds the hand convolution\'s structure: 4 channels x 8 pixels of accumulators, the window\'s rows unrolled, the padded input once at root', (t) => {
   const tp = conv2d(1, 8, 8, 6, 16);
-  const space = generateSpace(tp.pipeline, tp.sizes, WASM_SIMD_TARGET);
+  const space = generateSpace(tp.pipeline, tp.sizes, WASM_SIMD_TARGET).sketches[0]!;
   const decide: Record<string, number[]> = {
     'out.n.tile': [1, 1, 1, 1], 'out.k.tile': [1, 2, 1, 4], 'out.y.tile': [1, 6, 1, 1], 'out.x.tile': [1, 2, 1, 2],
     'conv.rc.tile': [8, 1], 'conv.ry.tile': [1, 3], 'conv.rx.tile': [3, 1],
@@ -123,4 +126,28 @@ test('the conv2d space holds the hand convolution\'s structure: 4 channels x 8 p
   // The whole window unrolled keeps 8 + 18 + 1: over the registers (V8 spills it, 13 against 34 GFLOP/s).
   const unrolled = trace.map((i) => (i.op === 'sample_perfect_tile' && i.name === 'conv.rx.tile' ? { ...i, decision: [1, 3] } : i));
   t.regex(failedCheck(space.checks, unrolled)!, /live v128 values in the register tile of conv is 27, over 15/);
+});
+
+test('the conv2d space has a second sketch with the output channels along the lanes (XNNPACK\'s layout): weights packed by 4 channels, the input panel channels-last, the accumulators channels-innermost; its schedules match the reference', (t) => {
+  const tp = conv2d(1, 8, 8, 6, 16);
+  const space = generateSpace(tp.pipeline, tp.sizes, WASM_SIMD_TARGET);
+  t.deepEqual(space.sketches.map((sk) => sk.applied.find((a) => a.stage === 'conv')?.rule), ['multi-level-tiling (lanes along x)', 'multi-level-tiling (lanes along k, operands packed)']);
+  const sketch = space.sketches[1]!;
+  const r = seededSampler(21);
+  let checked = 0;
+  for (let k = 0; k < 200 && checked < 3; k++) {
+    const c = checkedSchedule(tp.pipeline, space, sketch.trace, tp.sizes, r);
+    if (!('schedule' in c)) continue;
+    const sch = c.schedule;
+    t.is(sketchOf(space, sch.trace), sketch);
+    t.deepEqual(sch.state('weight_panel').storage?.splits, [{ dim: 'ax0', factor: 4, outer: 'ax0o', inner: 'ax0i' }]);
+    t.deepEqual(sch.state('weight_panel').storage?.order, ['ax0o', 'ax1', 'ax2', 'ax3', 'ax0i']);
+    t.deepEqual(sch.state('input_ext_panel').storage?.order, ['d0', 'd2', 'd3', 'd1']);
+    t.deepEqual(sch.state('conv').storage?.order, ['n', 'y', 'x', 'k']);
+    t.not(sch.state('weight_panel').computeAt.kind, 'inline', 'a packed panel is a buffer');
+    const diff = checkSchedule(tp, Schedule.replay(tp.pipeline, sch.trace));
+    t.is(diff, undefined, diff);
+    checked++;
+  }
+  t.is(checked, 3);
 });

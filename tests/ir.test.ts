@@ -213,6 +213,45 @@ test('property: simplify preserves the value of random index expressions', (t) =
   t.pass();
 });
 
+/** Lane `i` of an i32 vector expression (ramps, broadcasts, lane-wise binaries) by evalI's rules. */
+function evalLane(e: ir.Expr, lane: number, env: ReadonlyMap<ir.Var, number>): number {
+  if (e.lanes === 1) return evalI(e, env);
+  if (e.kind === 'ramp') return evalI(e.base, env) + evalI(e.stride, env) * lane;
+  if (e.kind === 'broadcast') return evalI(e.value, env);
+  if (e.kind === 'binary') {
+    const a = ir.constant(evalLane(e.a, lane, env)), b = ir.constant(evalLane(e.b, lane, env));
+    return evalI(ir.binary(e.op, a, b), env);
+  }
+  throw new Error(`vector ${e.kind}`);
+}
+
+test('vector division and remainder by a broadcast constant: a packed layout\'s ramp / 4 and ramp % 4 stay dense', (t) => {
+  const four = ir.broadcast(c(4), 4);
+  // (x*8 + lane) / 4 = x*2 for lanes 0..3, and the remainder the lane.
+  t.is(p(simplify(ir.div(ir.ramp(ir.mul(X, c(8)), c(1), 4), four))), 'x4(x * 2)');
+  t.is(p(simplify(ir.mod(ir.ramp(ir.mul(X, c(8)), c(1), 4), four))), 'ramp(0, 1, 4)');
+  t.is(p(simplify(ir.div(ir.ramp(X, c(8), 4), four))), 'ramp(x / 4, 2, 4)');
+  t.is(p(simplify(ir.div(ir.broadcast(ir.mul(X, c(8)), 4), four))), 'x4(x * 2)');
+  // Lanes that cross a multiple of 4, or a base of unknown remainder: left alone.
+  t.is(p(simplify(ir.div(ir.ramp(ir.add(ir.mul(X, c(8)), c(1)), c(1), 4), four))), 'ramp(x * 8 + 1, 1, 4) / x4(4)');
+  t.is(p(simplify(ir.mod(ir.ramp(X, c(1), 4), four))), 'ramp(x, 1, 4) % x4(4)');
+});
+
+test('property: vector division and remainder by a broadcast constant keep every lane\'s value', (t) => {
+  fc.assert(fc.property(exprArb, fc.integer({ min: -3, max: 3 }), fc.integer({ min: 1, max: 9 }), fc.constantFrom('div', 'mod') as fc.Arbitrary<ir.BinOp>,
+    fc.integer({ min: 1, max: 4 }), fc.integer({ min: -50, max: 50 }), fc.integer({ min: -50, max: 50 }), fc.integer({ min: -50, max: 50 }),
+    (base, stride, k, op, scale, xv, yv, zv) => {
+      const env = new Map([[x, xv], [y, yv], [z, zv]]);
+      const e = ir.binary(op, ir.ramp(ir.mul(base, c(scale)), c(stride), 4), ir.broadcast(c(k), 4));
+      const s = simplify(e);
+      for (let lane = 0; lane < 4; lane++) {
+        const a = evalLane(e, lane, env), b = evalLane(s, lane, env);
+        if (a !== b) throw new Error(`${p(e)} lane ${lane} = ${a} but simplified ${p(s)} = ${b} at x=${xv}, y=${yv}, z=${zv}`);
+      }
+    }), { numRuns: 2000, seed: 77 });
+  t.pass();
+});
+
 test('simplifyStmt drops empty and unit loops and constant conditions', (t) => {
   const out = new ir.Buffer('out', 'i32');
   const i = new ir.Var('i'), j = new ir.Var('j'), k = new ir.Var('k');

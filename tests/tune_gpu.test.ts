@@ -9,6 +9,7 @@ import { acquireGpu, compileGpu } from '../tessera.js';
 import { tune } from '../autotune/tune.js';
 import { sgemmPipeline, sgemmGpuSchedule } from '../examples/sgemm_pipeline.js';
 import { failedCheck } from '../autotune/checks.js';
+import { sketchOf } from '../autotune/candidate.js';
 import { requireGpu } from './helpers/environment.js';
 
 const { test } = await requireGpu(import.meta.url);
@@ -23,7 +24,7 @@ test('tune SGEMM 128 on WebGPU: faster than the hand GPU schedule, and correct',
       measure: { minRepeatMs: 20, repeats: 3 }, search: { batchSize: 4, populationSize: 16, generations: 1, remeasureRounds: 3 },
     });
     t.is(r.target.kind, 'webgpu');
-    t.is(failedCheck(r.space.checks, r.trace), undefined);
+    t.is(failedCheck(sketchOf(r.space, r.trace)!.checks, r.trace), undefined);
     const hand = r.statistics.baselines.hand!;
     t.is(hand.status, 'ok', JSON.stringify(hand));
     t.true(r.seconds < hand.seconds!, `tuned ${r.seconds} s, hand ${hand.seconds} s`);

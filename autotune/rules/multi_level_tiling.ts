@@ -79,9 +79,46 @@ function distinctReads(a: AccessView, unrolled: ReadonlyMap<string, SampledRef>,
   return mul(...dims);
 }
 
+/** The dimension of access `a` whose index is exactly `axis` (coefficient 1, nothing else), or -1. */
+function exactDim(a: AccessView, axis: string): number {
+  return a.indices.findIndex((ix) => ix !== undefined && !ix.offset && Object.keys(ix.coefficients).length === 1 && ix.coefficients[axis] === 1);
+}
+
+/** Dimensions of access `a` indexed by reduction axes of `s` alone (a convolution's input channels, a matrix product's k). */
+function reductionDims(s: StageView, a: AccessView): number[] {
+  const reductions = new Set(s.reductionAxes.map((r) => r.name));
+  return a.indices.flatMap((ix, d) => (ix !== undefined && Object.keys(ix.coefficients).length > 0 && Object.keys(ix.coefficients).every((x) => reductions.has(x)) ? [d] : []));
+}
+
+/**
+ * Pure axes other than the innermost (extents from `o`, the stage written) that the lanes can run along instead (XNNPACK's choice: output
+ * channels along the lanes): a multiple of the lanes, and every operand that depends on it indexed by
+ * it alone in one dimension that is not the innermost, so that a packed copy (that dimension split by
+ * the lanes, the lanes innermost) reads it as dense vectors.
+ */
+function otherLaneAxes(s: StageView, o: StageView, lanes: number): number[] {
+  const last = s.axes.length - 1;
+  return s.axes.flatMap((a, d) => {
+    const extent = o.axes[d]!.extent;
+    if (d === last || extent === undefined || extent < lanes || extent % lanes !== 0 || lanes < 2) return [];
+    const readers = s.accesses.filter((x) => x.tensor !== s.name && dependsOn(x, a.name));
+    const packable = readers.length > 0 && readers.every((x) => { const k = exactDim(x, a.name); return k >= 0 && k < x.indices.length - 1; });
+    return packable ? [d] : [];
+  });
+}
+
 export const multiLevelTiling: ScheduleRule = {
   name: 'multi-level-tiling',
-  apply(sch, stage, ctx) {
+  variants(sch, stage, ctx) {
+    if (ctx.target.kind !== 'wasm-simd' || ctx.handled.has(stage)) return [];
+    const v = viewSchedule(sch, ctx.sizes);
+    const s = v.stage(stage)!;
+    const w = writeStage(v, s);
+    if (!w) return [];
+    const last = s.axes[s.axes.length - 1]!.name;
+    return [`lanes along ${last}`, ...otherLaneAxes(s, v.stage(w.write)!, lanesOf(s.dtype, ctx.target)).map((d) => `lanes along ${s.axes[d]!.name}, operands packed`)];
+  },
+  apply(sch, stage, ctx, variant = 0) {
     if (ctx.target.kind !== 'wasm-simd' || ctx.handled.has(stage)) return false;
     const v = viewSchedule(sch, ctx.sizes);
     const s = v.stage(stage)!;
@@ -89,22 +126,44 @@ export const multiLevelTiling: ScheduleRule = {
     if (!w) return false;
     const o = v.stage(w.write)!;
     const lanes = lanesOf(s.dtype, ctx.target);
-    const last = o.axes.length - 1;
+    const innermost = o.axes.length - 1;
+    // The axis along the lanes: the innermost (variant 0), or one of otherLaneAxes (variant 1..).
+    const packed = variant > 0;
+    const last = packed ? otherLaneAxes(s, o, lanes)[variant - 1]! : innermost;
+    if (last === undefined) throw new RangeError(`multi-level-tiling: ${stage} has no variant ${variant}`);
     const vectorized = o.axes[last]!.extent! >= lanes && lanes > 1;
     const chunksPerVector = Math.max(1, (lanes * bytes(s.dtype)) / ctx.target.vectorBytes);
 
     const local = w.fused ? stage : sch.stage(stage).cacheWrite({ name: freshStage(sch, `${stage}_local`) });
-    // Operands read along the lanes and along a reduction axis in another dimension: a panel.
     const lanesAxis = s.axes[last]!.name;
-    const panels: string[] = [];
-    for (const a of s.accesses) {
-      if (!vectorized || a.tensor === stage || panels.includes(a.tensor)) continue;
-      const lastIx = a.indices[a.indices.length - 1];
-      const alongLanes = lastIx !== undefined && lastIx.coefficients[lanesAxis] === 1;
-      const alongReduction = a.indices.slice(0, -1).some((ix) => ix !== undefined && s.reductionAxes.some((r) => (ix.coefficients[r.name] ?? 0) !== 0));
-      if (alongLanes && alongReduction) panels.push(a.tensor);
+    if (packed) {
+      // Operands along the lanes: packed, their lanes dimension split by the lanes, innermost. Operands
+      // broadcast across the lanes: their reduction-only dimensions innermost (NCHW -> NHWC), so that
+      // the reduction walks them densely. The accumulators: the lanes axis innermost.
+      for (const a of s.accesses) {
+        if (a.tensor === stage || s.accesses.find((x) => x.tensor === a.tensor) !== a) continue;
+        const k = exactDim(a, lanesAxis);
+        const rdims = k >= 0 ? [] : reductionDims(s, a);
+        if (k < 0 && (rdims.length === 0 || rdims[rdims.length - 1] === a.indices.length - 1)) continue;
+        const panel = sch.cacheRead(a.tensor, [local], { name: freshStage(sch, `${a.tensor}_panel`) });
+        const dims = viewSchedule(sch, ctx.sizes).stage(panel)!.storageDims;
+        if (k >= 0) sch.stage(panel).transformLayout({ split: { dim: dims[k]!, factor: lanes } });
+        else sch.stage(panel).transformLayout({ order: [...dims.filter((_, d) => !rdims.includes(d)), ...rdims.map((d) => dims[d]!)] });
+      }
+      const ldims = viewSchedule(sch, ctx.sizes).stage(local)!.storageDims;
+      sch.stage(local).transformLayout({ order: [...ldims.filter((_, d) => d !== last), ldims[last]!] });
+    } else {
+      // Operands read along the lanes and along a reduction axis in another dimension: a panel.
+      const panels: string[] = [];
+      for (const a of s.accesses) {
+        if (!vectorized || a.tensor === stage || panels.includes(a.tensor)) continue;
+        const lastIx = a.indices[a.indices.length - 1];
+        const alongLanes = lastIx !== undefined && lastIx.coefficients[lanesAxis] === 1;
+        const alongReduction = a.indices.slice(0, -1).some((ix) => ix !== undefined && s.reductionAxes.some((r) => (ix.coefficients[r.name] ?? 0) !== 0));
+        if (alongLanes && alongReduction) panels.push(a.tensor);
+      }
+      for (const t of panels) sch.cacheRead(t, [local], { name: freshStage(sch, `${t}_panel`) });
     }
-    for (const t of panels) sch.cacheRead(t, [local], { name: freshStage(sch, `${t}_panel`) });
 
     // O: four levels per pure axis; the lanes axis split by the lanes first.
     const O = sch.stage(w.write);
@@ -122,7 +181,7 @@ export const multiLevelTiling: ScheduleRule = {
     O.reorder(...levels.flat(), ...(lanesLoop ? [lanesLoop] : []));
     for (const l of levels[3]!) O.unroll(l);
     if (lanesLoop) O.vectorize(lanesLoop);
-    const siteS1 = `${w.write}.${levels[1]![last]!}`, siteS2 = `${w.write}.${levels[2]![last]!}`;
+    const siteS1 = `${w.write}.${levels[1]![innermost]!}`, siteS2 = `${w.write}.${levels[2]![innermost]!}`;
     parallelOuter(sch, w.write, levels[0]!, tiles, ctx);
 
     // The local stage: R0, S2, R1, S3, lanes.
@@ -157,7 +216,7 @@ export const multiLevelTiling: ScheduleRule = {
     ctx.check({ kind: 'at-most', what: `unrolled copies of the body of ${local}`, value: copies, limit: MAX_UNROLLED });
     if (vectorized) {
       const vectors = level(tiles[last]!, 3);
-      const accumulators = mul(...s.axes.slice(0, last).map((_, d) => level(tiles[d]!, 3)), vectors, chunksPerVector);
+      const accumulators = mul(...s.axes.flatMap((_, d) => (d === last ? [] : [level(tiles[d]!, 3)])), vectors, chunksPerVector);
       const operands = s.accesses.filter((a) => a.tensor !== stage && dependsOn(a, lanesAxis)).map((a) => mul(distinctReads(a, unrolled, lanesAxis, vectors), chunksPerVector));
       const broadcasts = s.accesses.some((a) => a.tensor !== stage && !dependsOn(a, lanesAxis)) ? 1 : 0;
       ctx.check({ kind: 'at-most', what: `live v128 values in the register tile of ${local}`, value: add(accumulators, ...operands, broadcasts), limit: ctx.target.vectorRegisters - 1 });

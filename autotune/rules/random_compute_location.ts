@@ -4,7 +4,8 @@
  * location among its legal ones, root and inline included where allowed, but never at an unrolled
  * or vectorized loop or inside one. This is how a stencil's producer is computed per tile, a
  * boundary condition once at root or per channel, and a panel copy per column tile (or not at all,
- * inline).
+ * inline). A stage with a storage layout of its own (a packed panel) is never inlined: its
+ * layout would be lost.
  */
 import { viewSchedule } from '../../schedule/view.js';
 import { type ScheduleRule, locationCandidates } from './rule.js';
@@ -15,7 +16,9 @@ export const randomComputeLocation: ScheduleRule = {
     if (ctx.handled.has(stage)) return false;
     const s = viewSchedule(sch, ctx.sizes).stage(stage)!;
     if (s.isOutput) return false;
-    const candidates = locationCandidates(sch, s, ctx.target);
+    // A stage laid out by a rule (a packed panel) is a buffer: inlined, its layout would be lost.
+    const laidOut = s.storageDims.join() !== s.axes.map((a) => a.name).join();
+    const candidates = locationCandidates(sch, s, ctx.target).filter((l) => !(laidOut && l === 'inline'));
     if (candidates.length < 2) return false;
     sch.stage(stage).sampleComputeAt({ candidates });
     return true;

@@ -48,7 +48,13 @@ export interface ScheduleRule {
    * @returns whether it appended instructions
    * @throws ScheduleError only for a bug in the rule (a rule checks what it relies on first)
    */
-  apply(sch: Schedule, stage: string, ctx: RuleContext): boolean;
+  apply(sch: Schedule, stage: string, ctx: RuleContext, variant?: number): boolean;
+  /**
+   * The structural variants the rule offers for `stage` (labels, variant 0 first), when there is more
+   * than one: the space generator forks the sketch and applies variant v to fork v. Reads the
+   * schedule only; an empty list or one label means no fork.
+   */
+  variants?(sch: Schedule, stage: string, ctx: RuleContext): readonly string[];
 }
 
 /** SIMD lanes of `dtype` in one register. */
