@@ -7,7 +7,8 @@
  */
 import test from 'ava';
 import { generateSpace, seededSampler, withoutDecisions } from '../autotune/space.js';
-import { WASM_SIMD_TARGET } from '../autotune/rules/index.js';
+import { WASM_SIMD_TARGET, type ScheduleRule } from '../autotune/rules/index.js';
+import { innerVectorize } from '../autotune/rules/inner_vectorize.js';
 import { drawCandidate, replayRepairing, checkedSchedule, decisionKey, sketchOf } from '../autotune/candidate.js';
 import { failedCheck, decisionsOf, evaluateCheck } from '../autotune/checks.js';
 import { mutate } from '../autotune/mutators.js';
@@ -150,4 +151,33 @@ test('the conv2d space has a second sketch with the output channels along the la
     checked++;
   }
   t.is(checked, 3);
+});
+
+test('a rule with variants forks the space: one sketch per variant, in order, each going on with the later rules', (t) => {
+  const tp = matmul(16, 16, 8);
+  const fork: ScheduleRule = {
+    name: 'toy-split',
+    variants: (sch, stage) => (sch.isOutput(stage) ? ['by 2', 'by 4', 'by 8'] : []),
+    apply: (sch, stage, _ctx, variant = 0) => {
+      if (!sch.isOutput(stage)) return false;
+      sch.stage(stage).split('i', [2, 4, 8][variant]!);
+      return true;
+    },
+  };
+  const space = generateSpace(tp.pipeline, tp.sizes, WASM_SIMD_TARGET, [fork, innerVectorize]);
+  t.deepEqual(space.sketches.map((sk) => sk.applied.map((a) => `${a.stage}: ${a.rule}`)), [
+    ['C: toy-split (by 2)', 'C: inner-vectorize'], ['C: toy-split (by 4)', 'C: inner-vectorize'], ['C: toy-split (by 8)', 'C: inner-vectorize'],
+  ]);
+  t.deepEqual(space.sketches.map((sk) => (sk.trace.find((i) => i.op === 'split') as { factor?: number }).factor), [2, 4, 8]);
+  const r = seededSampler(3);
+  const drawn = new Set<number>();
+  for (let k = 0; k < 30; k++) {
+    const trace = drawCandidate(tp.pipeline, space, tp.sizes, r)!;
+    const sk = sketchOf(space, trace)!;
+    drawn.add(space.sketches.indexOf(sk));
+    if (k < 3) { const diff = checkSchedule(tp, Schedule.replay(tp.pipeline, trace)); t.is(diff, undefined, diff); }
+  }
+  t.is(drawn.size, 3, 'every sketch is drawn');
+  t.is(sketchOf(space, new Schedule(tp.pipeline).trace), undefined);
+  t.deepEqual(checkedSchedule(tp.pipeline, space, [], tp.sizes, r), { refusal: { code: 'not-in-space', reason: 'the trace is not a schedule of any sketch of the design space (its instructions differ, decisions aside)' } });
 });
