@@ -5,7 +5,8 @@
  * appending the records to results/tuning.jsonl and a summary to results/tuning.json; the bench then
  * reads the best record of each workload for its `tessera tuned` and `tessera tuned 2T` columns.
  */
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../io/atomic_write.js';
 import { dirname } from 'node:path';
 import type { Pipeline } from '../dsl/pipeline.js';
 import type { Schedule } from '../schedule/schedule.js';
@@ -101,9 +102,21 @@ export interface TuneBenchOptions {
   readonly log: (line: string) => void;
 }
 
+/** The summaries already in `path` (none when it is absent or not a JSON array of them). */
+function earlierSummaries(path: string): TuningSummary[] {
+  if (!existsSync(path)) return [];
+  try {
+    const x: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    return Array.isArray(x) ? x as TuningSummary[] : [];
+  } catch {
+    return [];
+  }
+}
+
 /**
  * Tunes every workload on every thread count of `o.threads`, appending to `o.records` (a run that
- * finds records there resumes from them), and writes the summaries to `o.summary`.
+ * finds records there resumes from them), and writes the summaries to `o.summary` (atomically after
+ * each workload), keeping those of workloads, thread counts and proposal kinds this run does not tune.
  * @throws what tune() throws for a workload (the others are not tuned then)
  */
 export async function tuneBenchWorkloads(o: TuneBenchOptions): Promise<TuningSummary[]> {
@@ -111,6 +124,8 @@ export async function tuneBenchWorkloads(o: TuneBenchOptions): Promise<TuningSum
   const db = await TuningDatabase.open(o.records);
   for (const w of db.warnings) o.log(`warning: ${w}`);
   const out: TuningSummary[] = [];
+  const earlier = earlierSummaries(o.summary);
+  const same = (a: TuningSummary, b: TuningSummary) => a.workload === b.workload && a.threads === b.threads && a.costModel === b.costModel;
   for (const w of TUNED_WORKLOADS) {
     if (o.only && !o.only(w)) continue;
     for (const threads of o.threads) {
@@ -134,7 +149,8 @@ export async function tuneBenchWorkloads(o: TuneBenchOptions): Promise<TuningSum
       const t = r.statistics.time;
       o.log(`  ${w.key} ${threads}T: tuned ${s.tuned.toFixed(3)} ${w.unit}, hand ${s.hand?.toFixed(3) ?? '-'} (same measurer), ${s.trials} trials, ${s.minutes} min (${t.analysed} candidates lowered in ${t.analyseSeconds.toFixed(0)} s, ${t.measureSeconds.toFixed(0)} s measuring)`);
       out.push(s);
-      writeFileSync(o.summary, `${JSON.stringify(out, null, 2)}\n`);
+      const kept = earlier.filter((e) => !out.some((x) => same(x, e)));
+      writeFileAtomic(o.summary, `${JSON.stringify([...kept, ...out], null, 2)}\n`);
     }
   }
   return out;

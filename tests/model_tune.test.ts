@@ -8,7 +8,7 @@
 import test from 'ava';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { extractTasks, tasksTable } from '../model/tasks.js';
 import { compileOnnx } from '../model/compile_onnx.js';
 import { modelKernelTarget } from '../model/kernel_records.js';
@@ -189,4 +189,24 @@ test('tessera tune MODEL.onnx: usage errors', async (t) => {
   t.regex(await err([model, '--trials', '4', '--records', records, '--batch', 'x']), /--batch must be a positive integer/);
   t.regex(await err(['missing.onnx', '--trials', '4', '--records', records]), /missing\.onnx: no such model file/);
   t.regex(await err(['examples/sgemm_pipeline.ts', '--trials', '4', '--records', records, '--no-transfer']), /--no-transfer applies to a model/);
+});
+
+test('tessera profile --records: the kernels compiled from the records are marked tuned; a missing records file is a usage error', async (t) => {
+  const bytes = tinyConvModel(8);
+  const path = tempFile('tiny.onnx');
+  writeFileSync(path, bytes);
+  const records = join(dirname(path), 'r.jsonl');
+  await handRecords(records, bytes);
+  const r = await runCli(['profile', path, '--runs', '2', '--top', '10', '--records', records]);
+  t.is(r.status, 0, r.err);
+  t.regex(r.err, /4 kernels \(4 from tuning records\) on 1 thread/);
+  const rows = r.out.trim().split('\n').slice(1, -1);
+  t.is(rows.length, 4);
+  t.true(rows.every((l) => / {2}tuned$/.test(l)), r.out);
+  const plain = await runCli(['profile', path, '--runs', '2']);
+  t.is(plain.status, 0, plain.err);
+  t.false(/tuned/.test(plain.out));
+  const missing = await runCli(['profile', path, '--records', join(dirname(path), 'none.jsonl')]);
+  t.is(missing.status, 1);
+  t.regex(missing.err, /--records .*none\.jsonl: no such file/);
 });
