@@ -11,7 +11,9 @@
  *     task's space is exhausted.
  *  4. Transfer (autotune/transfer.ts): a task's first population is seeded with the best records of
  *     the most similar workloads already in the records (same stage structure, other shapes).
- *  5. The model compiled without and with the records, timed side by side (model/latency.ts).
+ *  5. The in-model check (model/in_model_check.ts): the model compiled without and with the records,
+ *     timed kernel by kernel, interleaved; each task's faster schedule in the model is declared its best.
+ *  6. The model compiled without and with the records, timed side by side (model/latency.ts).
  *
  * Each task's Measurer (build workers and a runner process) lives across its rounds; at most
  * `openMeasurers` are kept started, the least recently used closed first.
@@ -35,6 +37,7 @@ import { extractTasks, type ModelTask } from './tasks.js';
 import { modelKernelTarget } from './kernel_records.js';
 import { compileGraph } from './compile_onnx.js';
 import { sideBySideLatency } from './latency.js';
+import { checkInModel, type InModelVerdict } from './in_model_check.js';
 
 /** A record store a model is tuned into: a TuningDatabase (autotune/database.ts). */
 export interface ModelRecordStore extends TuningRecordStore, RecordSource {
@@ -66,6 +69,11 @@ export interface TuneModelOptions {
   readonly transfer?: boolean | TransferOptions;
   /** Rounds of the side-by-side latency measurement before and after (default 10; 0: none). */
   readonly latencyRounds?: number;
+  /**
+   * Interleaved profile rounds of the in-model check (model/in_model_check.ts) before the latency is
+   * measured (default 6; 0: no check, the records' own best applies).
+   */
+  readonly inModelRounds?: number;
   /** Measurers kept started at once (default 2). */
   readonly openMeasurers?: number;
   /** Called once the tasks are known, before anything is measured. */
@@ -115,7 +123,9 @@ export interface TuneModelResult {
   readonly estimated: { readonly baselineSeconds: number; readonly tunedSeconds: number };
   /** The estimate after each round, against the trials so far (the 10%, 50%, 100% points of a budget). */
   readonly curve: readonly { readonly trials: number; readonly estimatedSeconds: number }[];
-  /** Medians of the whole model run side by side, compiled without and with the records. */
+  /** The in-model check: per task that took a record, its kernels' time in the model without and with it, and what was declared. */
+  readonly inModel?: readonly InModelVerdict[];
+  /** Medians of the whole model run side by side, compiled without and with the records (after the in-model check). */
   readonly latency?: { readonly untunedSeconds: number; readonly tunedSeconds: number; readonly rounds: number };
 }
 
@@ -138,6 +148,8 @@ export async function tuneModel(model: Uint8Array | string | Graph, o: TuneModel
   const openLimit = positiveInteger('openMeasurers', o.openMeasurers ?? 2);
   const latencyRounds = o.latencyRounds ?? 10;
   if (!Number.isInteger(latencyRounds) || latencyRounds < 0) throw new ArgumentError(`tuneModel: latencyRounds must be a non-negative integer, got ${latencyRounds}`);
+  const inModelRounds = o.inModelRounds ?? 6;
+  if (!Number.isInteger(inModelRounds) || inModelRounds < 0) throw new ArgumentError(`tuneModel: inModelRounds must be a non-negative integer, got ${inModelRounds}`);
   if (o.minutes !== undefined && !(o.minutes > 0)) throw new ArgumentError(`tuneModel: minutes must be positive, got ${o.minutes}`);
   const graph = typeof model === 'string' ? loadOnnxFile(model) : model instanceof Uint8Array ? loadOnnx(model) : model;
   const { tasks } = extractTasks(graph, { threads, ...(o.sizes ? { sizes: o.sizes } : {}), ...(o.library ? { library: o.library } : {}), ...(o.skipPasses ? { skipPasses: o.skipPasses } : {}) });
@@ -230,16 +242,25 @@ export async function tuneModel(model: Uint8Array | string | Graph, o: TuneModel
   const sum = (f: (t: TaskOutcome) => number | undefined) => outcomes.reduce((s, t) => s + t.weight * (f(t) ?? 0), 0);
   const estimated = { baselineSeconds: sum((t) => t.baselineSeconds), tunedSeconds: sum((t) => t.bestSeconds ?? t.baselineSeconds) };
   let latency: TuneModelResult['latency'];
-  if (latencyRounds > 0) {
+  let inModel: InModelVerdict[] | undefined;
+  if (latencyRounds > 0 || inModelRounds > 0) {
     const compileOptions = { threads, ...(o.sizes ? { sizes: o.sizes } : {}), ...(o.library ? { library: o.library } : {}), ...(o.skipPasses ? { skipPasses: o.skipPasses } : {}) };
+    const withRecords = () => compileGraph(graph, { ...compileOptions, records: o.records, tuningTarget: target });
     const untuned = await compileGraph(graph, compileOptions);
     try {
-      const tuned = await compileGraph(graph, { ...compileOptions, records: o.records, tuningTarget: target });
+      let tuned = await withRecords();
       try {
-        const [a, b] = await sideBySideLatency([untuned, tuned], latencyRounds, o.seed ?? 1);
-        latency = { untunedSeconds: a!, tunedSeconds: b!, rounds: latencyRounds };
+        if (inModelRounds > 0 && tuned.tuned.length) {
+          inModel = await checkInModel(untuned, tuned, tasks, o.records, target, { rounds: inModelRounds, seed: o.seed ?? 1 });
+          await tuned.dispose();
+          tuned = await withRecords();
+        }
+        if (latencyRounds > 0) {
+          const [a, b] = await sideBySideLatency([untuned, tuned], latencyRounds, o.seed ?? 1);
+          latency = { untunedSeconds: a!, tunedSeconds: b!, rounds: latencyRounds };
+        }
       } finally { await tuned.dispose(); }
     } finally { await untuned.dispose(); }
   }
-  return { tasks: outcomes, target, trials, rounds, stoppedBy, elapsedSeconds, estimated, curve, ...(latency ? { latency } : {}) };
+  return { tasks: outcomes, target, trials, rounds, stoppedBy, elapsedSeconds, estimated, curve, ...(inModel ? { inModel } : {}), ...(latency ? { latency } : {}) };
 }

@@ -24,6 +24,7 @@ import { adaptTile, transferSeeds } from '../autotune/transfer.js';
 import { tinyConvModel } from './helpers/tiny_model.js';
 import { assertOutputsClose, ortRun } from './helpers/ort_model.js';
 import { runCli } from './helpers/cli.js';
+import { checkInModel } from '../model/in_model_check.js';
 
 const FAST = { minRepeatMs: 5, repeats: 3, warmupMs: 5 };
 const tempFile = (name: string) => join(mkdtempSync(join(tmpdir(), 'tessera-model-tune-')), name);
@@ -142,8 +143,18 @@ test('tuneModel end to end, then a second model of other shapes seeded by transf
     t.true(task.bestSeconds! <= task.baselineSeconds!, 'the best includes the baseline');
     // The baseline is a record: best() never answers with something slower than it.
     t.true(db.records(task.key, r.target).some((x) => JSON.stringify(x.trace) === JSON.stringify(task.baseline)));
-    t.true(db.best(task.key, r.target)!.result.seconds! <= task.baselineSeconds!);
+    // The in-model check declared the faster of the two in the model as the task's best.
+    const verdict = r.inModel!.find((v) => r.tasks[v.task] === task);
+    const best = db.best(task.key, r.target)!;
+    if (verdict) {
+      t.true(best.declared === true && best.result.method === 'in-model', JSON.stringify(best.result));
+      if (verdict.kept === 'op schedule') t.deepEqual(best.trace, task.baseline);
+      t.true(verdict.untunedMs > 0 && verdict.tunedMs > 0);
+    } else {
+      t.true(best.result.seconds! <= task.baselineSeconds!);
+    }
   }
+  t.true(r.inModel!.length > 0, 'the tuned model took records, and the check judged them');
   t.true(r.estimated.tunedSeconds <= r.estimated.baselineSeconds);
   t.true(r.latency!.untunedSeconds > 0 && r.latency!.tunedSeconds > 0);
   const m = await compileOnnx(first, { records: db });
@@ -209,4 +220,38 @@ test('tessera profile --records: the kernels compiled from the records are marke
   const missing = await runCli(['profile', path, '--records', join(dirname(path), 'none.jsonl')]);
   t.is(missing.status, 1);
   t.regex(missing.err, /--records .*none\.jsonl: no such file/);
+});
+
+test('the in-model check declares, per task, the schedule that was faster in the model: the tuned record, or the op schedule', async (t) => {
+  const bytes = tinyConvModel(8);
+  for (const margin of [-1, 100]) {
+    const { db, tasks } = await handRecords(tempFile('r.jsonl'), bytes);
+    const target = modelKernelTarget(1);
+    const untuned = await compileOnnx(bytes);
+    const tuned = await compileOnnx(bytes, { records: db });
+    try {
+      const before = tasks.map((task) => db.best(task.key, target)!);
+      const verdicts = await checkInModel(untuned, tuned, tasks, db, target, { rounds: 2, runs: 1, margin });
+      t.is(verdicts.length, tasks.length, 'every task took a record');
+      for (const v of verdicts) {
+        const task = tasks[v.task]!;
+        t.true(v.untunedMs > 0 && v.tunedMs > 0);
+        // margin -1: the tuned kernels always count as faster; 100: never.
+        t.is(v.kept, margin < 0 ? 'tuned' : 'op schedule');
+        const best = db.best(task.key, target)!;
+        t.true(best.declared === true && best.result.method === 'in-model');
+        t.deepEqual(best.trace, margin < 0 ? before[v.task]!.trace : task.baseline);
+        t.true(Math.abs(best.result.seconds! * 1e3 * task.weight - (margin < 0 ? v.tunedMs : v.untunedMs)) < 1e-9);
+      }
+      // Compiled again, the model takes the declared schedules and still matches onnxruntime.
+      const again = await compileOnnx(bytes, { records: db });
+      try {
+        const feeds = seededFeeds(again, 4);
+        assertOutputsClose(t, await again.run(feeds), await ortRun(bytes, feeds), 1e-4, 1e-4, `declared (margin ${margin})`);
+      } finally { await again.dispose(); }
+    } finally {
+      await untuned.dispose();
+      await tuned.dispose();
+    }
+  }
 });

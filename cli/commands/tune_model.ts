@@ -90,6 +90,10 @@ export async function tuneModelCommand(modelPath: string, o: TuneModelCommandOpt
   })}\n`);
   io.out(`${result.trials} trials in ${result.rounds} rounds, ${result.elapsedSeconds.toFixed(0)} s (stopped by ${result.stoppedBy}); ${result.tasks.filter((t) => t.seeds > 0).length} tasks seeded by transfer\n`);
   io.out(`kernels (weight x seconds, estimated): ${ms(result.estimated.baselineSeconds)} ms with the op schedules, ${ms(result.estimated.tunedSeconds)} ms tuned\n`);
+  if (result.inModel?.length) {
+    const lost = result.inModel.filter((v) => v.kept === 'op schedule');
+    io.out(`in-model check: ${result.inModel.length - lost.length} of ${result.inModel.length} tuned tasks kept${lost.length ? `; the op schedule declared for ${lost.map((v) => `${v.name} (${v.untunedMs.toFixed(2)} ms, tuned ${v.tunedMs.toFixed(2)} ms in the model)`).join(', ')}` : ''}\n`);
+  }
   if (result.latency) io.out(`model latency (median of ${result.latency.rounds}, side by side): ${ms(result.latency.untunedSeconds)} ms untuned, ${ms(result.latency.tunedSeconds)} ms with the records (${(result.latency.untunedSeconds / result.latency.tunedSeconds).toFixed(2)}x)\n`);
   const points = result.curve.map((c) => ({ trial: c.trials, value: 1 / c.estimatedSeconds, best: 1 / c.estimatedSeconds }));
   writeFileAtomic(plotPath, tuningCurveSvg(points, { title: `tessera tune ${modelPath} (wasm-simd, ${threads} thread${threads > 1 ? 's' : ''})`, unit: 'inferences/s (kernels, estimated)' }));
