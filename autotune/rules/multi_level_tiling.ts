@@ -21,6 +21,13 @@
  * through a cache_read copy, whose location random_compute_location samples (inline: no copy; at an
  * S0 loop: a packed panel). Threads > 1: the S0 loops are fused into one parallel loop.
  *
+ * Variants (one sketch each, `variants`): variant 0 as above; variant v > 0 runs the lanes along the
+ * v-th of `otherLaneAxes` instead (a convolution's output channels). Operands along that axis are
+ * read through a packed copy (transform_layout: the dimension split by the lanes, the lanes
+ * innermost: OIHW weights -> O/4 I H W 4), operands broadcast across it through a copy with their
+ * reduction-only dimensions innermost (NCHW -> NHWC), the accumulators are stored with the lanes
+ * axis innermost, and the output is written with strided stores.
+ *
  * Checks: live v128 values (accumulators + distinct operand vectors of one unrolled body + one for
  * broadcasts) within the engine's vector registers; the unrolled body within 256 copies; enough S0
  * iterations for the threads.
@@ -91,10 +98,11 @@ function reductionDims(s: StageView, a: AccessView): number[] {
 }
 
 /**
- * Pure axes other than the innermost (extents from `o`, the stage written) that the lanes can run along instead (XNNPACK's choice: output
- * channels along the lanes): a multiple of the lanes, and every operand that depends on it indexed by
- * it alone in one dimension that is not the innermost, so that a packed copy (that dimension split by
- * the lanes, the lanes innermost) reads it as dense vectors.
+ * Pure axes other than the innermost that the lanes can run along instead (XNNPACK's choice: output
+ * channels along the lanes): a multiple of the lanes (extents from `o`, the stage written), and
+ * every operand that depends on it indexed by it alone in one dimension that is not the innermost,
+ * so that a packed copy (that dimension split by the lanes, the lanes innermost) reads it as dense
+ * vectors.
  */
 function otherLaneAxes(s: StageView, o: StageView, lanes: number): number[] {
   const last = s.axes.length - 1;
@@ -115,8 +123,8 @@ export const multiLevelTiling: ScheduleRule = {
     const s = v.stage(stage)!;
     const w = writeStage(v, s);
     if (!w) return [];
-    const last = s.axes[s.axes.length - 1]!.name;
-    return [`lanes along ${last}`, ...otherLaneAxes(s, v.stage(w.write)!, lanesOf(s.dtype, ctx.target)).map((d) => `lanes along ${s.axes[d]!.name}, operands packed`)];
+    const innermostAxis = s.axes[s.axes.length - 1]!.name;
+    return [`lanes along ${innermostAxis}`, ...otherLaneAxes(s, v.stage(w.write)!, lanesOf(s.dtype, ctx.target)).map((d) => `lanes along ${s.axes[d]!.name}, operands packed`)];
   },
   apply(sch, stage, ctx, variant = 0) {
     if (ctx.target.kind !== 'wasm-simd' || ctx.handled.has(stage)) return false;
@@ -129,13 +137,13 @@ export const multiLevelTiling: ScheduleRule = {
     const innermost = o.axes.length - 1;
     // The axis along the lanes: the innermost (variant 0), or one of otherLaneAxes (variant 1..).
     const packed = variant > 0;
-    const last = packed ? otherLaneAxes(s, o, lanes)[variant - 1]! : innermost;
-    if (last === undefined) throw new RangeError(`multi-level-tiling: ${stage} has no variant ${variant}`);
-    const vectorized = o.axes[last]!.extent! >= lanes && lanes > 1;
+    const lanesDim = packed ? otherLaneAxes(s, o, lanes)[variant - 1]! : innermost;
+    if (lanesDim === undefined) throw new RangeError(`multi-level-tiling: ${stage} has no variant ${variant}`);
+    const vectorized = o.axes[lanesDim]!.extent! >= lanes && lanes > 1;
     const chunksPerVector = Math.max(1, (lanes * bytes(s.dtype)) / ctx.target.vectorBytes);
 
     const local = w.fused ? stage : sch.stage(stage).cacheWrite({ name: freshStage(sch, `${stage}_local`) });
-    const lanesAxis = s.axes[last]!.name;
+    const lanesAxis = s.axes[lanesDim]!.name;
     if (packed) {
       // Operands along the lanes: packed, their lanes dimension split by the lanes, innermost. Operands
       // broadcast across the lanes: their reduction-only dimensions innermost (NCHW -> NHWC), so that
@@ -151,7 +159,7 @@ export const multiLevelTiling: ScheduleRule = {
         else sch.stage(panel).transformLayout({ order: [...dims.filter((_, d) => !rdims.includes(d)), ...rdims.map((d) => dims[d]!)] });
       }
       const ldims = viewSchedule(sch, ctx.sizes).stage(local)!.storageDims;
-      sch.stage(local).transformLayout({ order: [...ldims.filter((_, d) => d !== last), ldims[last]!] });
+      sch.stage(local).transformLayout({ order: [...ldims.filter((_, d) => d !== lanesDim), ldims[lanesDim]!] });
     } else {
       // Operands read along the lanes and along a reduction axis in another dimension: a panel.
       const panels: string[] = [];
@@ -171,12 +179,12 @@ export const multiLevelTiling: ScheduleRule = {
     const levels: string[][] = [[], [], [], []];
     let lanesLoop: string | undefined;
     o.axes.forEach((a, d) => {
-      const split = splitLanes(sch, w.write, a.name, lanes, d === last && vectorized);
+      const split = splitLanes(sch, w.write, a.name, lanes, d === lanesDim && vectorized);
       const axis = split.rest;
       if (split.lanes) lanesLoop = split.lanes;
       const name = `${w.write}.${a.name}.tile`;
       tiles.push(name);
-      tileLoop(sch, w.write, axis, 4, d === last && vectorized ? MAX_S3_VECTORS : MAX_S3, name).forEach((l, k) => levels[k]!.push(l));
+      tileLoop(sch, w.write, axis, 4, d === lanesDim && vectorized ? MAX_S3_VECTORS : MAX_S3, name).forEach((l, k) => levels[k]!.push(l));
     });
     O.reorder(...levels.flat(), ...(lanesLoop ? [lanesLoop] : []));
     for (const l of levels[3]!) O.unroll(l);
@@ -190,7 +198,7 @@ export const multiLevelTiling: ScheduleRule = {
     const s2: string[] = [], s3: string[] = [], r0: string[] = [], r1: string[] = [];
     let localLanes: string | undefined;
     s.axes.forEach((a, d) => {
-      const split = splitLanes(sch, local, a.name, lanes, d === last && vectorized);
+      const split = splitLanes(sch, local, a.name, lanes, d === lanesDim && vectorized);
       if (split.lanes) localLanes = split.lanes;
       const [l2, l3] = splitLevels(sch, local, split.rest, 4, tiles[d]!, 2);
       s2.push(l2!);
@@ -210,13 +218,13 @@ export const multiLevelTiling: ScheduleRule = {
 
     // Checks over the decisions.
     const unrolled = new Map<string, SampledRef>();
-    s.axes.forEach((a, d) => { if (d !== last || !vectorized) unrolled.set(a.name, level(tiles[d]!, 3)); });
+    s.axes.forEach((a, d) => { if (d !== lanesDim || !vectorized) unrolled.set(a.name, level(tiles[d]!, 3)); });
     for (const [r, t] of reductionTiles) unrolled.set(r, level(t, 1));
-    const copies = mul(...unrolled.values(), ...(vectorized ? [level(tiles[last]!, 3)] : []));
+    const copies = mul(...unrolled.values(), ...(vectorized ? [level(tiles[lanesDim]!, 3)] : []));
     ctx.check({ kind: 'at-most', what: `unrolled copies of the body of ${local}`, value: copies, limit: MAX_UNROLLED });
     if (vectorized) {
-      const vectors = level(tiles[last]!, 3);
-      const accumulators = mul(...s.axes.flatMap((_, d) => (d === last ? [] : [level(tiles[d]!, 3)])), vectors, chunksPerVector);
+      const vectors = level(tiles[lanesDim]!, 3);
+      const accumulators = mul(...s.axes.flatMap((_, d) => (d === lanesDim ? [] : [level(tiles[d]!, 3)])), vectors, chunksPerVector);
       const operands = s.accesses.filter((a) => a.tensor !== stage && dependsOn(a, lanesAxis)).map((a) => mul(distinctReads(a, unrolled, lanesAxis, vectors), chunksPerVector));
       const broadcasts = s.accesses.some((a) => a.tensor !== stage && !dependsOn(a, lanesAxis)) ? 1 : 0;
       ctx.check({ kind: 'at-most', what: `live v128 values in the register tile of ${local}`, value: add(accumulators, ...operands, broadcasts), limit: ctx.target.vectorRegisters - 1 });
