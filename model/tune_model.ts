@@ -228,6 +228,13 @@ export async function tuneModel(model: Uint8Array | string | Graph, o: TuneModel
     await Promise.all(tuners.map((tt) => tt?.suspend()));
   }
   const elapsedSeconds = elapsed();
+  // A task this run gave no round still has its op schedule among the records it resumed from.
+  for (const [i, t] of tasks.entries()) {
+    if (baselines[i] !== undefined) continue;
+    const key = JSON.stringify(t.baseline);
+    const m = tuners[i]?.measured.find((x) => x.result.status === 'ok' && JSON.stringify(x.trace) === key);
+    if (m) baselines[i] = m.result.seconds;
+  }
   const outcomes: TaskOutcome[] = tasks.map((t, i) => {
     const tt = tuners[i];
     const best = tt?.best?.result.seconds;

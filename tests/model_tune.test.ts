@@ -185,6 +185,10 @@ test('tuneModel end to end, then a second model of other shapes seeded by transf
   t.true(seeds.some((s) => measured.has(JSON.stringify(s.trace))));
   const off = await tuneModel(second, { trials: 1, batchSize: 1, records: await TuningDatabase.open(path), measure: FAST, latencyRounds: 0, transfer: false, search: { populationSize: 8, generations: 1 } });
   t.true(off.tasks.every((x) => x.seeds === 0));
+  // One trial gives one task a round; the others' op schedules come from the records resumed, so the estimate covers every task.
+  t.true(off.tasks.filter((x) => x.rounds === 0).length > 0);
+  t.true(off.tasks.every((x) => x.baselineSeconds! > 0), JSON.stringify(off.tasks.map((x) => x.baselineSeconds)));
+  t.true(off.estimated.tunedSeconds <= off.estimated.baselineSeconds);
 });
 
 test('tessera tune MODEL.onnx: usage errors', async (t) => {
