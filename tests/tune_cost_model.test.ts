@@ -89,7 +89,7 @@ function pairAccuracy(scores: readonly number[], seconds: readonly number[]): { 
 test('on measured SGEMM schedules, the prior and the forest trained on two thirds rank the held-out third better than chance', async (t) => {
   const p = sgemmPipeline();
   const traces = family(p);
-  const m = await Measurer.create(workloadOf(p, SIZES), wasmTarget({ fma: 'none' }), { minRepeatMs: 10, repeats: 3 });
+  const m = await Measurer.create(workloadOf(p, SIZES), wasmTarget({ fma: 'none' }), { minRepeatMs: 20, repeats: 5 });
   let seconds: number[];
   try {
     const rs = await m.measure(traces);
