@@ -15,7 +15,7 @@ import { mutate } from '../autotune/mutators.js';
 import { Schedule } from '../schedule/schedule.js';
 import { viewSchedule } from '../schedule/view.js';
 import type { Instruction } from '../schedule/instruction.js';
-import { ALL, matmul, conv2d } from './helpers/pipelines.js';
+import { ALL, matmul, conv2d, conv2dBiasRelu } from './helpers/pipelines.js';
 import { checkSchedule } from './helpers/compare.js';
 
 const SAMPLES = Number(process.env.TESSERA_SPACE_SAMPLES ?? 3);
@@ -186,4 +186,27 @@ test('a rule with variants forks the space: one sketch per variant, in order, ea
   t.is(drawn.size, 3, 'every sketch is drawn');
   t.is(sketchOf(space, new Schedule(tp.pipeline).trace), undefined);
   t.deepEqual(checkedSchedule(tp.pipeline, space, [], tp.sizes, r), { refusal: { code: 'not-in-space', reason: 'the trace is not a schedule of any sketch of the design space (its instructions differ, decisions aside)' } });
+});
+
+test('a reduction followed by a chain of pointwise stages (bias, then the activation reading the batch of one at index 0) is tiled into registers written by the chain\'s output, in both sketches; its schedules match the reference', (t) => {
+  const tp = conv2dBiasRelu();
+  const space = generateSpace(tp.pipeline, tp.sizes, WASM_SIMD_TARGET);
+  t.deepEqual(space.sketches.map((sk) => sk.applied.filter((a) => a.stage !== 'acc' || a.rule.startsWith('multi')).slice(0, 2).map((a) => `${a.stage}: ${a.rule}`)), [
+    ['biased: auto-inline', 'acc: multi-level-tiling (lanes along x)'],
+    ['biased: auto-inline', 'acc: multi-level-tiling (lanes along k, operands packed)'],
+  ]);
+  t.false(space.sketches.some((sk) => sk.applied.some((a) => a.stage === 'out')), 'the output is the register tile\'s write stage, left to multi-level tiling');
+  const r = seededSampler(5);
+  for (const sketch of space.sketches) {
+    let checked = 0;
+    for (let k = 0; k < 200 && checked < 2; k++) {
+      const c = checkedSchedule(tp.pipeline, space, sketch.trace, tp.sizes, r);
+      if (!('schedule' in c)) continue;
+      t.is(c.schedule.state('acc').computeAt.kind, 'at', 'the sums are computed per tile of the output');
+      const diff = checkSchedule(tp, Schedule.replay(tp.pipeline, c.schedule.trace));
+      t.is(diff, undefined, diff);
+      checked++;
+    }
+    t.is(checked, 2);
+  }
 });

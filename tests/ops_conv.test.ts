@@ -1,6 +1,6 @@
 /**
  * Conv and ConvTranspose (ops/conv.ts, ops/conv_algorithms.ts) against onnxruntime-node: each
- * algorithm of the table (pointwise 1x1, depthwise, direct, generic for 1-D and 3-D), pads, strides,
+ * algorithm of the table (pointwise 1x1, channels along the lanes, depthwise, rows, direct, generic for 1-D and 3-D), pads, strides,
  * dilations, groups, every auto_pad, odd channel counts and 1x1 spatial maps (tails), fused
  * epilogues (Relu, a residual Add, Clip), two threads, a property test over random layers, a WebGPU
  * sample, and the refusals.
@@ -29,6 +29,9 @@ const CASES: [string, NodeCase][] = [
   ['rows 3x3 pad 1 with bias (width 11)', conv([1, 3, 9, 11], [6, 3, 3, 3], { pads: attr.ints([1, 1, 1, 1]) })],
   ['rows 3x3 dilated, grouped, no pads', conv([1, 6, 12, 13], [4, 3, 3, 2], { group: attr.int(2), dilations: attr.ints([2, 3]) })],
   ['direct 3x3 on a width of 16', conv([1, 3, 7, 16], [5, 3, 3, 3], { pads: attr.ints([1, 1, 1, 1]) })],
+  ['channels 3x3 pad 1, 8 output channels along the lanes, width 12', conv([1, 3, 9, 12], [8, 3, 3, 3], { pads: attr.ints([1, 1, 1, 1]) })],
+  ['channels stride 2, dilation 2, asymmetric pads, 12 output channels, width 11 (last tile shifted inwards)', conv([1, 5, 19, 24], [12, 5, 3, 3], { strides: attr.ints([2, 2]), dilations: attr.ints([2, 2]), pads: attr.ints([2, 0, 1, 1]) })],
+  ['channels 1x3 kernel, no bias, 4 output channels', conv([1, 4, 6, 10], [4, 4, 1, 3], {}, false)],
   ['direct 3x3 stride 2 SAME_UPPER', conv([1, 4, 10, 9], [5, 4, 3, 3], { strides: attr.ints([2, 2]), auto_pad: attr.string('SAME_UPPER') })],
   ['direct 2x2 SAME_LOWER on a tiny map', conv([1, 3, 2, 3], [3, 3, 2, 2], { auto_pad: attr.string('SAME_LOWER') }, false)],
   ['direct VALID 5x5 stride 3', conv([1, 2, 17, 16], [3, 2, 5, 5], { auto_pad: attr.string('VALID'), strides: attr.ints([3, 3]) })],
@@ -48,11 +51,14 @@ const CASES: [string, NodeCase][] = [
 ];
 for (const [name, c] of CASES) test(name, (t) => checkNode(t, c));
 
-test('the algorithm table picks pointwise, depthwise, rows, direct and generic by layer', (t) => {
+test('the algorithm table picks pointwise, channels, depthwise, rows, direct and generic by layer', (t) => {
   const pick = (c: NodeCase) => chooseConvAlgorithm(convLayer(nodeContext(c))).name;
   t.is(pick(conv([1, 5, 7, 13], [7, 5, 1, 1])), 'pointwise');
   t.is(pick(conv([1, 6, 12, 17], [6, 1, 3, 3], { group: attr.int(6) })), 'depthwise');
   t.is(pick(conv([1, 3, 9, 11], [6, 3, 3, 3])), 'rows');
+  t.is(pick(conv([1, 3, 9, 12], [8, 3, 3, 3], { pads: attr.ints([1, 1, 1, 1]) })), 'channels');
+  t.is(pick(conv([1, 3, 30, 224], [64, 3, 3, 3], { strides: attr.ints([2, 2]) })), 'channels', 'SqueezeNet\'s first layer: 111 wide, 112 computed');
+  t.is(pick(conv([1, 32, 13, 13], [64, 32, 3, 3], { pads: attr.ints([1, 1, 1, 1]) })), 'rows', '13 wide: 16 computed, over 10% more');
   t.is(pick(conv([1, 3, 9, 18], [6, 3, 3, 3], { pads: attr.ints([1, 0, 1, 0]) })), 'direct');
   t.is(pick(conv([1, 3, 9, 11], [6, 3, 3, 3], { strides: attr.ints([2, 2]) })), 'direct');
   t.is(pick(conv([2, 3, 17], [4, 3, 3])), 'generic');
@@ -68,6 +74,7 @@ test('two threads: every 2-D algorithm on layers large enough to run in parallel
   const o = { threads: 2, pool };
   await checkNode(t, conv([1, 16, 30, 31], [18, 16, 3, 3], { pads: attr.ints([1, 1, 1, 1]) }, true, { epilogue: { op: 'Relu' } }), o);
   await checkNode(t, conv([1, 16, 30, 31], [18, 16, 1, 1]), o);
+  await checkNode(t, conv([1, 16, 30, 32], [24, 16, 3, 3], { pads: attr.ints([1, 1, 1, 1]) }, true, { epilogue: { op: 'Relu' } }), o);
   await checkNode(t, conv([1, 16, 60, 61], [16, 1, 3, 3], { group: attr.int(16), pads: attr.ints([1, 1, 1, 1]) }), o);
 });
 

@@ -16,7 +16,7 @@ import { mul } from '../checks.js';
 import { type ScheduleRule, freshStage } from './rule.js';
 import { level, splitLevels, tileLoop } from './tiling.js';
 import { tileForGpu, MAX_PRIVATE_VALUES } from './gpu_tiling.js';
-import { writeStage } from './multi_level_tiling.js';
+import { writeStage, writesDirectly } from './multi_level_tiling.js';
 
 const MAX_R1 = 4;
 
@@ -27,7 +27,7 @@ export const gpuMultiLevelTiling: ScheduleRule = {
     const v = viewSchedule(sch, ctx.sizes);
     const s = v.stage(stage)!;
     const w = writeStage(v, s);
-    if (!w || s.axes.length > 3) return false;
+    if (!w || !writesDirectly(v, w) || s.axes.length > 3) return false;
     const local = w.fused ? stage : sch.stage(stage).cacheWrite({ name: freshStage(sch, `${stage}_local`) });
     const o = viewSchedule(sch, ctx.sizes).stage(w.write)!;
     const { tiles, levels } = tileForGpu(sch, o, ctx);

@@ -54,23 +54,32 @@ export const MAX_UNROLLED = 256;
  * own point (`fused`). Undefined when the rule does not apply to `s`: another shape of consumers, or
  * extents not known for these sizes.
  */
-export function writeStage(v: ScheduleView, s: StageView): { write: string; fused: boolean } | undefined {
+export function writeStage(v: ScheduleView, s: StageView): { write: string; fused: boolean; through: readonly string[] } | undefined {
   if (!s.isReduction || s.reductionAxes.some((a) => a.extent === undefined)) return undefined;
-  let w: { write: string; fused: boolean } | undefined;
-  if (s.isOutput) w = { write: s.name, fused: false };
-  else if (s.consumers.length === 1) {
-    const c = v.stage(s.consumers[0]!)!;
-    if (c.isOutput && c.axes.length === s.axes.length && readsAtOwnPoint(c, s.name)) w = { write: c.name, fused: true };
+  let w: { write: string; fused: boolean; through: readonly string[] } | undefined;
+  if (s.isOutput) w = { write: s.name, fused: false, through: [] };
+  // A chain of pointwise stages (a bias add, then an activation) down to an output: auto-inline
+  // computes the middle ones inline first (consumers are scheduled before producers), and the rule
+  // applies once they are (writesDirectly).
+  const through: string[] = [];
+  for (let cur = s; !w && cur.consumers.length === 1;) {
+    const c = v.stage(cur.consumers[0]!)!;
+    if (c.isReduction || c.axes.length !== s.axes.length || !readsAtOwnPoint(c, cur.name)) break;
+    if (c.isOutput) w = { write: c.name, fused: true, through };
+    else through.push(c.name);
+    cur = c;
   }
   return w && v.stage(w.write)!.axes.every((a) => a.extent !== undefined) ? w : undefined;
 }
 
+/** Whether the write stage reads the reduction's values directly: the pointwise stages between them are inline. */
+export function writesDirectly(v: ScheduleView, w: { through: readonly string[] }): boolean {
+  return w.through.every((t) => v.stage(t)!.computeAt.kind === 'inline');
+}
+
 /** Whether `stage` is where the rule will write the results of one of its producers (so other rules leave it alone). */
 export function isFusedWriteStage(v: ScheduleView, stage: StageView): boolean {
-  return stage.producers.some((p) => {
-    const s = v.stage(p);
-    return s !== undefined && writeStage(v, s)?.write === stage.name;
-  });
+  return v.stages.some((s) => s.name !== stage.name && s.isReduction && writeStage(v, s)?.write === stage.name);
 }
 
 /**
@@ -140,7 +149,7 @@ export const multiLevelTiling: ScheduleRule = {
     const v = viewSchedule(sch, ctx.sizes);
     const s = v.stage(stage)!;
     const w = writeStage(v, s);
-    if (!w) return [];
+    if (!w || !writesDirectly(v, w)) return [];
     const innermostAxis = s.axes[s.axes.length - 1]!.name;
     return [`lanes along ${innermostAxis}`, ...otherLaneAxes(s, v.stage(w.write)!, lanesOf(s.dtype, ctx.target)).map((d) => `lanes along ${s.axes[d]!.name}, operands packed`)];
   },
@@ -149,7 +158,7 @@ export const multiLevelTiling: ScheduleRule = {
     const v = viewSchedule(sch, ctx.sizes);
     const s = v.stage(stage)!;
     const w = writeStage(v, s);
-    if (!w) return false;
+    if (!w || !writesDirectly(v, w)) return false;
     const o = v.stage(w.write)!;
     const lanes = lanesOf(s.dtype, ctx.target);
     const innermost = o.axes.length - 1;

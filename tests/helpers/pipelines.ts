@@ -136,6 +136,38 @@ export function conv2d(batch = 1, c = 3, kOut = 4, h = 7, w = 11): TestPipeline 
 }
 
 /**
+ * conv2d written the way the ONNX import writes Conv + Relu: the sum, a bias add, then the
+ * activation as the output, which reads the batch of one at index 0 (ONNX broadcasting).
+ */
+export function conv2dBiasRelu(c = 6, kOut = 8, h = 6, w = 9): TestPipeline {
+  const H = sizeVar('H'), W = sizeVar('W');
+  const input = placeholder('input', [1, c, H, W], 'f32');
+  const weight = placeholder('weight', [kOut, c, 3, 3], 'f32');
+  const bias = placeholder('bias', [kOut], 'f32');
+  const pad = constantExterior(input, 0);
+  const rc = reduceAxis(c, 'rc'), ry = reduceAxis(3, 'ry'), rx = reduceAxis(3, 'rx');
+  const acc = compute('acc', [1, kOut, H, W], (n, k, y, x) =>
+    sum(pad.at(n, rc, y.add(ry).sub(1), x.add(rx).sub(1)).mul(weight.at(k, rc, ry, rx)), [rc, ry, rx]), { axes: ['n', 'k', 'y', 'x'] });
+  const biased = compute('biased', [1, kOut, H, W], (n, k, y, x) => acc.at(n, k, y, x).add(bias.at(k)), { axes: ['n', 'k', 'y', 'x'] });
+  const out = compute('out', [1, kOut, H, W], (_n, k, y, x) => biased.at(0, k, y, x).max(0), { axes: ['n', 'k', 'y', 'x'] });
+  return {
+    name: 'conv2d_bias_relu',
+    pipeline: pipeline(out),
+    inputs: (seed = 1) => ({
+      input: randomTensor('f32', [1, c, h, w], seed, -1, 1),
+      weight: randomTensor('f32', [kOut, c, 3, 3], seed + 1000, -1, 1),
+      bias: randomTensor('f32', [kOut], seed + 2000, -1, 1),
+    }),
+    sizes: { H: h, W: w },
+    outputs: ['out'],
+    intermediates: ['acc', 'biased'],
+    float: true,
+    directReaders: /^(acc|biased)(_|$)/,
+    rebuild: () => conv2dBiasRelu(c, kOut, h, w),
+  };
+}
+
+/**
  * A reduction with a boundary condition: an i16 sliding maximum over a 5-wide window centred on x
  * (reduction axis over [-2, 3), a non-zero minimum) of repeatEdge(input), then a 3-tall vertical
  * sum of it in i16 (wrapping), so the reduction is an intermediate with a consumer.
