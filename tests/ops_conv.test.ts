@@ -58,7 +58,7 @@ test('the algorithm table picks pointwise, channels, depthwise, rows, direct and
   t.is(pick(conv([1, 3, 9, 11], [6, 3, 3, 3])), 'rows');
   t.is(pick(conv([1, 3, 9, 12], [8, 3, 3, 3], { pads: attr.ints([1, 1, 1, 1]) })), 'channels');
   t.is(pick(conv([1, 3, 30, 224], [64, 3, 3, 3], { strides: attr.ints([2, 2]) })), 'channels', 'SqueezeNet\'s first layer: 111 wide, 112 computed');
-  t.is(pick(conv([1, 32, 13, 13], [64, 32, 3, 3], { pads: attr.ints([1, 1, 1, 1]) })), 'rows', '13 wide: 16 computed, over 10% more');
+  t.is(pick(conv([1, 32, 13, 13], [64, 32, 3, 3], { pads: attr.ints([1, 1, 1, 1]) })), 'rows', '13 wide: 16 computed, over 15% more');
   t.is(pick(conv([1, 3, 9, 18], [6, 3, 3, 3], { pads: attr.ints([1, 0, 1, 0]) })), 'direct');
   t.is(pick(conv([1, 3, 9, 11], [6, 3, 3, 3], { strides: attr.ints([2, 2]) })), 'direct');
   t.is(pick(conv([2, 3, 17], [4, 3, 3])), 'generic');
