@@ -50,9 +50,10 @@ export const MAX_UNROLLED = 256;
 
 /**
  * Where the rule writes the results of reduction `s`: `s` itself when it is an output (its sum then
- * goes through a cache_write copy), or its only consumer when that is an output reading it at its
- * own point (`fused`). Undefined when the rule does not apply to `s`: another shape of consumers, or
- * extents not known for these sizes.
+ * goes through a cache_write copy), or the output at the end of a chain of only consumers, each
+ * reading the one before at its own point (`fused`; `through` names the stages between, a bias add
+ * before an activation). Undefined when the rule does not apply to `s`: another shape of consumers,
+ * or extents not known for these sizes.
  */
 export function writeStage(v: ScheduleView, s: StageView): { write: string; fused: boolean; through: readonly string[] } | undefined {
   if (!s.isReduction || s.reductionAxes.some((a) => a.extent === undefined)) return undefined;
