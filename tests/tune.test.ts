@@ -80,7 +80,10 @@ test('tune a small blur: better than the default schedule, every trial recorded,
   const all = db.records(r.recordsWorkload.key, r.target).filter((x) => x.trace.length > 0 && !x.declared);
   const hashes = all.map((x) => x.loweredHash).filter((h): h is string => h !== undefined);
   t.is(new Set(hashes).size, hashes.length, 'no lowered function measured twice across the two runs');
-  t.true(again.seconds <= r.seconds * 1.5, 'the resumed run starts from the best so far');
+  // The best so far is the resumed records' fastest from the first trial on (numbers read back from
+  // the file, not timed again: a timing comparison here failed under CI's load).
+  const earlierBest = Math.min(...records.filter((x) => !x.declared && x.trace.length > 0 && x.result.status === 'ok').map((x) => x.result.seconds!));
+  t.true(again.statistics.history[0]!.bestSeconds! <= earlierBest, 'the resumed run starts from the best so far');
 });
 
 test('tune refuses a bad budget and missing sizes with clear errors', async (t) => {
