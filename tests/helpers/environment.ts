@@ -3,7 +3,9 @@
  * from Debian's chromium), a headless Chromium, or the large data in ../shared/data (beside the
  * project for developers and CI, not in a clone). Where it is missing they are registered as skipped, and
  * one line on stderr says why and how to enable them (scripts/test.mjs repeats it before its count
- * line). Under CI=true nothing is skipped: the tests run, and fail if the environment is broken.
+ * line). Under CI=true what .ci/run installs (WebGPU on SwiftShader, Chromium) is required: those
+ * tests run, and fail if the environment is broken. The data beside the project is not something a
+ * fresh clone can install, so its tests skip with their line under CI=true too.
  *
  *   const gpu = await requireGpu();
  *   gpu.test.before(...); gpu.test('...', async (t) => ...);   // ava's test, or every test skipped
@@ -29,7 +31,7 @@ export interface Requirement {
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
-/** CI=true: every test must run. */
+/** CI=true: every test whose requirement .ci/run installs must run. */
 const required = () => process.env.CI === 'true';
 
 /**
@@ -48,10 +50,10 @@ function skipping(): TestFn {
   return Object.assign(variant(), { serial: variant(), macro: test.macro, meta: test.meta }) as unknown as TestFn;
 }
 
-function decide(what: string, reason: string | undefined, enable: string, caller: string): Requirement {
-  if (reason === undefined || required()) return { test, available: reason === undefined, ...(reason === undefined ? {} : { reason }) };
+function decide(what: string, reason: string | undefined, enable: string, caller: string, ciInstalls = true): Requirement {
+  if (reason === undefined || (ciInstalls && required())) return { test, available: reason === undefined, ...(reason === undefined ? {} : { reason }) };
   const file = relative(REPO, fileURLToPath(caller));
-  process.stderr.write(`${SKIP_MARKER} ${file}: skipped, these tests need ${what}: ${reason} To run them: ${enable}; CI=true makes them required.\n`);
+  process.stderr.write(`${SKIP_MARKER} ${file}: skipped, these tests need ${what}: ${reason} To run them: ${enable}${ciInstalls ? '; CI=true makes them required' : ''}.\n`);
   return { test: skipping(), available: false, reason };
 }
 
@@ -83,7 +85,7 @@ export const SHARED_DATA = fileURLToPath(new URL('../../../shared/data/', import
 export function requireSharedData(caller: string, ...files: string[]): Requirement {
   const missing = files.filter((f) => !existsSync(`${SHARED_DATA}${f}`));
   const reason = missing.length ? `${missing.map((f) => `${SHARED_DATA}${f}`).join(', ')} ${missing.length > 1 ? 'are' : 'is'} missing.` : undefined;
-  return decide('the data in ../shared/data', reason, 'put the repository beside the shared/ folder that holds them (as developers and CI have it)', caller);
+  return decide('the data in ../shared/data', reason, 'put the repository beside the shared/ folder that holds them (as developers and CI have it)', caller, false);
 }
 
 /** Headless Chromium at CHROMIUM_PATH (Debian's, or TESSERA_CHROMIUM). @param caller as for requireGpu */
