@@ -16,7 +16,7 @@ import { assertOutputsClose, ortRun } from './helpers/ort_model.ts';
 const shared = (p: string) => fileURLToPath(new URL(`../../shared/data/${p}`, import.meta.url));
 const RTOL = 1e-3, ATOL = 1e-4;
 const data = requireSharedData(import.meta.url, 'models/mnist_cntk.onnx', 'models/squeezenet1.1.onnx', 'mnist/images_u8.bin', 'images/pelican.jpeg');
-const test = data.available || process.env.CI === 'true' ? (await requireGpu(import.meta.url)).test : data.test;
+const test = data.available ? (await requireGpu(import.meta.url)).test : data.test;
 
 let gpu: GpuContext;
 test.before(async () => { gpu = await acquireGpu(); });
