@@ -336,7 +336,7 @@ const channels: ConvAlgorithm = {
     const panel = sch.stage(sch.cacheRead(source, [acc], { name: `${layer.names.out}_nhwc` }));
     const [d0, d1, d2, d3] = sch.state(panel.name).stage.axes.map((v) => v.name) as [string, string, string, string];
     panel.transformLayout({ order: [d0, d2, d3, d1] });
-    if (request.threads > 1 && layer.C >= 2) panel.parallel(d1);                // its outermost loop: one fork per copy
+    if (request.threads > 1) panel.parallel(d1);                 // its outermost loop: one fork per copy
     const a = sch.stage(acc);
     a.computeAt(final, 'xo');
     a.reorderStorage('y', 'x', 'k');

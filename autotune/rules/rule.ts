@@ -85,8 +85,11 @@ export const dependsOn = (a: AccessView, axis: string): boolean =>
 export function readsAtOwnPoint(reader: StageView, producer: string): boolean {
   const accesses = reader.accesses.filter((a) => a.tensor === producer);
   // Index 0 on an axis of extent 1 is that axis (ONNX broadcasting writes a batch of one so).
-  const own = (ix: AccessView['indices'][number], d: number) => ix !== undefined && ix.offset === 0
-    && ((Object.keys(ix.coefficients).length === 1 && ix.coefficients[reader.axes[d]!.name] === 1) || (Object.keys(ix.coefficients).length === 0 && reader.axes[d]!.extent === 1));
+  const own = (ix: AccessView['indices'][number], d: number) => {
+    if (ix === undefined || ix.offset !== 0) return false;
+    const axes = Object.keys(ix.coefficients);
+    return axes.length === 0 ? reader.axes[d]!.extent === 1 : axes.length === 1 && ix.coefficients[reader.axes[d]!.name] === 1;
+  };
   return accesses.length > 0 && reader.reductionAxes.length === 0 && accesses.every((a) => a.indices.length === reader.axes.length && a.indices.every(own));
 }
 
