@@ -2,8 +2,8 @@
  * Features and the cost model. Features: counts checked against hand counts of the definition (a
  * matmul does 2·M·N·K flops whatever the schedule, its default schedule loads 3·M·N·K elements as
  * scalars), vector and register-tile effects visible. The model: on a fixed family of 27 SGEMM
- * schedules measured once here, the analytic prior and the forest trained on two thirds both order the
- * held-out third's clearly different pairs better than chance.
+ * schedules measured here, the analytic prior and the forest trained on two thirds both order the
+ * clearly different pairs of each held-out third (three-fold cross-validation) better than chance.
  */
 import test from 'ava';
 import { extractFeatures, FEATURE_NAMES, featureIndex } from '../autotune/features.js';
@@ -86,27 +86,37 @@ function pairAccuracy(scores: readonly number[], seconds: readonly number[]): { 
   return { accuracy: right / pairs, pairs };
 }
 
-test('on measured SGEMM schedules, the prior and the forest trained on two thirds rank the held-out third better than chance', async (t) => {
+test('on measured SGEMM schedules, the prior and the forest trained on two thirds rank each held-out third better than chance', async (t) => {
   const p = sgemmPipeline();
   const traces = family(p);
   const m = await Measurer.create(workloadOf(p, SIZES), wasmTarget({ fma: 'none' }), { minRepeatMs: 20, repeats: 5 });
-  let seconds: number[];
+  // Two passes, the faster of each schedule's medians kept: a test running on the other core slows a
+  // schedule's repeats in one pass, rarely in both.
+  const seconds: number[] = traces.map(() => Infinity);
   try {
-    const rs = await m.measure(traces);
-    t.deepEqual(rs.filter((r) => r.status !== 'ok'), [], 'every schedule of the family runs');
-    seconds = rs.map((r) => r.seconds!);
+    for (let pass = 0; pass < 2; pass++) {
+      const rs = await m.measure(traces);
+      t.deepEqual(rs.filter((r) => r.status !== 'ok'), [], 'every schedule of the family runs');
+      rs.forEach((r, i) => { seconds[i] = Math.min(seconds[i]!, r.seconds!); });
+    }
   } finally {
     await m.close();
   }
   const xs = traces.map((tr) => featuresOf(p, tr));
-  const held = xs.map((_, i) => i).filter((i) => i % 3 === 2), train = xs.map((_, i) => i).filter((i) => i % 3 !== 2);
-  const model = createCostModel({ minSamples: 8, seed: 3 });
-  const prior = pairAccuracy(model.predict(xs), seconds);
+  const prior = pairAccuracy(createCostModel({ minSamples: 8, seed: 3 }).predict(xs), seconds);
   t.log(`prior: ${(prior.accuracy * 100).toFixed(0)}% of ${prior.pairs} pairs`);
   t.true(prior.accuracy > 0.6, `the prior orders ${(prior.accuracy * 100).toFixed(0)}% of the clearly different pairs`);
-  model.update(train.map((i) => xs[i]!), train.map((i) => 1 / seconds[i]!));
-  const forest = pairAccuracy(model.predict(held.map((i) => xs[i]!)), held.map((i) => seconds[i]!));
-  t.log(`forest on the held-out third: ${(forest.accuracy * 100).toFixed(0)}% of ${forest.pairs} pairs`);
-  t.true(forest.pairs >= 10, 'enough held-out pairs to judge');
-  t.true(forest.accuracy > 0.6, `the forest orders ${(forest.accuracy * 100).toFixed(0)}% of the held-out pairs (chance: 50%)`);
+  // Three-fold cross-validation: every schedule is held out once, so the judgement rests on about 70
+  // pairs rather than one third's 25.
+  let right = 0, pairs = 0;
+  for (let fold = 0; fold < 3; fold++) {
+    const held = xs.map((_, i) => i).filter((i) => i % 3 === fold), train = xs.map((_, i) => i).filter((i) => i % 3 !== fold);
+    const model = createCostModel({ minSamples: 8, seed: 3 });
+    model.update(train.map((i) => xs[i]!), train.map((i) => 1 / seconds[i]!));
+    const r = pairAccuracy(model.predict(held.map((i) => xs[i]!)), held.map((i) => seconds[i]!));
+    t.log(`forest, fold ${fold}: ${(r.accuracy * 100).toFixed(0)}% of ${r.pairs} held-out pairs`);
+    right += r.accuracy * r.pairs; pairs += r.pairs;
+  }
+  t.true(pairs >= 30, 'enough held-out pairs to judge');
+  t.true(right / pairs > 0.6, `the forest orders ${((right / pairs) * 100).toFixed(0)}% of ${pairs} held-out pairs (chance: 50%)`);
 });
