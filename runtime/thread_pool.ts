@@ -4,7 +4,15 @@
  * then sleep in Atomics.wait on a shared control block. `parallelFor` publishes a job, wakes them
  * (Atomics.notify), takes part itself, and returns when every participant is done: the caller sees a
  * synchronous loop. Chunks are handed out by an atomic counter (dynamic) or by participant (static).
- * Idle workers wait, never spin.
+ *
+ * Waking a sleeping worker costs tens to hundreds of microseconds, as much as a small kernel runs, so
+ * the pool keeps that latency off the caller's path (as pthreadpool, XNNPACK's pool, does):
+ * - a worker spins on the job counter for a while (SPIN_MS) after each job before it sleeps, so the
+ *   next loop of a model finds it awake;
+ * - a dynamic job is joined, not awaited: a worker enters it by incrementing a count of workers inside
+ *   (STATE), and the caller, once no chunk is left, closes the job when that count is zero. A worker
+ *   that wakes after the close skips the job, so a loop the caller finished alone never waits for a
+ *   thread that was still asleep. Static jobs need every participant and wait for all of them.
  *
  * The caller's join blocks in Atomics.wait where it may: in Node, and in a Worker of a browser page.
  * A page's main thread may not block (Atomics.wait throws there), so there the join spins on
@@ -20,9 +28,13 @@ import { ABORT_IMPORT, IMPORT_MODULE, MATH_IMPORT_MODULE, MAX_TASKS, MEMORY_IMPO
 
 /** Control block layout (Int32 slots). */
 const GEN = 0, NEXT = 1, CHUNKS = 2, DONE = 3, ERROR = 4, SLOT = 5, TASK = 6, CLOSURE = 7, START = 8, END = 9, CHUNK = 10,
-  SP_BASE = 11, SP_STRIDE = 12, STATIC = 13, QUIT = 14, READY = 15;
-const HEADER = 16;
+  SP_BASE = 11, SP_STRIDE = 12, STATIC = 13, QUIT = 14, READY = 15, STATE = 16;
+const HEADER = 17;
 const TEXT_BYTES = 1024;
+/** STATE of a job no worker may enter: a closed dynamic job, or any static one. */
+const CLOSED = -1;
+/** How long a worker spins for the next job after one, and the caller for the workers inside its job, before sleeping (ms). */
+const SPIN_MS = 0.5;
 
 export class ThreadPoolError extends Error {
   override name = 'ThreadPoolError';
@@ -116,19 +128,54 @@ host.start(({ control, text, index }) => {
       host.post({ kind: 'error', slot: m.slot, message: String(e && e.message ? e.message : e) });
     }
   });
-  // The job loop runs on a second microtask-free path: wait for a generation change, work, report.
+  // The job loop: wait for a generation change (spinning a while first), enter the job, work, leave.
   let seen = Atomics.load(ctrl, ${GEN});
   Atomics.add(ctrl, ${READY}, 1);
   Atomics.notify(ctrl, ${READY});
+  function spinFor(gen) {
+    const until = performance.now() + ${SPIN_MS};
+    for (let i = 1; ; i++) {
+      if (Atomics.load(ctrl, ${GEN}) !== gen) return true;
+      if ((i & 255) === 0 && performance.now() > until) return false;
+    }
+  }
+  function runJob() {
+    for (;;) {
+      // GEN is odd while the caller writes a job's fields, as in a seqlock: a flag read between two
+      // equal even values of GEN belongs to that job.
+      const gen = Atomics.load(ctrl, ${GEN});
+      if (gen & 1) continue;
+      const isStatic = ctrl[${STATIC}];
+      if (Atomics.load(ctrl, ${GEN}) !== gen) continue;
+      if (isStatic) {
+        // A static job cannot end without this worker, so its fields hold until it reports.
+        participate();
+        Atomics.add(ctrl, ${DONE}, 1);
+        Atomics.notify(ctrl, ${DONE});
+        return gen;
+      }
+      for (let s = Atomics.load(ctrl, ${STATE}); s >= 0;) {
+        const before = Atomics.compareExchange(ctrl, ${STATE}, s, s + 1);
+        if (before !== s) { s = before; continue; }
+        // Inside: the caller publishes no other job until this worker leaves.
+        const joined = Atomics.load(ctrl, ${GEN});
+        participate();
+        Atomics.sub(ctrl, ${STATE}, 1);
+        Atomics.notify(ctrl, ${STATE});
+        return joined;
+      }
+      return gen;
+    }
+  }
   function loop() {
     for (;;) {
-      const r = Atomics.wait(ctrl, ${GEN}, seen, 50);
+      if (!spinFor(seen)) {
+        const r = Atomics.wait(ctrl, ${GEN}, seen, 50);
+        if (Atomics.load(ctrl, ${QUIT})) { host.exit(); return; }
+        if (r === 'timed-out') { host.yieldThen(loop); return; }
+      }
       if (Atomics.load(ctrl, ${QUIT})) { host.exit(); return; }
-      if (r === 'timed-out') { host.yieldThen(loop); return; }
-      seen = Atomics.load(ctrl, ${GEN});
-      participate();
-      Atomics.add(ctrl, ${DONE}, 1);
-      Atomics.notify(ctrl, ${DONE});
+      seen = runJob();
     }
   }
   loop();
@@ -261,12 +308,14 @@ export class ThreadPool {
     const participants = this.threads;
     const chunk = Math.max(1, job.chunk ?? Math.ceil(extent / (participants * 4)));
     const chunks = Math.ceil(extent / chunk);
+    Atomics.add(c, GEN, 1);
     c[SLOT] = job.slot; c[TASK] = job.task; c[CLOSURE] = job.closure; c[START] = job.start; c[END] = job.end;
     c[CHUNK] = chunk; c[CHUNKS] = chunks; c[SP_BASE] = job.spBase; c[SP_STRIDE] = job.spStride;
     c[STATIC] = job.static ? participants : 0;
     Atomics.store(c, NEXT, 0);
     Atomics.store(c, DONE, 0);
     Atomics.store(c, ERROR, 0);
+    Atomics.store(c, STATE, job.static ? CLOSED : 0);
     Atomics.add(c, GEN, 1);
     Atomics.notify(c, GEN);
     let own: unknown;
@@ -288,15 +337,31 @@ export class ThreadPool {
       own = e;
       Atomics.store(c, ERROR, 1);
     }
-    if (this.join === 'wait') {
-      for (let d = Atomics.load(c, DONE); d < this.workers.length; d = Atomics.load(c, DONE)) Atomics.wait(c, DONE, d);
-    } else {
-      while (Atomics.load(c, DONE) < this.workers.length) { /* spin: this thread may not block */ }
-    }
+    if (job.static) this.joinAll();
+    else this.closeJob(c);
     if (own) throw own;
     if (Atomics.load(c, ERROR)) {
       const end = this.text.indexOf(0);
       throw new ThreadPoolError(`a thread failed: ${new TextDecoder().decode(this.text.slice(0, end < 0 ? undefined : end))}`);
+    }
+  }
+
+  /** Waits until every worker has reported a static job done. */
+  private joinAll(): void {
+    const c = this.ctrl, n = this.workers.length;
+    this.await_(() => Atomics.load(c, DONE) >= n, () => { const d = Atomics.load(c, DONE); if (d < n) Atomics.wait(c, DONE, d); });
+  }
+
+  /** Closes a dynamic job once no worker is inside it; a worker that wakes later skips it. */
+  private closeJob(c: Int32Array): void {
+    this.await_(() => Atomics.compareExchange(c, STATE, 0, CLOSED) === 0, () => { const s = Atomics.load(c, STATE); if (s > 0) Atomics.wait(c, STATE, s); });
+  }
+
+  /** Spins on `done` for SPIN_MS, then sleeps in `sleep` between checks (or spins on, where the thread may not block). */
+  private await_(done: () => boolean, sleep: () => void): void {
+    const until = performance.now() + SPIN_MS;
+    for (let i = 1; !done(); i++) {
+      if (this.join === 'wait' && (i & 255) === 0 && performance.now() > until) sleep();
     }
   }
 
@@ -305,7 +370,7 @@ export class ThreadPool {
     if (this.closed) return;
     this.closed = true;
     Atomics.store(this.ctrl, QUIT, 1);
-    Atomics.add(this.ctrl, GEN, 1);
+    Atomics.add(this.ctrl, GEN, 2);
     Atomics.notify(this.ctrl, GEN);
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
