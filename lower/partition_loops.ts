@@ -108,7 +108,7 @@ function assumeTrue(s: Stmt, keys: ReadonlyMap<string, ir.Expr>): Stmt {
 let counter = 0;
 
 function partition(loop: Stmt & { kind: 'for' }): Stmt {
-  if (loop.forKind !== 'serial') return loop;
+  if (loop.forKind !== 'serial' && loop.forKind !== 'parallel') return loop;
   const { keys, bounds } = partitionableConditions(loop);
   if (keys.size === 0) return loop;
   const n = counter++;
@@ -123,27 +123,29 @@ function partition(loop: Stmt & { kind: 'for' }): Stmt {
   const upperPlusOne = distinct(bounds.upper).reduce((a, b) => ir.min(a, b), ir.sub(end, c(1)));
   const loRef = ir.varRef(lo), hiRef = ir.varRef(hi);
   // Fresh loop variables for the copies keep every variable defined once.
-  const copy = (min: ir.Expr, max: ir.Expr, body: Stmt) => {
+  const copy = (min: ir.Expr, max: ir.Expr, body: Stmt, kind = loop.forKind) => {
     const v = new ir.Var(loop.v.name);
     const sub = new Map([[loop.v, ir.varRef(v)]]);
     const m: StmtMapper = { stmt: (x) => mapStmtChildren(x, m), expr: (e) => ir.substitute(e, sub) };
-    return forLoop(v, min, simplify(ir.sub(max, min)), loop.forKind, m.stmt(body));
+    return forLoop(v, min, simplify(ir.sub(max, min)), kind, m.stmt(body));
   };
-  // Only conditions that bound the variable from below need a prologue, from above an epilogue.
+  // Only conditions that bound the variable from below need a prologue, from above an epilogue. Of a
+  // parallel loop only the steady state stays parallel: its few edge iterations run serially rather
+  // than fork again.
   const hasLower = bounds.lower.length > 0, hasUpper = bounds.upper.length > 0;
   const steadyMin = hasLower ? loRef : loop.min;
   const steadyEnd = hasUpper ? hiRef : end;
   let out: Stmt = block([
-    hasLower ? copy(loop.min, loRef, loop.body) : undefined,
+    hasLower ? copy(loop.min, loRef, loop.body, 'serial') : undefined,
     copy(steadyMin, steadyEnd, assumeTrue(loop.body, keys)),
-    hasUpper ? copy(hiRef, end, loop.body) : undefined,
+    hasUpper ? copy(hiRef, end, loop.body, 'serial') : undefined,
   ]);
   if (hasUpper) out = letStmt(hi, clamp(ir.add(upperPlusOne, c(1)), steadyMin, end), out);
   if (hasLower) out = letStmt(lo, clamp(lower, loop.min, end), out);
   return out;
 }
 
-/** Partitions every serial loop with partitionable conditions, innermost first. */
+/** Partitions every serial or parallel loop with partitionable conditions, innermost first. */
 export function partitionLoops(s: Stmt): Stmt {
   // Per call, not per process: the same schedule must give the same code (WGSL text keys the
   // pipeline cache; compiled programs are artifacts).

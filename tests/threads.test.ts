@@ -1,8 +1,8 @@
 /**
  * Parallel loops on a 2-thread pool: results equal the reference for the example schedules with
  * parallel loops, for parallel loops with intermediates computed inside them, reductions under them
- * and nested parallel loops, and for random schedules with parallel loops; a race the schedule would
- * create is refused.
+ * and nested parallel loops, and for random schedules with parallel loops; a parallel loop with a
+ * vector tail is partitioned like a serial one; a race the schedule would create is refused.
  */
 import test from 'ava';
 import fc from 'fast-check';
@@ -10,6 +10,8 @@ import { compile } from '../tessera.js';
 import { Schedule } from '../schedule/schedule.js';
 import { ScheduleError } from '../schedule/error.js';
 import { ThreadPool } from '../runtime/thread_pool.js';
+import { lower } from '../lower/lower.js';
+import { walkStmt } from '../ir/stmt.js';
 import { checkCompiled } from './helpers/compare.js';
 import { type TestPipeline, blurU16, blurF32, matmul, conv2d, slidingMax, threeStage } from './helpers/pipelines.js';
 import { movesArb, applyMoves, parallelBlurSchedule } from './helpers/schedules.js';
@@ -41,6 +43,25 @@ test('a reduction under a parallel loop, and a parallel loop nested in another',
   const b = new Schedule(conv.pipeline);
   b.stage('conv').parallel('k');
   t.is(await threaded(conv, b), undefined);
+});
+
+test('a parallel loop over vector tiles with a tail is partitioned: its steady state parallel without the guard, the tail serial', async (t) => {
+  const mm = matmul(23, 41, 9);
+  const sch = new Schedule(mm.pipeline);
+  sch.stage('C').reorder('j', 'i');
+  sch.stage('C').split('j', 4, { outer: 'jo', inner: 'ji', tail: 'guard' });
+  sch.stage('C').vectorize('ji');
+  sch.stage('C').parallel('jo');
+  const loops: { kind: string; guarded: boolean }[] = [];
+  const top = lower(mm.pipeline, sch).func.body;
+  walkStmt(top, (s) => {
+    if (s.kind !== 'for' || !s.v.name.startsWith('C.jo')) return;
+    let guarded = false;
+    walkStmt(s.body, (x) => { if (x.kind === 'if') guarded = true; });
+    loops.push({ kind: s.forKind, guarded });
+  });
+  t.deepEqual(loops, [{ kind: 'parallel', guarded: false }, { kind: 'serial', guarded: true }]);
+  t.is(await threaded(mm, sch), undefined);
 });
 
 test('a stage stored outside a parallel loop and computed inside it is refused', (t) => {
