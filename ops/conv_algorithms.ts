@@ -18,7 +18,7 @@ import { lift, select } from '../dsl/term.js';
 import type { Schedule } from '../schedule/schedule.js';
 import type { ScheduleRequest } from './op.js';
 import type { ConvLayer } from './conv.js';
-import { kernelOutput, parallelOuter, pointGpu, scheduleReduction, vectorLanes, PARALLEL_MIN_ELEMENTS } from './schedule_rules.js';
+import { kernelOutput, parallelOuter, pointGpu, scheduleReduction, vectorLanes, PARALLEL_MIN_MACS } from './schedule_rules.js';
 
 export interface ConvAlgorithm {
   readonly name: string;
@@ -28,6 +28,13 @@ export interface ConvAlgorithm {
   define?(layer: ConvLayer, X: Func, W: Func, B: Func | undefined): Stage[];
   /** Schedules the layer's stages for `request` (its target and threads). */
   schedule(sch: Schedule, layer: ConvLayer, request: ScheduleRequest): void;
+}
+
+/** Whether a layer has the work to run in parallel: its multiply-adds, output elements times one window of one group. */
+function parallelWorthIt(layer: ConvLayer): boolean {
+  const g = layer.geometry;
+  const product = (xs: readonly number[]) => xs.reduce((a, b) => a * b, 1);
+  return layer.N * layer.M * product(g.output) * (layer.C / layer.group) * product(g.kernel) >= PARALLEL_MIN_MACS;
 }
 
 /** Output channels per register tile and the reduction loops of a layer's acc stage, outermost first. */
@@ -108,7 +115,7 @@ const direct: ConvAlgorithm = {
       tile = x;
     }
     h.unroll('ki');
-    if (layer.N * layer.M * OH * OW >= PARALLEL_MIN_ELEMENTS) {
+    if (parallelWorthIt(layer)) {
       parallelOuter(h, [{ name: 'ko', extent: Math.ceil(layer.M / channels) }, { name: y, extent: OH }], request.threads);
     }
     const a = sch.stage(layer.names.acc);
@@ -154,7 +161,7 @@ const depthwise: ConvAlgorithm = {
     h.split(y, rows, { outer: 'yo', inner: 'yi', tail: 'guard' });
     h.reorder('yo', 'xo', 'yi');
     h.unroll('yi');
-    if (request.threads > 1 && layer.N * layer.M * OH * OW >= PARALLEL_MIN_ELEMENTS && layer.M >= 2) h.parallel(k);
+    if (request.threads > 1 && parallelWorthIt(layer) && layer.M >= 2) h.parallel(k);
     const a = sch.stage(layer.names.acc);
     a.computeAt(final, 'xo');
     const r = reductionLoops(sch, layer.names.acc);
@@ -173,6 +180,9 @@ const depthwise: ConvAlgorithm = {
  * The pixels of a plane are one axis, so the 13x13 or 7x7 maps of late layers still fill vectors;
  * register tiles of 4 output channels x 8 pixels, the sum over c outermost.
  */
+/** Weights of a pointwise layer up to this size are read once per strip of pixels (half of L2 here). */
+const POINTWISE_CACHED_WEIGHT_BYTES = 256 * 1024;
+
 const pointwise: ConvAlgorithm = {
   name: 'pointwise',
   applies: (l) => {
@@ -202,13 +212,18 @@ const pointwise: ConvAlgorithm = {
     const p = h.fuse(y, x, { fused: 'p' });
     h.split(k, channels, { outer: 'ko', inner: 'ki', tail: 'guard' });
     h.split(p, lanes, { outer: 'po', inner: 'pi', tail: 'guard' });
-    h.reorder('ko', 'po', 'ki', 'pi');
+    // Weights that stay in cache: one pass over the pixels, every channel tile per pixel strip (the
+    // input read once); more: one pass over the pixels per channel tile (the weights read once).
+    const pixelsOuter = layer.M * layer.C * 4 <= POINTWISE_CACHED_WEIGHT_BYTES;
+    const order = pixelsOuter ? ['po', 'ko'] as const : ['ko', 'po'] as const;
+    h.reorder(order[0], order[1], 'ki', 'pi');
     h.unroll('ki');
     h.vectorize('pi');
-    if (layer.N * layer.M * OH * OW >= PARALLEL_MIN_ELEMENTS) {
-      parallelOuter(h, [{ name: 'ko', extent: Math.ceil(layer.M / channels) }, { name: 'po', extent: Math.ceil(OH * OW / lanes) }], request.threads);
+    if (parallelWorthIt(layer)) {
+      const extents = { ko: Math.ceil(layer.M / channels), po: Math.ceil(OH * OW / lanes) };
+      parallelOuter(h, order.map((name) => ({ name, extent: extents[name] })), request.threads);
     }
-    a.computeAt(final, 'po');
+    a.computeAt(final, order[1]);
     a.reorder('rc', 'n', 'k', 'p');
     a.unroll('k');
     a.vectorize('p');
@@ -267,7 +282,7 @@ const rows: ConvAlgorithm = {
     h.split(k, channels, { outer: 'ko', inner: 'ki', tail: 'guard' });
     const lanesOut = vectorLanes('f32', OW);
     if (lanesOut) h.vectorize(x, lanesOut, { outer: 'xo', inner: 'xi', tail: 'guard' });
-    if (layer.N * layer.M * OH * OW >= PARALLEL_MIN_ELEMENTS) parallelOuter(h, [{ name: 'ko', extent: Math.ceil(layer.M / channels) }], request.threads);
+    if (parallelWorthIt(layer)) parallelOuter(h, [{ name: 'ko', extent: Math.ceil(layer.M / channels) }], request.threads);
     // acc: the plane of one channel group, computed per group into a tiled copy of its sums.
     const local = sch.stage(a.cacheWrite({ name: `${layer.names.acc}_local` }));
     a.computeAt(final, 'ko');
@@ -324,7 +339,7 @@ const channels: ConvAlgorithm = {
     h.unroll('xi');
     h.unroll('kv');
     h.vectorize('kl');
-    if (layer.N * layer.M * OH * layer.geometry.output[1]! >= PARALLEL_MIN_ELEMENTS) {
+    if (parallelWorthIt(layer)) {
       parallelOuter(h, [{ name: 'ko', extent: layer.M / perTile }, { name: y, extent: OH }], request.threads);
     }
     const acc = layer.names.acc;

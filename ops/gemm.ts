@@ -17,7 +17,7 @@ import type { OpContext, OpEntry, ScheduleRequest } from './op.js';
 import { Attributes, fail } from './attributes.js';
 import { FLOAT_TYPES, NUMERIC_TYPES, broadcastShapes, checkDTypes, numel } from './host_tensors.js';
 import { axisNames, broadcastAt, extentsOf, inputFunc, kernelShape } from './indexing.js';
-import { kernelOutput, parallelOuter, pointGpu, vectorLanes, PARALLEL_MIN_ELEMENTS } from './schedule_rules.js';
+import { kernelOutput, parallelOuter, pointGpu, vectorLanes, PARALLEL_MIN_MACS } from './schedule_rules.js';
 
 /** A matrix product as the schedules see it. */
 interface Product {
@@ -154,11 +154,11 @@ function scheduleProduct(sch: Schedule, request: ScheduleRequest, p: Product): v
   }
   const h = sch.stage(final);
   const axes = final.axes.map((v) => v.name), extents = extentsOf(final);
-  const work = numel(extents);
+  const work = numel(extents) * p.K;
   const dtype = final.dtype;
   if (p.bAlongK || vectorLanes(dtype, p.N) === 0) {
     // out per element; the sum vectorized along k (rfactor) when k fills vectors.
-    if (work >= PARALLEL_MIN_ELEMENTS / 16) parallelOuter(h, axes.map((name, d) => ({ name, extent: extents[d]! })), request.threads);
+    if (work >= PARALLEL_MIN_MACS) parallelOuter(h, axes.map((name, d) => ({ name, extent: extents[d]! })), request.threads);
     const inner = axes.at(-1)!;
     a.computeAt(final, inner);
     const lanes = vectorLanes(dtype, p.K);
@@ -180,7 +180,7 @@ function scheduleProduct(sch: Schedule, request: ScheduleRequest, p: Product): v
   if (i) h.reorder('io', 'jo', 'ii', 'ji');
   h.vectorize('ji');
   if (i) h.unroll('ii');
-  if (work >= PARALLEL_MIN_ELEMENTS) {
+  if (work >= PARALLEL_MIN_MACS) {
     const outer = [...axes.slice(0, p.batch.length).map((name, d) => ({ name, extent: p.batch[d]! })), ...(i ? [{ name: 'io', extent: Math.ceil(p.M / rows) }] : []), { name: 'jo', extent: Math.ceil(p.N / lanes) }];
     parallelOuter(h, outer, request.threads);
   }

@@ -16,6 +16,14 @@ import { extentsOf } from './indexing.js';
 /** Pure stages with fewer elements than this run on one thread: the fork costs more than the work. */
 export const PARALLEL_MIN_ELEMENTS = 16384;
 
+/**
+ * Reductions (convolutions, matrix products) of fewer multiply-adds than this run on one thread: about
+ * 20-40 us of work on this machine's cores, several times a fork-join of the thread pool (2-13 us).
+ * Counting the work, not the output, lets a 1x1 layer of 64 channels over a 13x13 map (11K outputs, 4M
+ * multiply-adds) run in parallel.
+ */
+export const PARALLEL_MIN_MACS = 1 << 18;
+
 /** The stages on the paths from `from` to `to` (exclusive of both), producers first. */
 function stagesBetween(sch: Schedule, from: Stage, to: Stage): Stage[] {
   const reads = new Map<Func, boolean>();
