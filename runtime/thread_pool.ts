@@ -35,6 +35,8 @@ const TEXT_BYTES = 1024;
 const CLOSED = -1;
 /** How long a worker spins for the next job after one, and the caller for the workers inside its job, before sleeping (ms). */
 const SPIN_MS = 0.5;
+/** Default dynamic chunks per participant: a chunk costs one atomic increment. */
+const CHUNKS_PER_PARTICIPANT = 16;
 
 export class ThreadPoolError extends Error {
   override name = 'ThreadPoolError';
@@ -197,7 +199,10 @@ export interface ParallelJob {
   readonly closure: number;
   readonly start: number;
   readonly end: number;
-  /** Iterations per chunk (default: about four chunks per participant). */
+  /**
+   * Iterations per chunk (default: about 16 chunks per participant, so that dynamic chunks balance a
+   * loop of uneven iterations or a participant that starts late to within a sixteenth).
+   */
   readonly chunk?: number;
   /** Scratch stacks: participant p uses spBase + p * spStride (p = 0 is the caller). */
   readonly spBase: number;
@@ -306,7 +311,7 @@ export class ThreadPool {
     const extent = job.end - job.start;
     if (extent <= 0) return;
     const participants = this.threads;
-    const chunk = Math.max(1, job.chunk ?? Math.ceil(extent / (participants * 4)));
+    const chunk = Math.max(1, job.chunk ?? Math.ceil(extent / (participants * CHUNKS_PER_PARTICIPANT)));
     const chunks = Math.ceil(extent / chunk);
     Atomics.add(c, GEN, 1);
     c[SLOT] = job.slot; c[TASK] = job.task; c[CLOSURE] = job.closure; c[START] = job.start; c[END] = job.end;
