@@ -191,7 +191,7 @@ export function buildWasmKernel(g: Graph, a: Analysis, job: KernelJob, threads: 
     const d = defineKernel(g, a, job, 'wasm-simd', threads, onConstRead, record ? 'job' : 'graph');
     const chosen = record ? recordedSchedule(d, record) : d;
     const { func, notes } = lower(chosen.pipeline, chosen.schedule, { name: kernelName(job) });
-    const art = compileToWasm(func, { threads: threads > 1, sharedMemory: threads > 1, fma: 'none' });
+    const art = compileToWasm(func, { threads: threads > 1, sharedMemory: threads > 1, fma: 'none', chunked: true });
     const tuned = record ? [`schedule from tuning record ${record.id} (${((record.result.seconds ?? NaN) * 1e3).toPrecision(3)} ms measured)`] : [];
     return { ...chosen.args, binary: art.binary, signature: art.signature, features: art.features, notes: [...tuned, ...notes], ...(record ? { record: recordRef(record) } : {}) };
   });

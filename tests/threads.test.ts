@@ -2,7 +2,8 @@
  * Parallel loops on a 2-thread pool: results equal the reference for the example schedules with
  * parallel loops, for parallel loops with intermediates computed inside them, reductions under them
  * and nested parallel loops, and for random schedules with parallel loops; a parallel loop with a
- * vector tail is partitioned like a serial one; a race the schedule would create is refused.
+ * vector tail is partitioned like a serial one; chunked kernels (outermost loops called on chunks)
+ * match the reference alone and on the pool; a race the schedule would create is refused.
  */
 import test from 'ava';
 import fc from 'fast-check';
@@ -64,6 +65,25 @@ test('a parallel loop over vector tiles with a tail is partitioned: its steady s
   t.is(await threaded(mm, sch), undefined);
 });
 
+test('chunked: outermost loops become functions called on chunks of their iterations, with the same results', async (t) => {
+  for (const make of [blurU16, matmul, threeStage]) {
+    const tp = make();
+    let chunkedKernels = 0;
+    await fc.assert(fc.asyncProperty(movesArb({ maxMoves: 6 }), async (moves) => {
+      const { sch } = applyMoves(tp.pipeline, moves, {});
+      let f;
+      try { f = compile(tp.pipeline, sch, { chunked: true }); } catch (e) { if (e instanceof ScheduleError) return; throw e; }
+      if (/\(export "chunk_0"/.test(f.wasmText ?? '')) chunkedKernels++;
+      const mismatch = checkCompiled(tp, f);
+      if (mismatch) throw new Error(`${mismatch}\n${sch.toCode()}`);
+    }), { numRuns: 15, seed: 5 });
+    t.true(chunkedKernels > 10, `${tp.name}: ${chunkedKernels} of 15 kernels have a chunk function`);
+  }
+  const mm = matmul();
+  const plain = compile(mm.pipeline, new Schedule(mm.pipeline));
+  t.false(/chunk_0/.test(plain.wasmText ?? ''), 'not chunked by default');
+});
+
 test('a stage stored outside a parallel loop and computed inside it is refused', (t) => {
   const tp = blurF32(20, 40);
   const sch = new Schedule(tp.pipeline);
@@ -90,8 +110,9 @@ for (const make of [blurU16, matmul, slidingMax, threeStage]) {
       if (loops.length) {
         try { sch.stage(st.name).parallel(loops[pick % loops.length]!.name); } catch (e) { if (!(e instanceof ScheduleError)) throw e; }
       }
+      // Every other kernel chunked too: its outermost serial loops become functions called on chunks.
       let f;
-      try { f = compile(tp.pipeline, sch); } catch (e) { if (e instanceof ScheduleError) return; throw e; }
+      try { f = compile(tp.pipeline, sch, { chunked: pick % 2 === 0 }); } catch (e) { if (e instanceof ScheduleError) return; throw e; }
       await f.kernel!.useThreadPool(pool);
       let mismatch: string | undefined;
       try { mismatch = checkCompiled(tp, f); } catch (e) { if ((e as Error).name === 'KernelError') return; throw e; }

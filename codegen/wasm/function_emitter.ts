@@ -46,13 +46,23 @@ export interface ModuleContext {
   readonly threads: boolean;
   /** Emit f32 vector a * b + c as f32x4.relaxed_madd (the module enables relaxed SIMD). */
   readonly relaxedMadd: boolean;
+  /**
+   * Outline each outermost loop of the kernel into a function called on chunks of its iterations
+   * (CHUNK_CALLS calls): see FunctionEmitter.outline.
+   */
+  readonly chunked: boolean;
   /** How many relaxed_madd instructions were emitted. */
   madds: number;
+  /** How many chunk functions were emitted (their names). */
+  chunkFunctions: number;
 }
 
-export function newModuleContext(threads: boolean, relaxedMadd = false): ModuleContext {
-  return { helpers: new Set(), mathImports: new Set(), messages: [], tasks: [], threads, relaxedMadd, madds: 0 };
+export function newModuleContext(threads: boolean, relaxedMadd = false, chunked = false): ModuleContext {
+  return { helpers: new Set(), mathImports: new Set(), messages: [], tasks: [], threads, relaxedMadd, chunked, madds: 0, chunkFunctions: 0 };
 }
+
+/** Calls per outlined outermost loop of a chunked module (ModuleContext.chunked). */
+const CHUNK_CALLS = 16;
 
 /** Bytes a captured binding takes in a parallel task's closure. */
 const slotBytes = (b: Binding): number => (b.rep === 'scalar' ? 8 : b.rep === 'simd' ? 16 * b.locals.length : 8 * b.locals.length);
@@ -84,6 +94,8 @@ export class FunctionEmitter implements ScalarCtx {
    */
   private readonly nonNegative = new Set<ir.Var>();
   private labels = 0;
+  /** Loops around the statement being emitted. */
+  private loopDepth = 0;
   private readonly nParams: number;
   private readonly spLocal = 0;
   get helpers(): Set<HelperName> { return this.ctx.helpers; }
@@ -593,7 +605,8 @@ export class FunctionEmitter implements ScalarCtx {
     if (s.forKind === 'gpu_block' || s.forKind === 'gpu_thread') {
       throw new CodegenError('gpu-loop-on-wasm', `loop ${s.v.name} is bound to the GPU grid (${s.forKind}); compile with the webgpu target, or remove the binding for wasm`);
     }
-    if (s.forKind === 'parallel' && this.ctx.threads && !this.insideTask) return this.outline(s);
+    if (s.forKind === 'parallel' && this.ctx.threads && !this.insideTask) return this.outline(s, 'pool');
+    if (this.ctx.chunked && !this.insideTask && this.loopDepth === 0 && this.outlinable(s)) return this.outline(s, 'chunks');
     return this.statement(() => {
       const i = this.newLocal(binaryen.i32), end = this.newLocal(binaryen.i32);
       this.vars.set(s.v, { rep: 'scalar', local: i, dtype: 'i32' });
@@ -601,7 +614,9 @@ export class FunctionEmitter implements ScalarCtx {
       const label = `l${this.labels++}`;
       const get = (l: number) => this.get(l, binaryen.i32);
       const init = [m.local.set(i, this.scalar(s.min)), m.local.set(end, m.i32.add(get(i), this.scalar(s.extent)))];
+      this.loopDepth++;
       const body = this.stmt(s.body);
+      this.loopDepth--;
       return m.block(`${label}_exit`, [
         ...init,
         m.br(`${label}_exit`, m.i32.ge_s(get(i), get(end))),
@@ -614,13 +629,35 @@ export class FunctionEmitter implements ScalarCtx {
     });
   }
 
+  /** Whether `s` can become a chunk function: more than one iteration, no register tile allocated outside it used inside, no parallel loop for the pool inside. */
+  private outlinable(s: Stmt & { kind: 'for' }): boolean {
+    if (ir.constValue(s.extent) !== undefined && ir.constValue(s.extent)! < 2) return false;
+    let ok = true;
+    // A parallel loop inside stays the kernel's, for the pool.
+    if (this.ctx.threads) walkStmt(s.body, (x) => { if (x.kind === 'for' && x.forKind === 'parallel') ok = false; });
+    const allocated = new Set<ir.Buffer>();
+    walkStmt(s.body, (x) => { if (x.kind === 'allocate') allocated.add(x.buffer); });
+    walkStmt(s.body, (x) => {
+      const touch = (b: ir.Buffer) => { if (!allocated.has(b) && this.buffers.get(b)?.kind === 'register') ok = false; };
+      if (x.kind === 'store') touch(x.buffer);
+      for (const e of stmtExprs(x)) ir.walkExpr(e, (y) => { if (y.kind === 'load') touch(y.buffer); });
+    });
+    return ok;
+  }
+
   /**
-   * A parallel loop becomes a task function (scratch, closure, start, end) exported as task_N; the
-   * kernel stores the values the body captures in a closure on its scratch stack and calls
-   * env.parallel_for(task, closure, min, extent, scratch), which the runtime runs on its thread pool
-   * (or serially without one). Parallel loops inside a task run serially on its thread.
+   * A loop becomes a function (scratch, closure, start, end) running iterations [start, end); the
+   * kernel stores the values the body captures in a closure on its scratch stack, then
+   *  - 'pool' (a parallel loop): exports it as task_N and calls env.parallel_for(task, closure, min,
+   *    extent, scratch), which the runtime runs on its thread pool (or serially without one);
+   *    parallel loops inside a task run serially on its thread;
+   *  - 'chunks' (an outermost loop of a chunked module): calls it directly on CHUNK_CALLS chunks of
+   *    the iterations. V8 runs a function's first call in its baseline tier (Liftoff) to the end and
+   *    tiers it up in the background (dynamic tiering); a kernel run once, as in a model's first
+   *    inference, so ran all of it there, several times slower. Calls on chunks let the later chunks
+   *    run the optimized code as soon as it is ready.
    */
-  private outline(s: Stmt & { kind: 'for' }): X {
+  private outline(s: Stmt & { kind: 'for' }, mode: 'pool' | 'chunks'): X {
     const m = this.m;
     const inside = varsDefinedIn(s.body);
     const usedVars = new Set<ir.Var>();
@@ -649,9 +686,9 @@ export class FunctionEmitter implements ScalarCtx {
     }
     const bufferSlots = buffers.map(([b, bb]) => { const off = size; size += 8; return [b, bb as BufferBinding & { kind: 'memory' }, off] as const; });
     // The task's own function.
-    const index = this.ctx.tasks.length;
-    const name = taskExportName(index);
-    this.ctx.tasks.push(name);
+    const index = mode === 'pool' ? this.ctx.tasks.length : this.ctx.chunkFunctions++;
+    const name = mode === 'pool' ? taskExportName(index) : `chunk_${index}`;
+    if (mode === 'pool') this.ctx.tasks.push(name);
     const task = new FunctionEmitter(m, this.f, this.ctx, true);
     for (const v of this.nonNegative) task.nonNegative.add(v);
     if (this.isNonNegative(s.min)) task.nonNegative.add(s.v);
@@ -669,7 +706,29 @@ export class FunctionEmitter implements ScalarCtx {
       }
       for (const [, bb, off] of bufferSlots) writes.push(m.i32.store(off, 4, at(), this.get(bb.base, binaryen.i32)));
       const min = this.share(this.scalar(s.min), binaryen.i32);
-      writes.push(m.call(PARALLEL_FOR_IMPORT, [m.i32.const(index), at(), min(), this.scalar(s.extent), sp()], binaryen.none));
+      if (mode === 'pool') {
+        writes.push(m.call(PARALLEL_FOR_IMPORT, [m.i32.const(index), at(), min(), this.scalar(s.extent), sp()], binaryen.none));
+      } else {
+        const start = this.newLocal(binaryen.i32), end = this.newLocal(binaryen.i32), step = this.newLocal(binaryen.i32), next = this.newLocal(binaryen.i32);
+        const i32 = (l: number) => this.get(l, binaryen.i32);
+        const label = `l${this.labels++}`;
+        writes.push(
+          m.local.set(start, min()),
+          m.local.set(end, m.i32.add(i32(start), this.scalar(s.extent))),
+          // ceil(extent / CHUNK_CALLS), at least 1
+          m.local.set(step, m.i32.div_s(m.i32.add(m.i32.sub(i32(end), i32(start)), m.i32.const(CHUNK_CALLS - 1)), m.i32.const(CHUNK_CALLS))),
+          m.local.set(step, m.select(m.i32.gt_s(i32(step), m.i32.const(1)), i32(step), m.i32.const(1))),
+          m.block(`${label}_exit`, [
+            m.br(`${label}_exit`, m.i32.ge_s(i32(start), i32(end))),
+            m.loop(label, m.block(null, [
+              m.local.set(next, m.i32.add(i32(start), i32(step))),
+              m.call(name, [sp(), at(), i32(start), m.select(m.i32.lt_s(i32(next), i32(end)), i32(next), i32(end))], binaryen.none),
+              m.local.set(start, i32(next)),
+              m.br(label, m.i32.lt_s(i32(start), i32(end))),
+            ])),
+          ]),
+        );
+      }
       writes.push(m.local.set(this.spLocal, at()));
       return m.block(null, writes);
     });
@@ -710,6 +769,8 @@ export class FunctionEmitter implements ScalarCtx {
     ]);
     const params = binaryen.createType([binaryen.i32, binaryen.i32, binaryen.i32, binaryen.i32]);
     m.addFunction(name, params, binaryen.none, this.localTypes, m.block(null, [...loads, loop]));
+    // Exported, a chunk function is also kept whole: binaryen inlines a function of one caller only
+    // when nothing else can reach it.
     m.addFunctionExport(name, name);
   }
 

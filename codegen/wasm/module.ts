@@ -53,6 +53,12 @@ export interface WasmOptions {
    * one), so that it can run over one memory together with threaded kernels (a model's arena).
    */
   readonly sharedMemory?: boolean;
+  /**
+   * Call each outermost loop's body as a function on chunks of its iterations (default false), so
+   * that a kernel run once (a model's first inference) runs most of its iterations in the engine's
+   * optimizing tier rather than its baseline one (codegen/wasm/function_emitter.ts, outline).
+   */
+  readonly chunked?: boolean;
 }
 
 export type FmaOption = 'auto' | 'relaxed' | 'none';
@@ -82,7 +88,7 @@ export function compileToWasm(f: LoweredFunc, options: WasmOptions = {}): WasmAr
     m.addFunctionImport(ABORT_IMPORT, IMPORT_MODULE, ABORT_IMPORT, binaryen.i32, binaryen.none);
     if (threads) m.addFunctionImport(PARALLEL_FOR_IMPORT, IMPORT_MODULE, PARALLEL_FOR_IMPORT, binaryen.createType([binaryen.i32, binaryen.i32, binaryen.i32, binaryen.i32, binaryen.i32]), binaryen.none);
     const checking = typeof process !== 'undefined' && process.env?.TESSERA_CHECK_WASM_TREE;
-    const emitter = new FunctionEmitter(checking ? checkedModule(m) : m, f, newModuleContext(threads, relaxed));
+    const emitter = new FunctionEmitter(checking ? checkedModule(m) : m, f, newModuleContext(threads, relaxed, options.chunked ?? false));
     const out = emitter.emit(KERNEL_ENTRY);
     for (const h of out.helpers) addHelper(m, h);
     for (const fn of out.mathImports) {
