@@ -1,13 +1,18 @@
 /**
  * Evolutionary search over the decisions of a design space (TVM MetaSchedule's EvolutionarySearch,
  * src/meta_schedule/search_strategy/evolutionary_search.cc, after Ansor §5.1): each round
- *  1. starts a population from the best candidates measured so far and random schedules of the space;
+ *  1. starts a population from the best candidates measured so far (the best of each sketch in turn)
+ *     and random schedules of the space;
  *  2. evolves it for a few generations: parents drawn in proportion to the cost model's predicted
  *     throughput, children made by mutating one decision (autotune/mutators.ts), every child checked
  *     (autotune/checks.ts) and lowered before it is kept;
- *  3. picks a batch for measurement, epsilon-greedy: mostly the best predicted candidates, a few
- *     random ones, never two with the same lowered function (structural hash) and never one measured
- *     before (a resumed run included);
+ *  3. picks a batch for measurement, epsilon-greedy: the best predicted candidate of each sketch,
+ *     then the best predicted of all, and a few random ones, never two with the same lowered function
+ *     (structural hash) and never one measured before (a resumed run included). Each sketch keeps its
+ *     elites and a pick per round because the cost model, trained mostly on one sketch's samples,
+ *     ranks another's poorly: a conv 3x3 search stalled in the sketch with the lanes along the width,
+ *     the one with output channels along the lanes (the best of an earlier search) measured only by
+ *     the random picks;
  *  4. measures the batch and trains the cost model on it (failures count as zero throughput).
  * Traces transferred from similar workloads (`initialPopulation`) join the first population and are
  * the first round's first picks.
@@ -26,7 +31,7 @@ import type { Instruction } from '../schedule/instruction.js';
 import type { Sampler } from '../schedule/sampling.js';
 import type { Sizes } from '../schedule/extents.js';
 import { type DesignSpace, pickSketch, seededSampler } from './space.js';
-import { checkedSchedule, decisionKey, inSpace } from './candidate.js';
+import { checkedSchedule, decisionKey, sketchOf } from './candidate.js';
 import { mutate } from './mutators.js';
 
 /** What measuring one candidate gave (autotune/measure.ts's MeasureResult has this shape). */
@@ -268,6 +273,19 @@ export async function search(task: SearchTask, o: SearchOptions): Promise<Search
   const all: MeasuredCandidate[] = [];
   const okOf = () => all.filter((m) => m.result.status === 'ok' && m.result.seconds !== undefined)
     .sort((a, b) => a.result.seconds! - b.result.seconds!);
+  /** The `count` fastest measured of the space, taken from each sketch in turn (its fastest first). */
+  const elites = (count: number): MeasuredCandidate[] => {
+    const bySketch = task.space.sketches.map(() => [] as MeasuredCandidate[]);
+    for (const m of okOf()) {
+      const sk = sketchOf(task.space, m.trace);
+      if (sk) bySketch[task.space.sketches.indexOf(sk)]!.push(m);
+    }
+    const out: MeasuredCandidate[] = [];
+    for (let rank = 0; out.length < count && bySketch.some((l) => l.length > rank); rank++) {
+      for (const l of bySketch) if (out.length < count && l[rank]) out.push(l[rank]!);
+    }
+    return out;
+  };
   let reference: number | undefined;
   const train = (batch: readonly MeasuredCandidate[]) => {
     if (!model) return;
@@ -323,7 +341,7 @@ export async function search(task: SearchTask, o: SearchOptions): Promise<Search
     if (model) {
       // Population: the best measured, then random schedules of the space.
       const pop: Candidate[] = [...seeded];
-      for (const m of okOf().filter((x) => inSpace(task.space, x.trace)).slice(0, Math.ceil(populationSize * 0.2))) {
+      for (const m of elites(Math.ceil(populationSize * 0.2))) {
         const c = candidateOf(m.trace);
         if (c) pop.push(c);
       }
@@ -356,7 +374,15 @@ export async function search(task: SearchTask, o: SearchOptions): Promise<Search
       }
       // Transferred schedules are measured first: their decisions were the best of similar workloads.
       for (const c of seeded) if (picks.length < need - randomShare) take(c);
-      for (const { c } of [...pool.values()].sort((a, b) => b.score - a.score)) {
+      const ranked = [...pool.values()].sort((a, b) => b.score - a.score);
+      if (task.space.sketches.length > 1) {
+        for (const sk of task.space.sketches) {
+          if (picks.length >= need - randomShare) break;
+          const first = ranked.find(({ c }) => sketchOf(task.space, c.trace) === sk);
+          if (first) take(first.c);
+        }
+      }
+      for (const { c } of ranked) {
         if (picks.length >= need - randomShare) break;
         take(c);
       }

@@ -13,7 +13,7 @@ import { tune } from '../autotune/tune.js';
 import { search, type SearchMeasureResult } from '../autotune/search.js';
 import { generateSpace } from '../autotune/space.js';
 import { WASM_SIMD_TARGET } from '../autotune/rules/index.js';
-import { decisionKey } from '../autotune/candidate.js';
+import { decisionKey, sketchOf } from '../autotune/candidate.js';
 import { TuningDatabase } from '../autotune/database.js';
 import { compile } from '../tessera.js';
 import { Schedule } from '../schedule/schedule.js';
@@ -148,6 +148,24 @@ test('search: the budget, dedup by lowered hash, failures recorded, a learned mo
   const before = new Set(r.measured.map((x) => x.hash));
   t.false(resumed.measured.slice(r.measured.length).some((x) => before.has(x.hash)));
   t.true(resumed.bestSeconds! <= r.bestSeconds!);
+});
+
+test('search: every sketch keeps a pick in every batch, however the cost model ranks it', async (t) => {
+  const tp = constantMatmul(32);
+  const space = generateSpace(tp.pipeline, tp.sizes, WASM_SIMD_TARGET);
+  t.true(space.sketches.length >= 2, `${space.sketches.length} sketches`);
+  const index = (tr: readonly Instruction[]) => space.sketches.indexOf(sketchOf(space, tr)!);
+  const task = { pipeline: tp.pipeline, sizes: tp.sizes, space, analyze: (sch: Schedule) => ({ hash: loweredHash(lower(tp.pipeline, sch).func), features: Float64Array.from([index(sch.trace)]) }) };
+  // A model sure that the first sketch is far better; the measurer finds them alike.
+  const model = { samples: 100, predict: (xs: readonly Float64Array[]) => xs.map((x) => (x[0] === 0 ? 10 : -10)), update: () => {} };
+  const batches: number[][] = [];
+  await search(task, {
+    trials: 48, batchSize: 8, populationSize: 24, costModel: model, epsilon: 0, stallRounds: 100, seed: 4,
+    measurer: { measure: async (traces) => traces.map(() => ({ status: 'ok', seconds: 1 })) },
+    onBatch: ({ batch }) => { batches.push(batch.map((m) => index(m.trace))); },
+  });
+  t.is(batches.length, 6);
+  for (const b of batches) t.deepEqual([...new Set(b)].sort(), space.sketches.map((_, k) => k), `a batch of sketches ${b.join(',')}`);
 });
 
 test('search: early stop asks the measurer to cut candidates slower than cutoffFactor x the best so far', async (t) => {
