@@ -6,8 +6,8 @@
  *  2. evolves it for a few generations: parents drawn in proportion to the cost model's predicted
  *     throughput, children made by mutating one decision (autotune/mutators.ts), every child checked
  *     (autotune/checks.ts) and lowered before it is kept;
- *  3. picks a batch for measurement, epsilon-greedy: the best predicted candidate of each sketch,
- *     then the best predicted of all, and a few random ones, never two with the same lowered function
+ *  3. picks a batch for measurement, epsilon-greedy: half of it the best predicted candidates of
+ *     each sketch alike, the rest the best predicted of all, and a few random ones, never two with the same lowered function
  *     (structural hash) and never one measured before (a resumed run included). Each sketch keeps its
  *     elites and a pick per round because the cost model, trained mostly on one sketch's samples,
  *     ranks another's poorly: a conv 3x3 search stalled in the sketch with the lanes along the width,
@@ -16,8 +16,8 @@
  *  4. measures the batch and trains the cost model on it (failures count as zero throughput).
  * Traces transferred from similar workloads (`initialPopulation`) join the first population and are
  * the first round's first picks.
- * It stops at the trial budget, the time budget, when the best has not improved for `stallRounds`
- * rounds, or when the space has nothing new to offer; then the fastest few are timed again side by
+ * It stops at the trial budget, the time budget, when no sketch's best has improved for
+ * `stallRounds` rounds, or when the space has nothing new to offer; then the fastest few are timed again side by
  * side and the fastest of that is the result. Without a cost model (`costModel: false`) the batches
  * are random schedules of the space, with the same measured budget.
  *
@@ -273,6 +273,16 @@ export async function search(task: SearchTask, o: SearchOptions): Promise<Search
   const all: MeasuredCandidate[] = [];
   const okOf = () => all.filter((m) => m.result.status === 'ok' && m.result.seconds !== undefined)
     .sort((a, b) => a.result.seconds! - b.result.seconds!);
+  /** Each sketch's fastest measured seconds (Infinity when none). */
+  const sketchBests = (): number[] => {
+    const out = task.space.sketches.map(() => Infinity);
+    for (const m of all) {
+      if (m.result.status !== 'ok' || m.result.seconds === undefined) continue;
+      const k = task.space.sketches.indexOf(sketchOf(task.space, m.trace)!);
+      if (k >= 0 && m.result.seconds < out[k]!) out[k] = m.result.seconds;
+    }
+    return out;
+  };
   /** The `count` fastest measured of the space, taken from each sketch in turn (its fastest first). */
   const elites = (count: number): MeasuredCandidate[] => {
     const bySketch = task.space.sketches.map(() => [] as MeasuredCandidate[]);
@@ -375,11 +385,16 @@ export async function search(task: SearchTask, o: SearchOptions): Promise<Search
       // Transferred schedules are measured first: their decisions were the best of similar workloads.
       for (const c of seeded) if (picks.length < need - randomShare) take(c);
       const ranked = [...pool.values()].sort((a, b) => b.score - a.score);
-      if (task.space.sketches.length > 1) {
-        for (const sk of task.space.sketches) {
-          if (picks.length >= need - randomShare) break;
-          const first = ranked.find(({ c }) => sketchOf(task.space, c.trace) === sk);
-          if (first) take(first.c);
+      // Half the model's picks shared among the sketches alike, each sketch's best predicted first.
+      const sketches = task.space.sketches;
+      if (sketches.length > 1) {
+        const perSketch = Math.max(1, Math.floor((need - randomShare) / (2 * sketches.length)));
+        for (const sk of sketches) {
+          let taken = 0;
+          for (const { c } of ranked) {
+            if (taken >= perSketch || picks.length >= need - randomShare) break;
+            if (sketchOf(task.space, c.trace) === sk && take(c)) taken++;
+          }
         }
       }
       for (const { c } of ranked) {
@@ -403,6 +418,7 @@ export async function search(task: SearchTask, o: SearchOptions): Promise<Search
       trace: c.trace, hash: c.analysis.hash, result: results[k]!, ...(c.analysis.features ? { features: c.analysis.features } : {}),
     }));
     const before = best;
+    const sketchBestBefore = sketchBests();
     for (const m of batch) {
       measuredHashes.add(m.hash);
       all.push(m);
@@ -414,7 +430,10 @@ export async function search(task: SearchTask, o: SearchOptions): Promise<Search
     train(batch);
     rounds++;
     roundTimes.push(elapsed() - roundStart);
-    const improved = best !== undefined && (before === undefined || best < before * (1 - minImprovement));
+    // Progress is the best of any sketch improving: a sketch still climbing is not a stall.
+    const sketchBestAfter = sketchBests();
+    const improved = (best !== undefined && (before === undefined || best < before * (1 - minImprovement)))
+      || sketchBestAfter.some((b, k) => b < sketchBestBefore[k]! * (1 - minImprovement));
     stall = improved ? 0 : stall + 1;
     o.onBatch?.({ batch, trials: done, best: okOf()[0], failures: done - (statuses.ok ?? 0), elapsedSeconds: elapsed() });
     if (stall >= stallRounds && done < trials) { stoppedBy = 'stall'; break; }
