@@ -343,7 +343,7 @@ export class ThreadPool {
       Atomics.store(c, ERROR, 1);
     }
     if (job.static) this.joinAll();
-    else this.closeJob(c);
+    else this.closeJob();
     if (own) throw own;
     if (Atomics.load(c, ERROR)) {
       const end = this.text.indexOf(0);
@@ -358,7 +358,8 @@ export class ThreadPool {
   }
 
   /** Closes a dynamic job once no worker is inside it; a worker that wakes later skips it. */
-  private closeJob(c: Int32Array): void {
+  private closeJob(): void {
+    const c = this.ctrl;
     this.await_(() => Atomics.compareExchange(c, STATE, 0, CLOSED) === 0, () => { const s = Atomics.load(c, STATE); if (s > 0) Atomics.wait(c, STATE, s); });
   }
 

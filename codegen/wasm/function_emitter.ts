@@ -631,7 +631,8 @@ export class FunctionEmitter implements ScalarCtx {
 
   /** Whether `s` can become a chunk function: more than one iteration, no register tile allocated outside it used inside, no parallel loop for the pool inside. */
   private outlinable(s: Stmt & { kind: 'for' }): boolean {
-    if (ir.constValue(s.extent) !== undefined && ir.constValue(s.extent)! < 2) return false;
+    const extent = ir.constValue(s.extent);
+    if (extent !== undefined && extent < 2) return false;
     let ok = true;
     // A parallel loop inside stays the kernel's, for the pool.
     if (this.ctx.threads) walkStmt(s.body, (x) => { if (x.kind === 'for' && x.forKind === 'parallel') ok = false; });
