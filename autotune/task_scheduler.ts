@@ -14,7 +14,9 @@
  * V_k = C_k / g_k of a similar task (N(i): the tasks of its group, itself included; C_i its FLOPs).
  * The task with the most negative gradient is chosen; with probability epsilon a random one
  * (exploration). Tasks without a time yet (every candidate failed) come after the others; a task
- * whose space is exhausted is never chosen again.
+ * whose space is exhausted is never chosen again. Alternatives for the same kernels (one `choice`:
+ * an op's implementations) count once in f, by the fastest: an alternative's gradient is what its
+ * expected g_i(t_i) + Δ falls below that fastest (a task without alternatives: Δ itself).
  */
 import { seededSampler } from './space.js';
 
@@ -25,6 +27,12 @@ export interface SchedulerTask {
   readonly flops: number;
   /** Tasks of one group are similar (one stage structure): their throughputs bound each other. */
   readonly group?: string;
+  /**
+   * Tasks of one choice are alternatives for the same kernels (an op's implementations): the
+   * model runs the fastest, so the latency counts their minimum, and an alternative's round gains
+   * only what it is expected to take below that minimum.
+   */
+  readonly choice?: string;
 }
 
 export interface TaskSchedulerOptions {
@@ -81,9 +89,31 @@ export class TaskScheduler {
     if (exhausted) this.exhausted[i] = true;
   }
 
-  /** The estimated end-to-end seconds: sum of weight x best seconds over the tasks that have a time. */
+  /** The fastest time among task i's alternatives (itself included; undefined when none has one). */
+  private choiceBest(i: number): number | undefined {
+    const c = this.tasks[i]!.choice;
+    let b: number | undefined;
+    this.tasks.forEach((t, k) => {
+      const g = this.best(k);
+      if ((k === i || (c !== undefined && t.choice === c)) && g !== undefined && (b === undefined || g < b)) b = g;
+    });
+    return b;
+  }
+
+  /**
+   * The estimated end-to-end seconds: sum of weight x best seconds over the tasks that have a time,
+   * the fastest of each choice's alternatives only.
+   */
   estimatedSeconds(): number {
-    return this.tasks.reduce((s, t, i) => s + (this.best(i) !== undefined ? t.weight * this.best(i)! : 0), 0);
+    const counted = new Set<string>();
+    return this.tasks.reduce((s, t, i) => {
+      if (t.choice !== undefined) {
+        if (counted.has(t.choice)) return s;
+        counted.add(t.choice);
+      }
+      const g = this.choiceBest(i);
+      return s + (g !== undefined ? t.weight * g : 0);
+    }, 0);
   }
 
   /** df/dt_i of every task (see the file's comment); undefined for a task without a time or a round. */
@@ -99,7 +129,10 @@ export class TaskScheduler {
       const fastest = Math.max(...similar);
       const optimistic = -g / n;
       const bound = fastest > 0 && t.flops > 0 ? this.beta * t.flops / fastest - g : optimistic;
-      return t.weight * (this.alpha * recent + (1 - this.alpha) * Math.min(optimistic, bound));
+      const drop = this.alpha * recent + (1 - this.alpha) * Math.min(optimistic, bound);
+      // An alternative gains only what it is expected to take below the fastest of its choice.
+      const floor = this.choiceBest(i)!;
+      return t.weight * Math.min(0, g + drop - floor);
     });
   }
 

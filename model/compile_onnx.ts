@@ -90,8 +90,11 @@ export interface CompiledModel {
   readonly kernelCount: number;
   /** What the kernels' lowering could not do as their schedules asked, and which kernels took a tuning record. */
   readonly notes: readonly string[];
-  /** The kernels compiled from a tuning record (options.records): their nodes and the record. */
-  readonly tuned: readonly { readonly nodes: readonly string[]; readonly record: TuningRecordRef }[];
+  /**
+   * The kernels compiled from a tuning record (options.records): their nodes, the record, and the
+   * anchor's implementation when its op has several (a Conv's algorithm).
+   */
+  readonly tuned: readonly { readonly nodes: readonly string[]; readonly record: TuningRecordRef; readonly implementation?: string }[];
   /** What a saved artifact holds (model/artifact.ts): the wasm-simd build, or the WebGPU one. */
   readonly wasm?: { readonly program: WasmModelProgram; readonly binaries: readonly Uint8Array[]; readonly weights: Uint8Array };
   readonly webgpu?: { readonly program: GpuModelProgram; readonly weights: Uint8Array };

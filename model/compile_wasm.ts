@@ -11,7 +11,7 @@ import { executionPlan } from './plan.js';
 import { placeTensors, type StepUse } from './memory.js';
 import type { KernelCache } from './kernel_cache.js';
 import { type WeightsStorage, storeWeights } from './half_weights.js';
-import { kernelRecord, type KernelTuning } from './kernel_records.js';
+import { kernelChoice, type KernelTuning } from './kernel_records.js';
 import type { TuningRecordRef } from '../runtime/abi.js';
 
 export interface WasmModelBuild {
@@ -23,7 +23,7 @@ export interface WasmModelBuild {
   /** What lowering could not do as the schedules asked, per kernel; which kernels took a tuning record. */
   readonly notes: readonly string[];
   /** The steps compiled from a tuning record: the step's nodes and the record. */
-  readonly tuned: readonly { readonly nodes: readonly string[]; readonly record: TuningRecordRef }[];
+  readonly tuned: readonly { readonly nodes: readonly string[]; readonly record: TuningRecordRef; readonly implementation?: string }[];
 }
 
 const sameBytes = (a: Uint8Array, b: Uint8Array) => a === b || (a.byteLength === b.byteLength && a.every((x, i) => x === b[i]));
@@ -50,13 +50,14 @@ function distinctKernels(builds: readonly WasmKernelBuild[]): { distinct: WasmKe
  * @param threads threads the model runs on (1: no parallel loops, no shared memory)
  * @param storage how the weights file stores f32 constants (model/half_weights.ts)
  * @param tuning records to compile kernels from (model/kernel_records.ts): each kernel whose workload
- *   has a record of the target's class is compiled from the best one instead of its op's schedule
+ *   (of any implementation of its anchor) has a record of the target's class is compiled from the
+ *   fastest instead of its op's schedule
  * @throws OpError, ModelCompileError (a kernel), GraphError (a constant out of the kernels' range)
  */
 export function compileWasmModel(g: Graph, a: Analysis, threads: number, cache?: KernelCache, storage: WeightsStorage = 'f32', tuning?: KernelTuning): WasmModelBuild {
   const plan = executionPlan(g, a);
   const builds: WasmKernelBuild[] = plan.kernels.map((job) => cache ? cache.wasm(g, a, job, threads, tuning)
-    : buildWasmKernel(g, a, job, threads, undefined, tuning && kernelRecord(g, a, job, threads, tuning)));
+    : buildWasmKernel(g, a, job, threads, undefined, tuning && kernelChoice(g, a, job, threads, tuning)));
   const steps: StepUse[] = builds.map((b, k) => {
     const nIn = b.signature.args.filter((x) => x.role === 'input').length;
     const job = plan.kernels[k]!;
@@ -105,6 +106,6 @@ export function compileWasmModel(g: Graph, a: Analysis, threads: number, cache?:
     plan: { peakBytes: place.peakBytes, lowerBoundBytes: place.lowerBoundBytes },
   };
   const notes = [...builds.flatMap((b, k) => b.notes.map((n) => `${modelSteps[k]!.nodes.join('+')}: ${n}`)), ...weights.notes];
-  const tuned = builds.flatMap((b, k) => (b.record ? [{ nodes: modelSteps[k]!.nodes, record: b.record }] : []));
+  const tuned = builds.flatMap((b, k) => (b.record ? [{ nodes: modelSteps[k]!.nodes, record: b.record, ...(b.implementation !== undefined ? { implementation: b.implementation } : {}) }] : []));
   return { program, binaries: distinct.map((b) => b.binary), weights: weights.stored, notes, tuned };
 }

@@ -7,13 +7,17 @@
  * records and timed kernel by kernel (CompiledModel.profile), the two interleaved; for each task the
  * schedule that was faster in the model (the op's schedule unless the tuned one wins by `margin`)
  * is filed as the task's declared best (method 'in-model'), which records.best() and
- * compileOnnx({ records }) then apply. Measurement decides, as in the search: in the place it runs.
+ * compileOnnx({ records }) then apply. A kernel compiled with another implementation of its op than
+ * the default (a Conv's algorithm chosen by its records) is judged against the default's op schedule,
+ * both declared at their in-model times, so the model takes the faster of the two; the margin applies
+ * within one implementation only. Measurement decides, as in the search: in the place it runs.
  */
 import type { TuningRecordStore } from '../autotune/tune.js';
 import type { TuningTarget } from '../autotune/target.js';
 import { definitionAxes } from '../autotune/workload.js';
 import type { CompiledModel } from './compile_onnx.js';
 import type { ModelTask } from './tasks.js';
+import type { Instruction } from '../schedule/instruction.js';
 import { seededFeeds } from './latency.js';
 
 export interface InModelVerdict {
@@ -70,13 +74,21 @@ export async function checkInModel(untuned: CompiledModel, tuned: CompiledModel,
     if (!at.length) continue;
     const untunedMs = at.reduce((t, k) => t + median(a.map((x) => x[k]!)), 0);
     const tunedMs = at.reduce((t, k) => t + median(b.map((x) => x[k]!)), 0);
-    const keep = tunedMs * (1 + margin) < untunedMs;
-    const ms = keep ? tunedMs : untunedMs;
-    await records.append({
-      workload: task.key, workloadName: task.name, axes: definitionAxes(task.workload.spec), target,
-      trace: keep ? record.trace : task.baseline, ...(keep && record.loweredHash ? { loweredHash: record.loweredHash } : {}),
+    const declare = (t: ModelTask, trace: readonly Instruction[], ms: number, loweredHash?: string) => records.append({
+      workload: t.key, workloadName: t.name, axes: definitionAxes(t.workload.spec), target, trace, ...(loweredHash ? { loweredHash } : {}),
       result: { status: 'ok', seconds: ms / 1e3 / at.length, repeats: rounds, inner: runs, method: 'in-model' }, declared: true,
     });
+    const byDefault = task.key === task.choice ? undefined : tasks.find((t) => t.key === task.choice);
+    if (byDefault) {
+      // Another implementation than the model compiles without records: both are declared at their
+      // in-model times, and the model takes the faster (model/kernel_records.ts kernelChoice).
+      await declare(byDefault, byDefault.baseline, untunedMs);
+      await declare(task, record.trace, tunedMs, record.loweredHash);
+      verdicts.push({ task: i, name: task.name, untunedMs, tunedMs, kept: tunedMs < untunedMs ? 'tuned' : 'op schedule' });
+      continue;
+    }
+    const keep = tunedMs * (1 + margin) < untunedMs;
+    await declare(task, keep ? record.trace : task.baseline, keep ? tunedMs : untunedMs, keep ? record.loweredHash : undefined);
     verdicts.push({ task: i, name: task.name, untunedMs, tunedMs, kept: keep ? 'tuned' : 'op schedule' });
   }
   return verdicts;

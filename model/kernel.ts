@@ -45,6 +45,15 @@ export interface WasmKernelBuild extends KernelArgs {
   readonly notes: readonly string[];
   /** The tuning record whose schedule this kernel was compiled with, when one was. */
   readonly record?: TuningRecordRef;
+  /** The anchor's implementation, when its op has several (a Conv's algorithm) and a record chose it. */
+  readonly implementation?: string;
+}
+
+/** How a kernel is compiled: from a tuning record's schedule, with one of its anchor's implementations. */
+export interface KernelChoice {
+  readonly record?: TuningRecord;
+  /** OpEntry.implementations' name; undefined: the anchor's default. */
+  readonly implementation?: string;
 }
 
 export interface GpuKernelBuild extends KernelArgs {
@@ -95,10 +104,11 @@ function reportingConstReads(ctx: OpContext, onRead: ConstReadListener): OpConte
 
 /**
  * Defines and schedules the group's pipeline (the anchor's define, each fused node's on the stage
- * before, the anchor's schedule with the last stage as its epilogue).
+ * before, the anchor's schedule with the last stage as its epilogue). `implementation` names the
+ * anchor's implementation (OpEntry.implementations; undefined: its default).
  * @throws OpError from the entries; what the DSL or the schedule throws for a definition they refuse
  */
-export function defineKernel(g: Graph, a: Analysis, job: KernelJob, target: ScheduleTarget, threads: number, onConstRead?: ConstReadListener, naming: StageNaming = 'graph'): KernelDefinition {
+export function defineKernel(g: Graph, a: Analysis, job: KernelJob, target: ScheduleTarget, threads: number, onConstRead?: ConstReadListener, naming: StageNaming = 'graph', implementation?: string): KernelDefinition {
   const funcs = new Map<string, Func>();
   const inputTensor = new Map<string, string>();
   const funcOf = (t: string): Func | undefined => {
@@ -123,7 +133,8 @@ export function defineKernel(g: Graph, a: Analysis, job: KernelJob, target: Sche
   let last: Stage | undefined;
   job.nodes.forEach((node, k) => {
     const entry = a.entries.get(node.name)!;
-    const plain = opContext(node, naming === 'graph' ? job.indices[k]! : k, g.opsets.get(node.domain)!, a.types, a.consts);
+    const base = opContext(node, naming === 'graph' ? job.indices[k]! : k, g.opsets.get(node.domain)!, a.types, a.consts);
+    const plain = k === 0 && implementation !== undefined ? { ...base, implementation } : base;
     const ctx = onConstRead ? reportingConstReads(plain, onConstRead) : plain;
     const stages = entry.define(ctx, node.inputs.map((t) => (t === '' ? undefined : funcOf(t))));
     stages.forEach((s, i) => {
@@ -182,18 +193,24 @@ function wrap<T>(job: KernelJob, f: () => T): T {
  * @param threads threads of the model: above 1 the op schedules may add parallel loops and the
  *   module imports a shared memory
  * @param onConstRead told of every constant whose value the entries read while defining and scheduling
+ * @param choice the record and implementation to compile with (model/kernel_records.ts kernelChoice)
  * @throws OpError from the entries; ModelCompileError naming the nodes when scheduling, lowering or
  *   codegen fails
  */
-export function buildWasmKernel(g: Graph, a: Analysis, job: KernelJob, threads: number, onConstRead?: ConstReadListener, record?: TuningRecord): WasmKernelBuild {
+export function buildWasmKernel(g: Graph, a: Analysis, job: KernelJob, threads: number, onConstRead?: ConstReadListener, choice: KernelChoice = {}): WasmKernelBuild {
+  const { record, implementation } = choice;
   return wrap(job, () => {
     // A record names stages by their place in the kernel (model/tasks.ts tunes that definition).
-    const d = defineKernel(g, a, job, 'wasm-simd', threads, onConstRead, record ? 'job' : 'graph');
+    const d = defineKernel(g, a, job, 'wasm-simd', threads, onConstRead, record ? 'job' : 'graph', implementation);
     const chosen = record ? recordedSchedule(d, record) : d;
     const { func, notes } = lower(chosen.pipeline, chosen.schedule, { name: kernelName(job) });
     const art = compileToWasm(func, { threads: threads > 1, sharedMemory: threads > 1, fma: 'none', chunked: true });
     const tuned = record ? [`schedule from tuning record ${record.id} (${((record.result.seconds ?? NaN) * 1e3).toPrecision(3)} ms measured)`] : [];
-    return { ...chosen.args, binary: art.binary, signature: art.signature, features: art.features, notes: [...tuned, ...notes], ...(record ? { record: recordRef(record) } : {}) };
+    const implemented = implementation !== undefined ? [`implementation ${implementation}`] : [];
+    return {
+      ...chosen.args, binary: art.binary, signature: art.signature, features: art.features, notes: [...implemented, ...tuned, ...notes],
+      ...(record ? { record: recordRef(record) } : {}), ...(implementation !== undefined ? { implementation } : {}),
+    };
   });
 }
 

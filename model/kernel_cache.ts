@@ -19,7 +19,7 @@ import {
   type ConstReadListener, type GpuKernelBuild, type KernelArgs, type KernelJob, type WasmKernelBuild,
 } from './kernel.js';
 import type { GpuLimits } from '../runtime/webgpu/device.js';
-import { kernelRecord, type KernelTuning } from './kernel_records.js';
+import { kernelChoice, type KernelTuning } from './kernel_records.js';
 
 const hashes = new WeakMap<ConstTensor, string>();
 
@@ -70,13 +70,14 @@ export class KernelCache {
 
   /**
    * The wasm kernel of `job`, compiled once per workload and tuning record, with `job`'s own argument
-   * tensors. With `tuning`, the best record of the job's workload (model/kernel_records.ts) is
-   * compiled instead of the op's schedule, and the record's id is part of the key.
+   * tensors. With `tuning`, the best record of the job's workloads (one per implementation of its
+   * anchor; model/kernel_records.ts kernelChoice) is compiled instead of the op's schedule, and the
+   * record's id is part of the key.
    */
   wasm(g: Graph, a: Analysis, job: KernelJob, threads: number, tuning?: KernelTuning): WasmKernelBuild {
-    const record = tuning && kernelRecord(g, a, job, threads, tuning);
+    const choice = tuning && kernelChoice(g, a, job, threads, tuning);
     const w = workloadKey(g, a, job, 'wasm-simd', threads);
-    return this.get(a, record ? { key: `record=${record.id}|${w.key}`, local: w.local } : w, job, (onRead) => buildWasmKernel(g, a, job, threads, onRead, record));
+    return this.get(a, choice?.record ? { key: `record=${choice.record.id}|${w.key}`, local: w.local } : w, job, (onRead) => buildWasmKernel(g, a, job, threads, onRead, choice));
   }
 
   /** The GPU kernel of `job` for `limits`, compiled once per workload and limits. */

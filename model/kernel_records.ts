@@ -4,7 +4,9 @@
  * shapes: the same layer shape at two places of a model, or in two models, is one workload, tuned
  * once (model/tasks.ts). The records of a kernel are looked up for the model's target class:
  * wasm-simd on this engine, the model's thread count, multiply-adds unfused (the model's kernels are
- * compiled with fma 'none', so a record timed with relaxed-SIMD FMA would name another kernel).
+ * compiled with fma 'none', so a record timed with relaxed-SIMD FMA would name another kernel). An op
+ * with several implementations (a Conv's algorithms) has a workload per implementation; the kernel
+ * is compiled with the one whose record is fastest.
  */
 import type { Graph } from '../graph/ir.js';
 import type { Analysis } from '../graph/analysis.js';
@@ -12,7 +14,8 @@ import type { RecordSource } from '../autotune/apply_record.js';
 import type { TuningRecord } from '../autotune/database.js';
 import { type TuningTarget, targetClass, wasmTarget } from '../autotune/target.js';
 import { type Workload, workloadOf } from '../autotune/workload.js';
-import { defineKernel, type KernelDefinition, type KernelJob } from './kernel.js';
+import { defineKernel, type KernelChoice, type KernelDefinition, type KernelJob } from './kernel.js';
+import { opContext } from '../graph/analysis.js';
 
 /** Where a model's kernels find their records, and the target class they must have been measured on. */
 export interface KernelTuning {
@@ -28,22 +31,44 @@ export interface KernelTuning {
 export const modelKernelTarget = (threads: number): TuningTarget => wasmTarget({ threads, fma: 'none' });
 
 /**
+ * The implementations of a kernel's anchor (OpEntry.implementations), the default first; [undefined]
+ * when the op has one.
+ * @throws OpError from the entry
+ */
+export function kernelImplementations(g: Graph, a: Analysis, job: KernelJob): readonly (string | undefined)[] {
+  const node = job.nodes[0]!;
+  const entry = a.entries.get(node.name)!;
+  if (!entry.implementations) return [undefined];
+  const names = entry.implementations(opContext(node, 0, g.opsets.get(node.domain)!, a.types, a.consts));
+  return names.length > 1 ? names : [undefined];
+}
+
+/**
  * A kernel job's definition with job-local stage names and its workload (constant shapes, so the
- * workload is already the specialised one tune() files records under).
+ * workload is already the specialised one tune() files records under), with the anchor's
+ * `implementation` (undefined: its default; each implementation is a workload of its own).
  * @throws OpError, DefinitionError, ScheduleError from defining and scheduling the job
  */
-export function kernelWorkload(g: Graph, a: Analysis, job: KernelJob, threads: number, name?: string): { definition: KernelDefinition; workload: Workload } {
-  const definition = defineKernel(g, a, job, 'wasm-simd', threads, undefined, 'job');
+export function kernelWorkload(g: Graph, a: Analysis, job: KernelJob, threads: number, name?: string, implementation?: string): { definition: KernelDefinition; workload: Workload } {
+  const definition = defineKernel(g, a, job, 'wasm-simd', threads, undefined, 'job', implementation);
   return { definition, workload: workloadOf(definition.pipeline, {}, name) };
 }
 
 /**
- * The best record of the job's workload for `tuning.target`'s class, or undefined. A record of another
- * target class (engine major version, features, threads) is never returned.
+ * How to compile a job from `tuning`: of the anchor's implementations, the one whose best record for
+ * `tuning.target`'s class is fastest (its declared record, the in-model check's, where it has one:
+ * TuningDatabase.best), with that record; undefined when no implementation has a record. A record
+ * of another target class (engine major version, features, threads) is never taken. Choosing by
+ * measured time per layer is MNN's per-device scheme search and TVM's op strategy chosen by tuning.
  * @throws as kernelWorkload
  */
-export function kernelRecord(g: Graph, a: Analysis, job: KernelJob, threads: number, tuning: KernelTuning): TuningRecord | undefined {
-  const { workload } = kernelWorkload(g, a, job, threads);
-  const r = tuning.records.best(workload.key, tuning.target);
-  return r && r.workload === workload.key && r.result.status === 'ok' && targetClass(r.target) === targetClass(tuning.target) ? r : undefined;
+export function kernelChoice(g: Graph, a: Analysis, job: KernelJob, threads: number, tuning: KernelTuning): KernelChoice | undefined {
+  let best: { record: TuningRecord; implementation: string | undefined } | undefined;
+  for (const implementation of kernelImplementations(g, a, job)) {
+    const { workload } = kernelWorkload(g, a, job, threads, undefined, implementation);
+    const r = tuning.records.best(workload.key, tuning.target);
+    if (!r || r.workload !== workload.key || r.result.status !== 'ok' || targetClass(r.target) !== targetClass(tuning.target)) continue;
+    if (!best || r.result.seconds! < best.record.result.seconds!) best = { record: r, implementation };
+  }
+  return best && { record: best.record, ...(best.implementation !== undefined ? { implementation: best.implementation } : {}) };
 }

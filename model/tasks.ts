@@ -2,7 +2,9 @@
  * The tuning tasks of a model (Ansor's task extraction, Zheng et al. 2020 §6; MetaSchedule's
  * extract_tasks): the model is loaded, optimized and planned exactly as compileOnnx does, each kernel
  * job is defined as model/kernel.ts defines it (stages named by their place in the kernel, so equal
- * layers are equal workloads), and the kernels are deduplicated by workload key. A task keeps the
+ * layers are equal workloads), once per implementation of its anchor where its op has several (a
+ * Conv's algorithms: alternatives, of which the compiled model takes the fastest), and the kernels
+ * are deduplicated by workload key. A task keeps the
  * op entry's schedule as its baseline, its weight (how many kernels of the model run it per
  * inference) and its FLOP estimate (arithmetic of the definition, see flopEstimate).
  */
@@ -16,7 +18,7 @@ import type { SpecExpr, Workload, WorkloadSpec } from '../autotune/workload.js';
 import { ArgumentError } from '../runtime/tensor.js';
 import { executionPlan } from './plan.js';
 import { TESSERA_OPS } from './library.js';
-import { kernelWorkload } from './kernel_records.js';
+import { kernelImplementations, kernelWorkload } from './kernel_records.js';
 import { ModelCompileError } from './errors.js';
 
 export interface ModelTask {
@@ -34,6 +36,13 @@ export interface ModelTask {
   readonly flops: number;
   /** The nodes of each of those kernels. */
   readonly kernels: readonly (readonly string[])[];
+  /**
+   * The anchor's implementation the workload defines, when its op has several (a Conv's algorithms):
+   * the tasks of one kernel's implementations are alternatives, and the model takes the fastest.
+   */
+  readonly implementation?: string;
+  /** The workload key of the kernel's default implementation: equal for the alternatives of one kernel, the task's own key otherwise. */
+  readonly choice: string;
 }
 
 export interface ModelTasks {
@@ -100,20 +109,27 @@ export function extractTasks(model: Uint8Array | string | Graph, o: ExtractTasks
   for (const job of executionPlan(graph, analysis).kernels) {
     const nodes = job.nodes.map((n) => n.name);
     const ops = job.nodes.map((n) => n.op).join('+');
-    let defined: ReturnType<typeof kernelWorkload>;
-    try {
-      defined = kernelWorkload(graph, analysis, job, threads);
-    } catch (e) {
-      if ((e as Error).name === 'OpError') throw e;
-      throw new ModelCompileError(`the kernel of ${nodes.join(' + ')} (${ops}) cannot be defined: ${(e as Error).message}`, { cause: e });
+    let choice: string | undefined;
+    for (const implementation of kernelImplementations(graph, analysis, job)) {
+      let defined: ReturnType<typeof kernelWorkload>;
+      try {
+        defined = kernelWorkload(graph, analysis, job, threads, undefined, implementation);
+      } catch (e) {
+        if ((e as Error).name === 'OpError') throw e;
+        throw new ModelCompileError(`the kernel of ${nodes.join(' + ')} (${ops})${implementation ? ` as ${implementation}` : ''} cannot be defined: ${(e as Error).message}`, { cause: e });
+      }
+      const { definition, workload } = defined;
+      choice ??= workload.key;
+      const known = byKey.get(workload.key);
+      if (known) { known.kernels.push(nodes); continue; }
+      const out = analysis.types.get(definition.args.tensors[definition.pipeline.inputs.length]!)?.shape ?? definition.pipeline.outputs[0]!.shape;
+      const flops = flopEstimate(workload.spec);
+      const name = `${ops} ${out.map(String).join('x')}${implementation ? ` (${implementation})` : ''}`;
+      byKey.set(workload.key, {
+        task: { key: workload.key, name, workload: { ...workload, name }, baseline: definition.schedule.trace, flops, choice, ...(implementation ? { implementation } : {}) },
+        kernels: [nodes],
+      });
     }
-    const { definition, workload } = defined;
-    const known = byKey.get(workload.key);
-    if (known) { known.kernels.push(nodes); continue; }
-    const out = analysis.types.get(definition.args.tensors[definition.pipeline.inputs.length]!)?.shape ?? definition.pipeline.outputs[0]!.shape;
-    const flops = flopEstimate(workload.spec);
-    const name = `${ops} ${out.map(String).join('x')}`;
-    byKey.set(workload.key, { task: { key: workload.key, name, workload: { ...workload, name }, baseline: definition.schedule.trace, flops }, kernels: [nodes] });
   }
   const tasks = [...byKey.values()].map(({ task, kernels }) => ({ ...task, weight: kernels.length, kernels }));
   return { graph, analysis, threads, tasks };

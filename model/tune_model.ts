@@ -2,7 +2,9 @@
  * tuneModel(model, options): tunes every distinct kernel of an ONNX model on this engine and files
  * the measurements as tuning records, which `compileOnnx(model, { records })` then compiles from.
  *
- *  1. Tasks (model/tasks.ts): the model's kernels deduplicated by workload, with weights and FLOPs.
+ *  1. Tasks (model/tasks.ts): the model's kernels deduplicated by workload, with weights and FLOPs;
+ *     a kernel whose op has several implementations (a Conv's algorithms) is a task per implementation,
+ *     alternatives of one choice: the scheduler counts their fastest, the compiled model takes it.
  *  2. Warm-up: each task's first round measures the op's own schedule (filed as a record, so the
  *     compiled model only ever takes a schedule measured faster) and a batch of the search.
  *  3. Rounds: the task scheduler (autotune/task_scheduler.ts, Ansor's gradient-based allocation,
@@ -173,7 +175,7 @@ export async function tuneModel(model: Uint8Array | string | Graph, o: TuneModel
     }
   }
   const groups = tuners.map((tt) => (tt ? JSON.stringify(tt.space.sketches.map((sk) => sk.trace)) : undefined));
-  const scheduler = new TaskScheduler(tasks.map((t, i) => ({ weight: t.weight, flops: t.flops, ...(groups[i] ? { group: groups[i] } : {}) })), { seed: o.seed ?? 1, ...o.scheduler });
+  const scheduler = new TaskScheduler(tasks.map((t, i) => ({ weight: t.weight, flops: t.flops, choice: t.choice, ...(groups[i] ? { group: groups[i] } : {}) })), { seed: o.seed ?? 1, ...o.scheduler });
   // Tasks that cannot be tuned are out of the schedule from the start.
   tuners.forEach((tt, i) => { if (!tt) scheduler.record(i, undefined, true); });
   const baselines: (number | undefined)[] = [];
@@ -246,8 +248,13 @@ export async function tuneModel(model: Uint8Array | string | Graph, o: TuneModel
       ...(errors[i] ? { error: errors[i] } : {}),
     };
   });
-  const sum = (f: (t: TaskOutcome) => number | undefined) => outcomes.reduce((s, t) => s + t.weight * (f(t) ?? 0), 0);
-  const estimated = { baselineSeconds: sum((t) => t.baselineSeconds), tunedSeconds: sum((t) => t.bestSeconds ?? t.baselineSeconds) };
+  // The op schedules: each kernel's default implementation; the best: the fastest alternative of each kernel.
+  const defaults = outcomes.filter((t) => t.key === t.choice);
+  const fastestOf = (choice: string) => Math.min(...outcomes.filter((t) => t.choice === choice).map((t) => t.bestSeconds ?? t.baselineSeconds ?? Infinity));
+  const estimated = {
+    baselineSeconds: defaults.reduce((s, t) => s + t.weight * (t.baselineSeconds ?? 0), 0),
+    tunedSeconds: defaults.reduce((s, t) => { const f = fastestOf(t.choice); return s + t.weight * (Number.isFinite(f) ? f : 0); }, 0),
+  };
   let latency: TuneModelResult['latency'];
   let inModel: InModelVerdict[] | undefined;
   if (latencyRounds > 0 || inModelRounds > 0) {

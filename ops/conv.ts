@@ -5,8 +5,8 @@
  * A convolution is defined as
  *   acc(n, m, o...) = sum over c < C/group and r... of X'(n, g * C/group + c, o * s - pad_begin + r * d) * W(m, c, r...)
  *   out(n, m, o...) = acc(n, m, o...) + B(m)           (g = m / (M/group); X' = X with zeros outside)
- * and scheduled by the first algorithm of CONV_ALGORITHMS (ops/conv_algorithms.ts) that applies to
- * the layer: the family is open to more (Winograd, NCHWc layouts) chosen per layer.
+ * and scheduled by an algorithm of CONV_ALGORITHMS (ops/conv_algorithms.ts) that applies to the
+ * layer: the first, or the implementation the node is compiled with (the fastest by its records).
  */
 import { compute, reduceAxis, sum, type Func, type ReduceAxis, type Stage } from '../dsl/func.js';
 import { constantExterior } from '../dsl/boundary.js';
@@ -16,7 +16,7 @@ import { Attributes, fail } from './attributes.js';
 import { FLOAT_TYPES, checkDTypes } from './host_tensors.js';
 import { inputFunc } from './indexing.js';
 import { type WindowGeometry, windowGeometry, readsOutside, spatialAxisNames, spatialInts, AUTO_PADS } from './conv_params.js';
-import { chooseConvAlgorithm } from './conv_algorithms.js';
+import { chooseConvAlgorithm, convAlgorithms, type ConvAlgorithm } from './conv_algorithms.js';
 import { scheduleReduction } from './schedule_rules.js';
 
 /** A convolution layer: shapes and geometry, all static. */
@@ -90,20 +90,34 @@ export function defineConv(layer: ConvLayer, X: Func, W: Func, B: Func | undefin
   return [out];
 }
 
+/** The algorithm ctx.implementation names, or the layer's first. @throws OpError when it does not compute the layer */
+function algorithmOf(ctx: OpContext, l: ConvLayer): ConvAlgorithm {
+  try {
+    return chooseConvAlgorithm(l, ctx.implementation);
+  } catch (e) {
+    if (e instanceof RangeError) fail(ctx, e.message);
+    throw e;
+  }
+}
+
 export const Conv: OpEntry = {
   op: 'Conv', opsets: [7, 21],
   inferShapes(ctx) {
     const l = convLayer(ctx);
     return [{ dtype: ctx.inputs[0]!.dtype, shape: [l.N, l.M, ...l.geometry.output] }];
   },
+  implementations(ctx) {
+    const names = convAlgorithms(convLayer(ctx)).map((a) => a.name);
+    return names.length > 1 ? names : [];
+  },
   define(ctx, inputs) {
     const l = convLayer(ctx);
-    const define = chooseConvAlgorithm(l).define ?? defineConv;
+    const define = algorithmOf(ctx, l).define ?? defineConv;
     return define(l, inputFunc(ctx, inputs, 0, 'X'), inputFunc(ctx, inputs, 1, 'W'), l.bias ? inputFunc(ctx, inputs, 2, 'B') : undefined);
   },
   schedule(sch, request, ctx) {
     const l = convLayer(ctx);
-    chooseConvAlgorithm(l).schedule(sch, l, request);
+    algorithmOf(ctx, l).schedule(sch, l, request);
   },
 };
 

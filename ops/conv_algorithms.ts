@@ -1,8 +1,9 @@
 /**
  * How a convolution layer is computed: a table of algorithms, the first that applies to a layer wins.
  * Each gives the layer's stages (by default the direct definition of ops/conv.ts) and their schedule
- * for each target. More algorithms (Winograd F(2x2,3x3) / F(4x4,3x3), NCHWc layouts) are entries to
- * add; the autotuner may later choose among those that apply by measurement.
+ * for each target. Where several apply, each is an implementation of the Conv node (ops/conv.ts): the
+ * model compiler takes the one whose tuning record is fastest (model/kernel_records.ts), the first
+ * without records. More algorithms (Winograd F(2x2,3x3) / F(4x4,3x3), NCHWc layouts) are entries to add.
  *
  *  - depthwise: one input channel per group, 2 spatial axes; strips of pixels per channel plane,
  *    the zero-padded plane computed per channel so no load tests the edges (bench/workloads.ts);
@@ -244,7 +245,8 @@ const rows: ConvAlgorithm = {
   name: 'rows',
   applies: (l) => {
     const g = l.geometry;
-    return g.input.length === 2 && g.strides.every((s) => s === 1) && g.output[1]! % 8 !== 0 && l.C / l.group > 1;
+    // A 1x1 layer without pads is pointwise's: the same pixels laid end to end, as one GEMM.
+    return g.input.length === 2 && g.strides.every((s) => s === 1) && g.output[1]! % 8 !== 0 && l.C / l.group > 1 && !pointwise.applies(l);
   },
   define(layer, X, W, B) {
     const g = layer.geometry;
@@ -369,7 +371,25 @@ const channels: ConvAlgorithm = {
 /** The algorithms in order of preference. */
 export const CONV_ALGORITHMS: readonly ConvAlgorithm[] = [pointwise, channels, depthwise, rows, direct, generic];
 
-/** The first algorithm of CONV_ALGORITHMS that applies to `layer`. */
-export function chooseConvAlgorithm(layer: ConvLayer): ConvAlgorithm {
-  return CONV_ALGORITHMS.find((a) => a.applies(layer))!;
+/**
+ * The algorithms that compute `layer`, in order of preference. The fallbacks, 'direct' (any 2-D
+ * layer) and 'generic' (any layer), only when nothing more specific applies: each specific one was
+ * written for the layers it applies to, and every alternative is a workload more to tune.
+ */
+export function convAlgorithms(layer: ConvLayer): ConvAlgorithm[] {
+  const applicable = CONV_ALGORITHMS.filter((a) => a.applies(layer));
+  const specific = applicable.filter((a) => a !== generic && a !== direct);
+  return specific.length ? specific : [applicable[0]!];
+}
+
+/**
+ * The algorithm named `name` (it must apply to `layer`), or the first of convAlgorithms.
+ * @throws RangeError naming the algorithms that apply when `name` is not one of them
+ */
+export function chooseConvAlgorithm(layer: ConvLayer, name?: string): ConvAlgorithm {
+  const applicable = convAlgorithms(layer);
+  if (name === undefined) return applicable[0]!;
+  const a = applicable.find((x) => x.name === name);
+  if (!a) throw new RangeError(`conv algorithm '${name}' does not compute this layer; these do: ${applicable.map((x) => x.name).join(', ')}`);
+  return a;
 }

@@ -27,6 +27,11 @@ export interface OpContext {
   readonly consts: readonly (ConstTensor | undefined)[];
   /** A valid, pipeline-unique identifier for this node's stages: name them `${prefix}` or `${prefix}_part`. */
   readonly prefix: string;
+  /**
+   * Which of the entry's implementations (OpEntry.implementations) computes the node; undefined:
+   * the first that applies. define and schedule must agree on it.
+   */
+  readonly implementation?: string;
 }
 
 export type ScheduleTarget = 'wasm-simd' | 'webgpu';
@@ -72,6 +77,14 @@ export interface OpEntry {
   define(ctx: OpContext, inputs: readonly (Func | undefined)[]): Stage[];
   /** The default schedule of the stages define() returned. */
   schedule(sch: Schedule, request: ScheduleRequest, ctx: OpContext): void;
+  /**
+   * The implementations that compute this node (TVM's op strategy: several definitions of one op,
+   * chosen per node by measurement), the default first; absent when the op has one. The model
+   * compiler defines each as its own workload and takes the one whose tuning record is fastest
+   * (model/kernel_records.ts).
+   * @throws OpError as inferShapes
+   */
+  implementations?(ctx: OpContext): readonly string[];
   /**
    * Output 0 is elementwise in input 0 (with numpy broadcasting of the others): the model compiler may
    * fuse it as an epilogue into input 0's producer.

@@ -4,7 +4,7 @@
  * slowest first, with their ops, output shapes, share of the inference and GFLOP/s. Inputs not given
  * as .npy files are seeded uniform values in [0, 1) (float inputs only). With --records, the kernels
  * are compiled from the best tuning records of their workloads (`tessera tune MODEL.onnx`), and the
- * tuned kernels are marked.
+ * tuned kernels are marked, with the implementation the records chose where the op has several.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -40,14 +40,19 @@ function seededFeed(spec: ModelValueInfo, seed: number): ModelTensor {
 /**
  * The profile as a table, slowest kernel first.
  * @param steps the profile; @param top rows to print (the rest are summed in one line)
+ * @param tuned the kernels compiled from tuning records (CompiledModel.tuned): marked `tuned (implementation)`
  */
-export function profileTable(steps: readonly ModelStepProfile[], top: number, tunedNodes: ReadonlySet<string> = new Set()): string {
+export function profileTable(steps: readonly ModelStepProfile[], top: number, tuned: readonly { readonly nodes: readonly string[]; readonly implementation?: string }[] = []): string {
+  const mark = (nodes: readonly string[]) => {
+    const k = tuned.find((x) => x.nodes.some((n) => nodes.includes(n)));
+    return k ? `  tuned${k.implementation ? ` (${k.implementation})` : ''}` : '';
+  };
   const total = steps.reduce((t, s) => t + s.medianMs, 0);
   const rows = [...steps].sort((a, b) => b.medianMs - a.medianMs);
   const lines = [`${'ms'.padStart(8)} ${'share'.padStart(6)} ${'GFLOP/s'.padStart(8)}  step  ops -> output shape  (nodes)`];
   for (const s of rows.slice(0, top)) {
     const gflops = s.medianMs > 0 ? s.flops / (s.medianMs * 1e6) : 0;
-    lines.push(`${s.medianMs.toFixed(3).padStart(8)} ${`${((100 * s.medianMs) / total).toFixed(1)}%`.padStart(6)} ${gflops.toFixed(2).padStart(8)}  ${String(s.step).padStart(4)}  ${s.ops.join('+')} -> [${s.outputShape.join(', ')}]  (${s.nodes.join(', ')})${s.nodes.some((n) => tunedNodes.has(n)) ? '  tuned' : ''}`);
+    lines.push(`${s.medianMs.toFixed(3).padStart(8)} ${`${((100 * s.medianMs) / total).toFixed(1)}%`.padStart(6)} ${gflops.toFixed(2).padStart(8)}  ${String(s.step).padStart(4)}  ${s.ops.join('+')} -> [${s.outputShape.join(', ')}]  (${s.nodes.join(', ')})${mark(s.nodes)}`);
   }
   const rest = rows.slice(top);
   if (rest.length) lines.push(`${rest.reduce((t, s) => t + s.medianMs, 0).toFixed(3).padStart(8)} ${`${((100 * rest.reduce((t, s) => t + s.medianMs, 0)) / total).toFixed(1)}%`.padStart(6)} ${''.padStart(8)}  ${rest.length} other kernels`);
@@ -79,7 +84,7 @@ async function profile(modelPath: string, o: ProfileOptions, io: CliIo): Promise
     const steps = await model.profile(feeds, runs);
     const tuned = ` (${model.tuned.length} from tuning records)`;
     io.err(`${modelPath}: ${model.kernelCount} kernels${records ? tuned : ''} on ${options.threads} thread${options.threads > 1 ? 's' : ''}, median of ${runs} runs\n`);
-    io.out(profileTable(steps, top, new Set(model.tuned.flatMap((k) => k.nodes))));
+    io.out(profileTable(steps, top, model.tuned));
   } finally {
     await model.dispose();
   }
