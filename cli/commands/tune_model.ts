@@ -68,8 +68,9 @@ export async function tuneModelCommand(modelPath: string, o: TuneModelCommandOpt
       trials, threads, records: db, seed, costModel: o.costModel, transfer: o.transfer,
       ...(minutes !== undefined ? { minutes } : {}), ...(batchSize !== undefined ? { batchSize } : {}), ...(Object.keys(sizes).length ? { sizes } : {}),
       onTasks: (tasks) => {
-        overall = bars.create(trials, 0, { name: `all ${tasks.length} tasks`.padEnd(34), best: '-' });
-        for (const [i, t] of tasks.entries()) taskBars.push(bars.create(trials, 0, { name: `${i} ${t.name} x${t.weight}`.slice(0, 34).padEnd(34), best: '-' }));
+        // Wide enough for `12 Conv+Relu 1x128x27x27 (pointwise) x2`.
+        overall = bars.create(trials, 0, { name: `all ${tasks.length} tasks`.padEnd(44), best: '-' });
+        for (const [i, t] of tasks.entries()) taskBars.push(bars.create(trials, 0, { name: `${i} ${t.name} x${t.weight}`.slice(0, 44).padEnd(44), best: '-' }));
       },
       onProgress: (p) => {
         taskBars[p.task]?.update(p.taskTrials, { best: ms(p.taskBestSeconds) });
@@ -90,6 +91,9 @@ export async function tuneModelCommand(modelPath: string, o: TuneModelCommandOpt
   })}\n`);
   io.out(`${result.trials} trials in ${result.rounds} rounds, ${result.elapsedSeconds.toFixed(0)} s (stopped by ${result.stoppedBy}); ${result.tasks.filter((t) => t.seeds > 0).length} tasks seeded by transfer\n`);
   io.out(`kernels (weight x seconds, estimated): ${ms(result.estimated.baselineSeconds)} ms with the op schedules, ${ms(result.estimated.tunedSeconds)} ms tuned\n`);
+  const at = (share: number) => result.curve.find((c) => c.trials >= share * result.trials);
+  const marks = [0.1, 0.5, 1].flatMap((share) => { const c = at(share); return c ? [`${ms(c.estimatedSeconds)} ms after ${c.trials} trials (${share * 100}%)`] : []; });
+  if (marks.length) io.out(`kernels estimated along the run: ${marks.join(', ')}\n`);
   if (result.inModel?.length) {
     const lost = result.inModel.filter((v) => v.kept === 'op schedule');
     io.out(`in-model check: ${result.inModel.length - lost.length} of ${result.inModel.length} tuned tasks kept${lost.length ? `; the op schedule declared for ${lost.map((v) => `${v.name} (${v.untunedMs.toFixed(2)} ms, tuned ${v.tunedMs.toFixed(2)} ms in the model)`).join(', ')}` : ''}\n`);
