@@ -75,6 +75,8 @@ test('two threads: every 2-D algorithm on layers large enough to run in parallel
   await checkNode(t, conv([1, 16, 30, 31], [18, 16, 3, 3], { pads: attr.ints([1, 1, 1, 1]) }, true, { epilogue: { op: 'Relu' } }), o);
   await checkNode(t, conv([1, 16, 30, 31], [18, 16, 1, 1]), o);
   await checkNode(t, conv([1, 16, 30, 32], [24, 16, 3, 3], { pads: attr.ints([1, 1, 1, 1]) }, true, { epilogue: { op: 'Relu' } }), o);
+  // 'channels' with weights larger than the input copy: threads on channel tiles, not rows.
+  await checkNode(t, conv([1, 64, 6, 8], [64, 64, 3, 3], { pads: attr.ints([1, 1, 1, 1]) }), o);
   await checkNode(t, conv([1, 16, 60, 61], [16, 1, 3, 3], { group: attr.int(16), pads: attr.ints([1, 1, 1, 1]) }), o);
 });
 
