@@ -64,8 +64,12 @@ export function kernelWorkload(g: Graph, a: Analysis, job: KernelJob, threads: n
  */
 export function kernelChoice(g: Graph, a: Analysis, job: KernelJob, threads: number, tuning: KernelTuning): KernelChoice | undefined {
   let best: { record: TuningRecord; implementation: string | undefined } | undefined;
+  const seen = new Set<string>();
   for (const implementation of kernelImplementations(g, a, job)) {
     const { workload } = kernelWorkload(g, a, job, threads, undefined, implementation);
+    // Implementations of one definition are one workload: its records are named by the first.
+    if (seen.has(workload.key)) continue;
+    seen.add(workload.key);
     const r = tuning.records.best(workload.key, tuning.target);
     if (!r || r.workload !== workload.key || r.result.status !== 'ok' || targetClass(r.target) !== targetClass(tuning.target)) continue;
     if (!best || r.result.seconds! < best.record.result.seconds!) best = { record: r, implementation };

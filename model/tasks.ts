@@ -110,6 +110,7 @@ export function extractTasks(model: Uint8Array | string | Graph, o: ExtractTasks
     const nodes = job.nodes.map((n) => n.name);
     const ops = job.nodes.map((n) => n.op).join('+');
     let choice: string | undefined;
+    const seen = new Set<string>();
     for (const implementation of kernelImplementations(graph, analysis, job)) {
       let defined: ReturnType<typeof kernelWorkload>;
       try {
@@ -119,6 +120,9 @@ export function extractTasks(model: Uint8Array | string | Graph, o: ExtractTasks
         throw new ModelCompileError(`the kernel of ${nodes.join(' + ')} (${ops})${implementation ? ` as ${implementation}` : ''} cannot be defined: ${(e as Error).message}`, { cause: e });
       }
       const { definition, workload } = defined;
+      // Implementations that differ in their schedule alone are one workload (its tuning explores both).
+      if (seen.has(workload.key)) continue;
+      seen.add(workload.key);
       choice ??= workload.key;
       const known = byKey.get(workload.key);
       if (known) { known.kernels.push(nodes); continue; }

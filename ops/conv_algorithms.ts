@@ -19,7 +19,7 @@ import { lift, select } from '../dsl/term.js';
 import type { Schedule } from '../schedule/schedule.js';
 import type { ScheduleRequest } from './op.js';
 import type { ConvLayer } from './conv.js';
-import { kernelOutput, parallelOuter, pointGpu, scheduleReduction, vectorLanes, PARALLEL_MIN_MACS } from './schedule_rules.js';
+import { kernelOutput, parallelOuter, pointGpu, scheduleReduction, vectorLanes, PARALLEL_MIN_ELEMENTS, PARALLEL_MIN_MACS } from './schedule_rules.js';
 
 export interface ConvAlgorithm {
   readonly name: string;
@@ -319,67 +319,94 @@ const LANE_CHANNELS = 4, CHANNEL_VECTORS = 2, TILE_PIXELS = 4;
  * than 'rows', but 1x1 layers 0.4x-0.9x of 'pointwise' and 13-wide maps (16 pixels for 13) 0.87x;
  * ResNet-18's strided layers 3.2x-6.5x faster than 'direct' and its 7-wide ones 1.7x than 'rows'.
  */
-const channels: ConvAlgorithm = {
-  name: 'channels',
-  applies: (l) => {
-    const width = l.geometry.output[1]!;
-    // The last tile of a row, shifted inwards, recomputes pixels: at most 15% more (27 wide: 28, 7: 8).
-    return l.geometry.input.length === 2 && l.group === 1 && l.C > 1 && l.M % LANE_CHANNELS === 0
-      && width >= TILE_PIXELS && Math.ceil(width / TILE_PIXELS) * TILE_PIXELS <= 1.15 * width;
-  },
-  schedule(sch, layer, request) {
-    if (request.target === 'webgpu') return generic.schedule(sch, layer, request);
-    const final = placeOutput(sch, request);
-    const [, k, y, x] = final.axes.map((v) => v.name) as [string, string, string, string];
-    const [OH] = layer.geometry.output as [number, number];
-    const perTile = layer.M % (LANE_CHANNELS * CHANNEL_VECTORS) === 0 ? LANE_CHANNELS * CHANNEL_VECTORS : LANE_CHANNELS;
-    const h = sch.stage(final);
-    h.split(k, perTile, { outer: 'ko', inner: 'ki' });
-    h.split(x, TILE_PIXELS, { outer: 'xo', inner: 'xi', tail: 'shift_inwards' });
-    h.split('ki', LANE_CHANNELS, { outer: 'kv', inner: 'kl' });
-    h.reorder('ko', y, 'xo', 'xi', 'kv', 'kl');
-    h.unroll('xi');
-    h.unroll('kv');
-    h.vectorize('kl');
-    if (parallelWorthIt(layer)) {
-      // Threads on rows when the input copy outweighs the weights: on output channel tiles, every
-      // thread would read all of it (64 -> 64 at 56x56: an 860 KB copy against 147 KB of weights;
-      // 16 -> 64 at 55x55 ran 0.97x on 2 threads on channel tiles, 1.21x on rows).
-      const g = layer.geometry;
-      const inputElements = (g.input[0]! + g.padsBegin[0]! + g.padsEnd[0]!) * (g.input[1]! + g.padsBegin[1]! + g.padsEnd[1]!) * layer.C;
-      const rows = { name: y, extent: OH }, tiles = { name: 'ko', extent: layer.M / perTile };
-      parallelOuter(h, inputElements > layer.M * layer.C * g.kernel[0]! * g.kernel[1]! ? [rows, tiles] : [tiles, rows], request.threads);
-    }
-    const acc = layer.names.acc;
-    // The sum reads the (padded) input first and the weights second (ops/conv.ts defineConv).
-    const [source, weights] = sch.state(acc).stage.producers().map((f) => f.name) as [string, string];
-    const wp = sch.stage(sch.cacheRead(weights, [acc], { name: `${layer.names.out}_wpack` }));
-    const [o, i, kh, kw] = sch.state(wp.name).stage.axes.map((v) => v.name) as [string, string, string, string];
-    wp.transformLayout({ split: { dim: o, factor: LANE_CHANNELS, outer: `${o}o`, inner: `${o}i` }, order: [`${o}o`, kh, kw, i, `${o}i`] });
-    if (request.threads > 1) wp.parallel(o);
-    const panel = sch.stage(sch.cacheRead(source, [acc], { name: `${layer.names.out}_nhwc` }));
-    const [d0, d1, d2, d3] = sch.state(panel.name).stage.axes.map((v) => v.name) as [string, string, string, string];
-    panel.transformLayout({ order: [d0, d2, d3, d1] });
-    // Row by row, in the copy's storage order: threads on channels would write neighbouring
-    // channels of one pixel, the same cache lines (128 -> 128 at 28x28 ran 1.12x faster on 2 threads).
-    panel.reorder(d0, d2, d3, d1);
-    if (request.threads > 1) panel.parallel(d2);
-    const a = sch.stage(acc);
-    a.computeAt(final, 'xo');
-    a.reorderStorage('y', 'x', 'k');
-    a.split('k', LANE_CHANNELS, { outer: 'kv', inner: 'kl' });
-    const r = reductionLoops(sch, acc);
-    a.reorder(...r.filter((l) => l !== 'rc'), 'rc', 'n', 'y', 'x', 'kv', 'kl');
-    a.unroll('kv');
-    a.unroll('x');
-    a.unroll('y');
-    a.unroll('n');
-    a.vectorize('kl');
-  },
+/** The last tile of a row, shifted inwards, recomputes pixels: at most 15% more (27 wide: 28, 7: 8). */
+const rowTilesFit = (l: ConvLayer) => {
+  const width = l.geometry.output[1]!;
+  return l.geometry.input.length === 2 && width >= TILE_PIXELS && Math.ceil(width / TILE_PIXELS) * TILE_PIXELS <= 1.15 * width;
 };
 
+const channels: ConvAlgorithm = {
+  name: 'channels',
+  applies: (l) => l.group === 1 && l.C > 1 && l.M % LANE_CHANNELS === 0 && rowTilesFit(l),
+  schedule: (sch, layer, request) => scheduleChannelLanes(sch, layer, request, CHANNEL_VECTORS),
+};
+
+/**
+ * A depthwise layer (one input channel per output channel) on a map under 32 pixels wide, with the
+ * channels along the lanes, as 'channels' computes a dense one: each window tap a vector load of 4
+ * channels of the NHWC copy times a vector of 4 weights, so a 14- or 7-wide map fills its vectors,
+ * where 'depthwise' (pixels along the lanes) runs a tail and a short strip per row. One vector of
+ * channels per tile: with the taps loaded, not broadcast, two would need 8 accumulators and 8 input
+ * vectors live. One thread, MobileNetV2's layers against 'depthwise': 576 channels at 14x14 2.3x
+ * and 960 at 7x7 2.4x faster, 192 at 28x28 1.24x; at 56 and 112 wide 0.85x and 0.4x (so not there).
+ * Its definition is the direct one, as 'depthwise''s: one workload, whose tuning explores both.
+ */
+const depthwiseChannels: ConvAlgorithm = {
+  name: 'depthwise-channels',
+  applies: (l) => l.group === l.C && l.M === l.C && l.C % LANE_CHANNELS === 0 && rowTilesFit(l) && l.geometry.output[1]! < 32,
+  schedule: (sch, layer, request) => scheduleChannelLanes(sch, layer, request, 1),
+};
+
+/** 'channels' and 'depthwise-channels': tiles of `vectors` x 4 output channels x 4 pixels (see 'channels'). */
+function scheduleChannelLanes(sch: Schedule, layer: ConvLayer, request: ScheduleRequest, vectors: number): void {
+  if (request.target === 'webgpu') return generic.schedule(sch, layer, request);
+  const final = placeOutput(sch, request);
+  const [, k, y, x] = final.axes.map((v) => v.name) as [string, string, string, string];
+  const [OH] = layer.geometry.output as [number, number];
+  const perTile = layer.M % (LANE_CHANNELS * vectors) === 0 ? LANE_CHANNELS * vectors : LANE_CHANNELS;
+  const h = sch.stage(final);
+  h.split(k, perTile, { outer: 'ko', inner: 'ki' });
+  h.split(x, TILE_PIXELS, { outer: 'xo', inner: 'xi', tail: 'shift_inwards' });
+  h.split('ki', LANE_CHANNELS, { outer: 'kv', inner: 'kl' });
+  h.reorder('ko', y, 'xo', 'xi', 'kv', 'kl');
+  h.unroll('xi');
+  h.unroll('kv');
+  h.vectorize('kl');
+  if (parallelWorthIt(layer)) {
+    // Threads on rows when the input copy outweighs the weights: on output channel tiles, every
+    // thread would read all of it (64 -> 64 at 56x56: an 860 KB copy against 147 KB of weights;
+    // 16 -> 64 at 55x55 ran 0.97x on 2 threads on channel tiles, 1.21x on rows).
+    const g = layer.geometry;
+    const inputElements = (g.input[0]! + g.padsBegin[0]! + g.padsEnd[0]!) * (g.input[1]! + g.padsBegin[1]! + g.padsEnd[1]!) * layer.C;
+    const rows = { name: y, extent: OH }, tiles = { name: 'ko', extent: layer.M / perTile };
+    // (A depthwise tile reads only its own channels of the copy.)
+    const onRows = layer.group === 1 && inputElements > layer.M * layer.C * g.kernel[0]! * g.kernel[1]!;
+    parallelOuter(h, onRows ? [rows, tiles] : [tiles, rows], request.threads);
+  }
+  const acc = layer.names.acc;
+  // The sum reads the (padded) input first and the weights second (ops/conv.ts defineConv).
+  const [source, weights] = sch.state(acc).stage.producers().map((f) => f.name) as [string, string];
+  const wp = sch.stage(sch.cacheRead(weights, [acc], { name: `${layer.names.out}_wpack` }));
+  const [o, i, kh, kw] = sch.state(wp.name).stage.axes.map((v) => v.name) as [string, string, string, string];
+  wp.transformLayout({ split: { dim: o, factor: LANE_CHANNELS, outer: `${o}o`, inner: `${o}i` }, order: [`${o}o`, kh, kw, i, `${o}i`] });
+  // In parallel only when large (a copy of 1728 weights is shorter than a fork), by groups of 4
+  // output channels: each group's lanes are adjacent in the copy, one thread's to write.
+  if (request.threads > 1 && layer.M * (layer.C / layer.group) * layer.geometry.kernel[0]! * layer.geometry.kernel[1]! >= PARALLEL_MIN_ELEMENTS) {
+    wp.split(o, LANE_CHANNELS, { outer: `${o}g`, inner: `${o}l` });
+    wp.parallel(`${o}g`);
+  }
+  const panel = sch.stage(sch.cacheRead(source, [acc], { name: `${layer.names.out}_nhwc` }));
+  const [d0, d1, d2, d3] = sch.state(panel.name).stage.axes.map((v) => v.name) as [string, string, string, string];
+  panel.transformLayout({ order: [d0, d2, d3, d1] });
+  // Row by row, in the copy's storage order: threads on channels would write neighbouring
+  // channels of one pixel, the same cache lines (128 -> 128 at 28x28 ran 1.12x faster on 2 threads).
+  panel.reorder(d0, d2, d3, d1);
+  if (request.threads > 1) panel.parallel(d2);
+  const a = sch.stage(acc);
+  a.computeAt(final, 'xo');
+  a.reorderStorage('y', 'x', 'k');
+  a.split('k', LANE_CHANNELS, { outer: 'kv', inner: 'kl' });
+  const r = reductionLoops(sch, acc);
+  a.reorder(...r.filter((l) => l !== 'rc'), ...(r.includes('rc') ? ['rc'] : []), 'n', 'y', 'x', 'kv', 'kl');
+  a.unroll('kv');
+  a.unroll('x');
+  a.unroll('y');
+  a.unroll('n');
+  a.vectorize('kl');
+}
+
 /** The algorithms in order of preference. */
-export const CONV_ALGORITHMS: readonly ConvAlgorithm[] = [pointwise, channels, depthwise, rows, direct, generic];
+export const CONV_ALGORITHMS: readonly ConvAlgorithm[] = [pointwise, channels, depthwiseChannels, depthwise, rows, direct, generic];
 
 /**
  * The algorithms that compute `layer`, in order of preference. The fallbacks, 'direct' (any 2-D

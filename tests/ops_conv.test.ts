@@ -1,6 +1,6 @@
 /**
  * Conv and ConvTranspose (ops/conv.ts, ops/conv_algorithms.ts) against onnxruntime-node: each
- * algorithm of the table (pointwise 1x1, channels along the lanes, depthwise, rows, direct, generic for 1-D and 3-D), pads, strides,
+ * algorithm of the table (pointwise 1x1, channels along the lanes, depthwise, depthwise with channels along the lanes, rows, direct, generic for 1-D and 3-D), pads, strides,
  * dilations, groups, every auto_pad, odd channel counts and 1x1 spatial maps (tails), fused
  * epilogues (Relu, a residual Add, Clip), two threads, a property test over random layers, a WebGPU
  * sample, and the refusals.
@@ -40,6 +40,8 @@ const CASES: [string, NodeCase][] = [
   ['depthwise 3x3 pad 1', conv([1, 6, 12, 17], [6, 1, 3, 3], { group: attr.int(6), pads: attr.ints([1, 1, 1, 1]) })],
   ['depthwise stride 2 with channel multiplier 2', conv([1, 3, 11, 12], [6, 1, 3, 3], { group: attr.int(3), pads: attr.ints([1, 1, 1, 1]), strides: attr.ints([2, 2]) })],
   ['depthwise on a map narrower than a vector (generic)', conv([1, 4, 5, 3], [4, 1, 3, 3], { group: attr.int(4), pads: attr.ints([1, 1, 1, 1]) })],
+  ['depthwise-channels 3x3 pad 1, 12 channels along the lanes, 14 wide', conv([1, 12, 9, 14], [12, 1, 3, 3], { group: attr.int(12), pads: attr.ints([1, 1, 1, 1]) })],
+  ['depthwise-channels stride 2, dilation 2, asymmetric pads, 7 wide (last tile shifted inwards)', conv([1, 8, 15, 15], [8, 1, 3, 3], { group: attr.int(8), strides: attr.ints([2, 2]), dilations: attr.ints([2, 2]), pads: attr.ints([2, 1, 1, 2]) })],
   ['1-D convolution (generic)', conv([2, 3, 17], [4, 3, 3], { pads: attr.ints([1, 2]) })],
   ['3-D convolution (generic)', conv([1, 2, 4, 5, 6], [3, 2, 2, 3, 2], { strides: attr.ints([1, 2, 1]) })],
   ['kernel_shape given, equal to the weights', conv([1, 2, 6, 6], [2, 2, 3, 3], { kernel_shape: attr.ints([3, 3]) }, false, { opset: 7 })],
@@ -55,6 +57,8 @@ test('the algorithm table picks pointwise, channels, depthwise, rows, direct and
   const pick = (c: NodeCase) => chooseConvAlgorithm(convLayer(nodeContext(c))).name;
   t.is(pick(conv([1, 5, 7, 13], [7, 5, 1, 1])), 'pointwise');
   t.is(pick(conv([1, 6, 12, 17], [6, 1, 3, 3], { group: attr.int(6) })), 'depthwise');
+  t.is(pick(conv([1, 8, 14, 14], [8, 1, 3, 3], { group: attr.int(8), pads: attr.ints([1, 1, 1, 1]) })), 'depthwise-channels', '14 wide, channels a multiple of 4');
+  t.is(pick(conv([1, 8, 40, 40], [8, 1, 3, 3], { group: attr.int(8), pads: attr.ints([1, 1, 1, 1]) })), 'depthwise', '40 wide: pixels along the lanes');
   t.is(pick(conv([1, 3, 9, 11], [6, 3, 3, 3])), 'rows');
   t.is(pick(conv([1, 3, 9, 12], [8, 3, 3, 3], { pads: attr.ints([1, 1, 1, 1]) })), 'channels');
   t.is(pick(conv([1, 3, 30, 224], [64, 3, 3, 3], { strides: attr.ints([2, 2]) })), 'channels', 'SqueezeNet\'s first layer: 111 wide, 112 computed');
@@ -78,6 +82,7 @@ test('two threads: every 2-D algorithm on layers large enough to run in parallel
   // 'channels' with weights larger than the input copy: threads on channel tiles, not rows.
   await checkNode(t, conv([1, 64, 6, 8], [64, 64, 3, 3], { pads: attr.ints([1, 1, 1, 1]) }), o);
   await checkNode(t, conv([1, 16, 60, 61], [16, 1, 3, 3], { group: attr.int(16), pads: attr.ints([1, 1, 1, 1]) }), o);
+  await checkNode(t, conv([1, 256, 14, 14], [256, 1, 3, 3], { group: attr.int(256), pads: attr.ints([1, 1, 1, 1]) }), o);
 });
 
 test('property: random 2-D layers (channels, kernel, stride, dilation, pads, group) match onnxruntime', async (t) => {
