@@ -64,3 +64,6 @@ export function positiveNumber(option: string, value: string): number {
   if (!Number.isFinite(n) || n <= 0) throw new CliError(`${option} must be a positive number, got ${JSON.stringify(value)}`);
   return n;
 }
+
+/** `x` to three significant digits, never in exponent notation (1020, not 1.02e+3; 0.00150 stays). */
+export const threeDigits = (x: number): string => (Math.abs(x) >= 1000 ? Math.round(x).toString() : x.toPrecision(3));

@@ -16,7 +16,7 @@ import { acquireGpu } from '../../runtime/webgpu/device.js';
 import { evalShape } from '../../runtime/signature.js';
 import type { WorkCount } from '../../runtime/abi.js';
 import { writeFileAtomic } from '../../io/atomic_write.js';
-import { type CliCommand, type CliIo, CliError, collect, oneOf, pairs, positiveInteger, positiveNumber } from '../command.js';
+import { type CliCommand, type CliIo, CliError, collect, oneOf, pairs, positiveInteger, positiveNumber, threeDigits } from '../command.js';
 import { barStream } from '../progress.js';
 import { loadModule, selectPipeline } from '../load_module.js';
 import { TARGETS } from './compile.js';
@@ -60,7 +60,7 @@ async function run(modulePath: string, o: TuneCommandOptions, io: CliIo): Promis
   const db = await TuningDatabase.open(recordsPath);
   for (const w of db.warnings) io.err(`warning: ${w}\n`);
   const rate = throughputOf(selected.work, sizes);
-  const show = (s?: number) => (s === undefined ? '-' : `${(s * 1e3).toPrecision(3)} ms (${rate.of(s).toPrecision(3)} ${rate.unit})`);
+  const show = (s?: number) => (s === undefined ? '-' : `${threeDigits(s * 1e3)} ms (${threeDigits(rate.of(s))} ${rate.unit})`);
 
   const bar = new SingleBar({
     format: 'tuning {name} [{bar}] {value}/{total} trials | best {best} | failures {failures} | {elapsed} s',

@@ -15,7 +15,7 @@ import { tuningCurveSvg } from '../../autotune/plot.js';
 import { writeFileAtomic } from '../../io/atomic_write.js';
 import { tuneModel } from '../../model/tune_model.js';
 import { tasksTable } from '../../model/tasks.js';
-import { type CliIo, CliError, pairs, positiveInteger, positiveNumber } from '../command.js';
+import { type CliIo, CliError, pairs, positiveInteger, positiveNumber, threeDigits } from '../command.js';
 import { barStream } from '../progress.js';
 
 /** The options `tessera tune` parsed (cli/commands/tune.ts registers them). */
@@ -34,7 +34,7 @@ export interface TuneModelCommandOptions {
   readonly batch?: string;
 }
 
-const ms = (s?: number) => (s === undefined ? '-' : (s * 1e3).toPrecision(3));
+const ms = (s?: number) => (s === undefined ? '-' : threeDigits(s * 1e3));
 
 /** Runs `tessera tune MODEL.onnx ...` (see the file's comment). @throws CliError for usage errors */
 export async function tuneModelCommand(modelPath: string, o: TuneModelCommandOptions, io: CliIo): Promise<void> {
