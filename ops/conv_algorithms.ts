@@ -1,10 +1,11 @@
 /**
- * How a convolution layer is computed: a table of algorithms, the first that applies to a layer wins.
+ * How a convolution layer is computed: a table of algorithms; without records, the first that applies wins.
  * Each gives the layer's stages (by default the direct definition of ops/conv.ts) and their schedule
  * for each target. Where several apply, each is an implementation of the Conv node (ops/conv.ts): the
  * model compiler takes the one whose tuning record is fastest (model/kernel_records.ts), the first
  * without records. More algorithms (Winograd F(2x2,3x3) / F(4x4,3x3), NCHWc layouts) are entries to add.
  *
+ *  - depthwise-channels: a depthwise layer under 32 wide, the channels along the lanes ('channels');
  *  - depthwise: one input channel per group, 2 spatial axes; strips of pixels per channel plane,
  *    the zero-padded plane computed per channel so no load tests the edges (bench/workloads.ts);
  *  - rows: stride 1 on maps whose width is not a multiple of 8: the direct tiles over the padded
@@ -307,6 +308,12 @@ const rows: ConvAlgorithm = {
 /** Output channels (in f32x4 vectors) and pixels of a row per register tile of 'channels'. */
 const LANE_CHANNELS = 4, CHANNEL_VECTORS = 2, TILE_PIXELS = 4;
 
+/** The last tile of a row, shifted inwards, recomputes pixels: at most 15% more (27 wide: 28, 7: 8). */
+const rowTilesFit = (l: ConvLayer) => {
+  const width = l.geometry.output[1]!;
+  return l.geometry.input.length === 2 && width >= TILE_PIXELS && Math.ceil(width / TILE_PIXELS) * TILE_PIXELS <= 1.15 * width;
+};
+
 /**
  * Output channels along the SIMD lanes (XNNPACK's layout for its f32 convolutions): a register tile
  * of 2 vectors of 4 output channels x 4 pixels of a row (8 accumulators), each weight vector loaded
@@ -319,12 +326,6 @@ const LANE_CHANNELS = 4, CHANNEL_VECTORS = 2, TILE_PIXELS = 4;
  * than 'rows', but 1x1 layers 0.4x-0.9x of 'pointwise' and 13-wide maps (16 pixels for 13) 0.87x;
  * ResNet-18's strided layers 3.2x-6.5x faster than 'direct' and its 7-wide ones 1.7x than 'rows'.
  */
-/** The last tile of a row, shifted inwards, recomputes pixels: at most 15% more (27 wide: 28, 7: 8). */
-const rowTilesFit = (l: ConvLayer) => {
-  const width = l.geometry.output[1]!;
-  return l.geometry.input.length === 2 && width >= TILE_PIXELS && Math.ceil(width / TILE_PIXELS) * TILE_PIXELS <= 1.15 * width;
-};
-
 const channels: ConvAlgorithm = {
   name: 'channels',
   applies: (l) => l.group === 1 && l.C > 1 && l.M % LANE_CHANNELS === 0 && rowTilesFit(l),
