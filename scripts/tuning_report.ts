@@ -52,13 +52,19 @@ function tunerTable(run: Run): string[] {
 
 function benchTable(run: Run): string[] {
   const b = run.bench!;
-  const rows = Object.entries(b.figures).filter(([, f]) => f['tessera tuned'] !== undefined).map(([w, f]) => {
+  // A run of 2-thread summaries is read against the 2-thread columns (the peers run on one thread).
+  const two = run.summaries.length > 0 && run.summaries.every((x) => x.threads === 2);
+  const [handKey, tunedKey] = two ? ['tessera 2T', 'tessera tuned 2T'] : ['tessera', 'tessera tuned'];
+  const head = `Bench (${b.date}, ${b.machine}, FMA: ${b.fma}, medians of ${b.runs} interleaved rounds; ratios: how many times better the tuned schedule is):`;
+  const rows = Object.entries(b.figures).filter(([, f]) => f[tunedKey] !== undefined).map(([w, f]) => {
     const unit = b.units[w] ?? 'GFLOP/s';
-    const t = f['tessera tuned'];
-    return `| ${w} | ${unit} | ${fixed(f.tessera)} | ${fixed(t)} | ${fixed(better(unit, t, f.tessera), 2)} | ${fixed(f.tfjs)} | ${fixed(better(unit, t, f.tfjs), 2)} | ${fixed(f.ort)} | ${fixed(better(unit, t, f.ort), 2)} |`;
+    const t = f[tunedKey];
+    const peers = two ? '' : ` ${fixed(f.tfjs)} | ${fixed(better(unit, t, f.tfjs), 2)} | ${fixed(f.ort)} | ${fixed(better(unit, t, f.ort), 2)} |`;
+    return `| ${w} | ${unit} | ${fixed(f[handKey])} | ${fixed(t)} | ${fixed(better(unit, t, f[handKey]), 2)} |${peers}`;
   });
-  return [`Bench (${b.date}, ${b.machine}, FMA: ${b.fma}, medians of ${b.runs} interleaved rounds; ratios: how many times better the tuned schedule is):`, '',
-    '| workload | unit | hand | tuned | tuned/hand | tfjs-wasm | tuned/tfjs | ort-web | tuned/ort |', '|---|---|---|---|---|---|---|---|---|', ...rows];
+  return two
+    ? [head, '', '| workload | unit | hand 2T | tuned 2T | tuned/hand |', '|---|---|---|---|---|', ...rows]
+    : [head, '', '| workload | unit | hand | tuned | tuned/hand | tfjs-wasm | tuned/tfjs | ort-web | tuned/ort |', '|---|---|---|---|---|---|---|---|---|', ...rows];
 }
 
 function comparison(runs: readonly Run[]): string[] {
