@@ -55,6 +55,20 @@ export function kernelWorkload(g: Graph, a: Analysis, job: KernelJob, threads: n
 }
 
 /**
+ * The job's distinct workloads, one per implementation of its anchor (the default first), those of
+ * implementations that differ in their schedule alone counted once, under the first's name.
+ * @throws as kernelWorkload
+ */
+export function kernelWorkloads(g: Graph, a: Analysis, job: KernelJob, threads: number): { implementation?: string; definition: KernelDefinition; workload: Workload }[] {
+  const out: { implementation?: string; definition: KernelDefinition; workload: Workload }[] = [];
+  for (const implementation of kernelImplementations(g, a, job)) {
+    const defined = kernelWorkload(g, a, job, threads, undefined, implementation);
+    if (!out.some((x) => x.workload.key === defined.workload.key)) out.push({ ...defined, ...(implementation !== undefined ? { implementation } : {}) });
+  }
+  return out;
+}
+
+/**
  * How to compile a job from `tuning`: of the anchor's implementations, the one whose best record for
  * `tuning.target`'s class is fastest (its declared record, the in-model check's, where it has one:
  * TuningDatabase.best), with that record; undefined when no implementation has a record. A record
@@ -64,12 +78,7 @@ export function kernelWorkload(g: Graph, a: Analysis, job: KernelJob, threads: n
  */
 export function kernelChoice(g: Graph, a: Analysis, job: KernelJob, threads: number, tuning: KernelTuning): KernelChoice | undefined {
   let best: { record: TuningRecord; implementation: string | undefined } | undefined;
-  const seen = new Set<string>();
-  for (const implementation of kernelImplementations(g, a, job)) {
-    const { workload } = kernelWorkload(g, a, job, threads, undefined, implementation);
-    // Implementations of one definition are one workload: its records are named by the first.
-    if (seen.has(workload.key)) continue;
-    seen.add(workload.key);
+  for (const { implementation, workload } of kernelWorkloads(g, a, job, threads)) {
     const r = tuning.records.best(workload.key, tuning.target);
     if (!r || r.workload !== workload.key || r.result.status !== 'ok' || targetClass(r.target) !== targetClass(tuning.target)) continue;
     if (!best || r.result.seconds! < best.record.result.seconds!) best = { record: r, implementation };

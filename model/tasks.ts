@@ -18,7 +18,7 @@ import type { SpecExpr, Workload, WorkloadSpec } from '../autotune/workload.js';
 import { ArgumentError } from '../runtime/tensor.js';
 import { executionPlan } from './plan.js';
 import { TESSERA_OPS } from './library.js';
-import { kernelImplementations, kernelWorkload } from './kernel_records.js';
+import { kernelWorkloads } from './kernel_records.js';
 import { ModelCompileError } from './errors.js';
 
 export interface ModelTask {
@@ -109,21 +109,15 @@ export function extractTasks(model: Uint8Array | string | Graph, o: ExtractTasks
   for (const job of executionPlan(graph, analysis).kernels) {
     const nodes = job.nodes.map((n) => n.name);
     const ops = job.nodes.map((n) => n.op).join('+');
-    let choice: string | undefined;
-    const seen = new Set<string>();
-    for (const implementation of kernelImplementations(graph, analysis, job)) {
-      let defined: ReturnType<typeof kernelWorkload>;
-      try {
-        defined = kernelWorkload(graph, analysis, job, threads, undefined, implementation);
-      } catch (e) {
-        if ((e as Error).name === 'OpError') throw e;
-        throw new ModelCompileError(`the kernel of ${nodes.join(' + ')} (${ops})${implementation ? ` as ${implementation}` : ''} cannot be defined: ${(e as Error).message}`, { cause: e });
-      }
-      const { definition, workload } = defined;
-      // Implementations that differ in their schedule alone are one workload (its tuning explores both).
-      if (seen.has(workload.key)) continue;
-      seen.add(workload.key);
-      choice ??= workload.key;
+    let defined: ReturnType<typeof kernelWorkloads>;
+    try {
+      defined = kernelWorkloads(graph, analysis, job, threads);
+    } catch (e) {
+      if ((e as Error).name === 'OpError') throw e;
+      throw new ModelCompileError(`the kernel of ${nodes.join(' + ')} (${ops}) cannot be defined: ${(e as Error).message}`, { cause: e });
+    }
+    const choice = defined[0]!.workload.key;
+    for (const { implementation, definition, workload } of defined) {
       const known = byKey.get(workload.key);
       if (known) { known.kernels.push(nodes); continue; }
       const out = analysis.types.get(definition.args.tensors[definition.pipeline.inputs.length]!)?.shape ?? definition.pipeline.outputs[0]!.shape;
