@@ -53,6 +53,13 @@ export interface MeasureOptions {
   readonly seed?: number;
   /** How the reference outputs are computed (autotune/reference_outputs.ts; default 'auto'). */
   readonly reference?: ReferenceMode;
+  /**
+   * The definition whose outputs every candidate must reproduce, when not the measured workload's
+   * own: another definition of the same inputs and outputs (names, shapes, dtypes), such as the exact
+   * convolution an approximate implementation (Winograd) stands in for. Its outputs are computed as
+   * `reference` says, and ok results carry its key (MeasureResult.checkedAgainst).
+   */
+  readonly checkAgainst?: Workload;
   /** Build workers (default: the hardware threads). */
   readonly builders?: number;
   /** Builds the candidates instead of a worker pool (a test wraps the pool to inject faults). */
@@ -84,6 +91,21 @@ function placeholderOutputs(w: Workload): Record<string, { data: InstanceType<Re
   }));
 }
 
+/**
+ * Refuses a reference definition whose inputs or outputs differ from the workload's.
+ * @throws RangeError naming the first difference
+ */
+function sameInterface(w: Workload, ref: Workload): void {
+  const a = specShapes(w.spec), b = specShapes(ref.spec);
+  const describe = (shapes: Readonly<Record<string, readonly number[]>>, dtypes: Readonly<Record<string, string>>) =>
+    Object.keys(shapes).sort().map((n) => `${n}:${dtypes[n]}[${shapes[n]!.join(',')}]`).join(' ');
+  const dt = (x: Workload) => Object.fromEntries([...x.spec.inputs.map((i) => [i.name, i.dtype]), ...x.pipeline.outputs.map((o) => [o.name, o.dtype])]);
+  for (const part of ['inputs', 'outputs'] as const) {
+    const mine = describe(a[part], dt(w)), theirs = describe(b[part], dt(ref));
+    if (mine !== theirs) throw new RangeError(`checkAgainst: the reference ${ref.name} has ${part} ${theirs}, the workload ${w.name} has ${mine}`);
+  }
+}
+
 export class Measurer {
   private readonly cache = new Map<string, BuildOutcome>();
   private closed = false;
@@ -97,6 +119,8 @@ export class Measurer {
     private readonly memoryLimitBytes: number,
     /** How the reference outputs were computed. */
     readonly referenceMethod: 'evaluator' | 'default-schedule',
+    /** The key of the definition the outputs were checked against, when not the workload's own (MeasureOptions.checkAgainst). */
+    private readonly checkedAgainst?: string,
   ) {}
 
   /**
@@ -112,9 +136,11 @@ export class Measurer {
     }
     if (target.kind === 'webgpu' && !target.gpu) throw new TargetError('a webgpu target needs its gpu (adapter and limits): use currentTarget({ kind: "webgpu", gpu })');
     const inputs = seededInputs(workload.spec, o.seed ?? 1);
-    const method = usesEvaluator(workload, o.reference) ? 'evaluator' as const : 'default-schedule' as const;
+    const reference = o.checkAgainst ?? workload;
+    if (o.checkAgainst) sameInterface(workload, o.checkAgainst);
+    const method = usesEvaluator(reference, o.reference) ? 'evaluator' as const : 'default-schedule' as const;
     // With the default schedule the runner computes the reference; until then zeros give names, shapes and dtypes.
-    const outputs = method === 'evaluator' ? evaluatorOutputs(workload, inputs) : placeholderOutputs(workload);
+    const outputs = method === 'evaluator' ? evaluatorOutputs(reference, inputs) : placeholderOutputs(workload);
     const compileTimeoutMs = o.compileTimeoutMs ?? 10000;
     const builders = o.builders ?? defaultThreadCount();
     const memoryLimitBytes = o.memoryLimitBytes ?? GIB;
@@ -138,17 +164,25 @@ export class Measurer {
       warmupMs: o.warmupMs ?? (isNode() ? 20 : 1000),
     };
     if (method === 'default-schedule') {
+      // The reference definition's own builder when it is another definition, closed once it is built.
+      let other: Builder | undefined;
       try {
+        if (o.checkAgainst) {
+          const single = { ...pool, workers: 1 };
+          other = o.builder ? await o.builder(reference, buildOptionsOf(target), single) : await WorkerBuilder.create(reference.spec, buildOptionsOf(target), single);
+        }
         // Built for the wasm-simd target whatever the measured one: the default schedule has no GPU binding.
-        const [built] = await builder.build([[]], { kind: 'wasm-simd', threads: 1, fma: 'none' });
+        const [built] = await (other ?? builder).build([[]], { kind: 'wasm-simd', threads: 1, fma: 'none' });
         if (built!.status !== 'ok') throw new Error(`the default schedule, which gives the reference outputs, does not build (${built!.status}): ${'error' in built! ? built.error : ''}`);
         await runner.takeReference(built, run);
       } catch (e) {
         await Promise.all([builder.close(), runner.close()]);
         throw e;
+      } finally {
+        await other?.close();
       }
     }
-    return new Measurer(workload, target, builder, runner, run, memoryLimitBytes, method);
+    return new Measurer(workload, target, builder, runner, run, memoryLimitBytes, method, o.checkAgainst?.key);
   }
 
   /** Builds (or takes from the cache) every trace not yet built. */
@@ -198,9 +232,14 @@ export class Measurer {
         r = await this.runner.measure(b, run);
         byHash.set(b.loweredHash, r);
       }
-      out.push({ ...r, loweredHash: b.loweredHash, compileSeconds: b.compileSeconds });
+      out.push({ ...r, loweredHash: b.loweredHash, compileSeconds: b.compileSeconds, ...this.checkMark(r) });
     }
     return out;
+  }
+
+  /** What an ok result says of its check, when it was against another definition. */
+  private checkMark(r: MeasureResult): { checkedAgainst?: string } {
+    return r.status === 'ok' && this.checkedAgainst ? { checkedAgainst: this.checkedAgainst } : {};
   }
 
   /**
@@ -222,7 +261,7 @@ export class Measurer {
     const results = await this.runner.remeasure(runnable.map((i) => builds[i] as Extract<BuildOutcome, { status: 'ok' }>), rounds, this.run);
     runnable.forEach((i, k) => {
       const b = builds[i] as Extract<BuildOutcome, { status: 'ok' }>;
-      out[i] = { ...results[k]!, loweredHash: b.loweredHash, compileSeconds: b.compileSeconds };
+      out[i] = { ...results[k]!, loweredHash: b.loweredHash, compileSeconds: b.compileSeconds, ...this.checkMark(results[k]!) };
     });
     return out;
   }

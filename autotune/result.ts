@@ -42,6 +42,11 @@ export interface MeasureResult {
   readonly compileSeconds?: number;
   /** How the time was taken: 'wall-clock' (wasm), or the GPU timing method (runtime/webgpu/timing.ts). */
   readonly method?: string;
+  /**
+   * The workload key of the definition whose outputs this candidate's were checked against, when it
+   * was not the candidate's own (an approximate implementation checked against the exact one).
+   */
+  readonly checkedAgainst?: string;
 }
 
 /** Checks a result read from a file. @returns undefined when it is a MeasureResult, else what is wrong */

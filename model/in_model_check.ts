@@ -74,9 +74,10 @@ export async function checkInModel(untuned: CompiledModel, tuned: CompiledModel,
     if (!at.length) continue;
     const untunedMs = at.reduce((t, k) => t + median(a.map((x) => x[k]!)), 0);
     const tunedMs = at.reduce((t, k) => t + median(b.map((x) => x[k]!)), 0);
+    // An approximate implementation's declared record keeps what its tuning checked it against.
     const declare = (t: ModelTask, trace: readonly Instruction[], ms: number, loweredHash?: string) => records.append({
       workload: t.key, workloadName: t.name, axes: definitionAxes(t.workload.spec), target, trace, ...(loweredHash ? { loweredHash } : {}),
-      result: { status: 'ok', seconds: ms / 1e3 / at.length, repeats: rounds, inner: runs, method: 'in-model' }, declared: true,
+      result: { status: 'ok', seconds: ms / 1e3 / at.length, repeats: rounds, inner: runs, method: 'in-model', ...(t === task && record.result.checkedAgainst ? { checkedAgainst: record.result.checkedAgainst } : {}) }, declared: true,
     });
     const byDefault = task.key === task.choice ? undefined : tasks.find((t) => t.key === task.choice);
     if (byDefault) {

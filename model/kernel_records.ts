@@ -54,16 +54,31 @@ export function kernelWorkload(g: Graph, a: Analysis, job: KernelJob, threads: n
   return { definition, workload: workloadOf(definition.pipeline, {}, name) };
 }
 
+/** One of a job's workloads (kernelWorkloads). */
+export interface ImplementationWorkload {
+  readonly implementation?: string;
+  readonly definition: KernelDefinition;
+  readonly workload: Workload;
+  /**
+   * For an approximate implementation (OpEntry.approximates): the default's workload, whose outputs
+   * its candidates must reproduce (MeasureOptions.checkAgainst).
+   */
+  readonly checkAgainst?: Workload;
+}
+
 /**
  * The job's distinct workloads, one per implementation of its anchor (the default first), those of
  * implementations that differ in their schedule alone counted once, under the first's name.
  * @throws as kernelWorkload
  */
-export function kernelWorkloads(g: Graph, a: Analysis, job: KernelJob, threads: number): { implementation?: string; definition: KernelDefinition; workload: Workload }[] {
-  const out: { implementation?: string; definition: KernelDefinition; workload: Workload }[] = [];
+export function kernelWorkloads(g: Graph, a: Analysis, job: KernelJob, threads: number): ImplementationWorkload[] {
+  const out: ImplementationWorkload[] = [];
+  const entry = a.entries.get(job.nodes[0]!.name)!;
   for (const implementation of kernelImplementations(g, a, job)) {
     const defined = kernelWorkload(g, a, job, threads, undefined, implementation);
-    if (!out.some((x) => x.workload.key === defined.workload.key)) out.push({ ...defined, ...(implementation !== undefined ? { implementation } : {}) });
+    if (out.some((x) => x.workload.key === defined.workload.key)) continue;
+    const approximate = implementation !== undefined && out.length > 0 && entry.approximates?.(implementation) === true;
+    out.push({ ...defined, ...(implementation !== undefined ? { implementation } : {}), ...(approximate ? { checkAgainst: out[0]!.workload } : {}) });
   }
   return out;
 }
@@ -72,15 +87,18 @@ export function kernelWorkloads(g: Graph, a: Analysis, job: KernelJob, threads: 
  * How to compile a job from `tuning`: of the anchor's implementations, the one whose best record for
  * `tuning.target`'s class is fastest (its declared record, the in-model check's, where it has one:
  * TuningDatabase.best), with that record; undefined when no implementation has a record. A record
- * of another target class (engine major version, features, threads) is never taken. Choosing by
- * measured time per layer is MNN's per-device scheme search and TVM's op strategy chosen by tuning.
+ * of another target class (engine major version, features, threads) is never taken, nor one of an
+ * approximate implementation that was not checked against the default's outputs (Winograd is used
+ * only where its measured error stayed within the tolerance). Choosing by measured time per layer
+ * is MNN's per-device scheme search and TVM's op strategy chosen by tuning.
  * @throws as kernelWorkload
  */
 export function kernelChoice(g: Graph, a: Analysis, job: KernelJob, threads: number, tuning: KernelTuning): KernelChoice | undefined {
   let best: { record: TuningRecord; implementation: string | undefined } | undefined;
-  for (const { implementation, workload } of kernelWorkloads(g, a, job, threads)) {
+  for (const { implementation, workload, checkAgainst } of kernelWorkloads(g, a, job, threads)) {
     const r = tuning.records.best(workload.key, tuning.target);
     if (!r || r.workload !== workload.key || r.result.status !== 'ok' || targetClass(r.target) !== targetClass(tuning.target)) continue;
+    if (checkAgainst && r.result.checkedAgainst !== checkAgainst.key) continue;
     if (!best || r.result.seconds! < best.record.result.seconds!) best = { record: r, implementation };
   }
   return best && { record: best.record, ...(best.implementation !== undefined ? { implementation: best.implementation } : {}) };

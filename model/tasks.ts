@@ -43,6 +43,8 @@ export interface ModelTask {
   readonly implementation?: string;
   /** The workload key of the kernel's default implementation: equal for the alternatives of one kernel, the task's own key otherwise. */
   readonly choice: string;
+  /** For an approximate implementation (Winograd): the default's workload, whose outputs its candidates must match. */
+  readonly checkAgainst?: Workload;
 }
 
 export interface ModelTasks {
@@ -117,14 +119,14 @@ export function extractTasks(model: Uint8Array | string | Graph, o: ExtractTasks
       throw new ModelCompileError(`the kernel of ${nodes.join(' + ')} (${ops}) cannot be defined: ${(e as Error).message}`, { cause: e });
     }
     const choice = defined[0]!.workload.key;
-    for (const { implementation, definition, workload } of defined) {
+    for (const { implementation, definition, workload, checkAgainst } of defined) {
       const known = byKey.get(workload.key);
       if (known) { known.kernels.push(nodes); continue; }
       const out = analysis.types.get(definition.args.tensors[definition.pipeline.inputs.length]!)?.shape ?? definition.pipeline.outputs[0]!.shape;
       const flops = flopEstimate(workload.spec);
       const name = `${ops} ${out.map(String).join('x')}${implementation ? ` (${implementation})` : ''}`;
       byKey.set(workload.key, {
-        task: { key: workload.key, name, workload: { ...workload, name }, baseline: definition.schedule.trace, flops, choice, ...(implementation ? { implementation } : {}) },
+        task: { key: workload.key, name, workload: { ...workload, name }, baseline: definition.schedule.trace, flops, choice, ...(implementation ? { implementation } : {}), ...(checkAgainst ? { checkAgainst } : {}) },
         kernels: [nodes],
       });
     }

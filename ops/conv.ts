@@ -16,7 +16,7 @@ import { Attributes, fail } from './attributes.js';
 import { FLOAT_TYPES, checkDTypes } from './host_tensors.js';
 import { inputFunc } from './indexing.js';
 import { type WindowGeometry, windowGeometry, readsOutside, spatialAxisNames, spatialInts, AUTO_PADS } from './conv_params.js';
-import { chooseConvAlgorithm, convAlgorithms, type ConvAlgorithm } from './conv_algorithms.js';
+import { chooseConvAlgorithm, convAlgorithms, CONV_ALGORITHMS, type ConvAlgorithm } from './conv_algorithms.js';
 import { scheduleReduction } from './schedule_rules.js';
 
 /** A convolution layer: shapes and geometry, all static. */
@@ -110,6 +110,7 @@ export const Conv: OpEntry = {
     const names = convAlgorithms(convLayer(ctx)).map((a) => a.name);
     return names.length > 1 ? names : [];
   },
+  approximates: (name) => CONV_ALGORITHMS.find((a) => a.name === name)?.approximate === true,
   define(ctx, inputs) {
     const l = convLayer(ctx);
     const define = algorithmOf(ctx, l).define ?? defineConv;

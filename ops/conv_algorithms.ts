@@ -20,24 +20,11 @@ import { lift, select } from '../dsl/term.js';
 import type { Schedule } from '../schedule/schedule.js';
 import type { ScheduleRequest } from './op.js';
 import type { ConvLayer } from './conv.js';
-import { kernelOutput, parallelOuter, pointGpu, scheduleReduction, vectorLanes, PARALLEL_MIN_ELEMENTS, PARALLEL_MIN_MACS } from './schedule_rules.js';
+import { parallelOuter, pointGpu, scheduleReduction, vectorLanes, PARALLEL_MIN_ELEMENTS } from './schedule_rules.js';
+import { type ConvAlgorithm, parallelWorthIt, placeOutput } from './conv_common.js';
+import { winograd } from './conv_winograd.js';
 
-export interface ConvAlgorithm {
-  readonly name: string;
-  /** Whether the algorithm computes this layer (a function of the layer alone, so define and schedule agree). */
-  applies(layer: ConvLayer): boolean;
-  /** The layer's stages, when they are not the direct definition (ops/conv.ts defineConv). */
-  define?(layer: ConvLayer, X: Func, W: Func, B: Func | undefined): Stage[];
-  /** Schedules the layer's stages for `request` (its target and threads). */
-  schedule(sch: Schedule, layer: ConvLayer, request: ScheduleRequest): void;
-}
-
-/** Whether a layer has the work to run in parallel: its multiply-adds, output elements times one window of one group. */
-function parallelWorthIt(layer: ConvLayer): boolean {
-  const g = layer.geometry;
-  const product = (xs: readonly number[]) => xs.reduce((a, b) => a * b, 1);
-  return layer.N * layer.M * product(g.output) * (layer.C / layer.group) * product(g.kernel) >= PARALLEL_MIN_MACS;
-}
+export type { ConvAlgorithm } from './conv_common.js';
 
 /** Output channels per register tile and the reduction loops of a layer's acc stage, outermost first. */
 const TILE_CHANNELS = 4;
@@ -53,16 +40,6 @@ function outputOfRows(layer: ConvLayer, acc: Func, H: number, W: number, rowStri
   }, { axes: ['n', 'k', 'y', 'x'] });
 }
 const reductionLoops = (sch: Schedule, acc: string) => sch.stage(acc).loops.filter((l) => l.startsWith('r'));
-
-/**
- * The op's output inlined into the kernel's output (when an epilogue is fused), and the stage whose
- * loops the layer's tiles are: the kernel's output.
- */
-function placeOutput(sch: Schedule, request: ScheduleRequest): Stage {
-  const final = kernelOutput(sch, request);
-  if (final !== request.outputs[0]) sch.stage(request.outputs[0]!).computeInline();
-  return final;
-}
 
 /** The zero-padded input computed at `at` (root, or a loop of the output), vectorized along its rows. */
 function computePadded(sch: Schedule, layer: ConvLayer, at: { stage: Stage; loop: string } | 'root', threads: number): void {
@@ -407,7 +384,7 @@ function scheduleChannelLanes(sch: Schedule, layer: ConvLayer, request: Schedule
 }
 
 /** The algorithms in order of preference. */
-export const CONV_ALGORITHMS: readonly ConvAlgorithm[] = [pointwise, channels, depthwiseChannels, depthwise, rows, direct, generic];
+export const CONV_ALGORITHMS: readonly ConvAlgorithm[] = [pointwise, channels, depthwiseChannels, depthwise, rows, winograd, direct, generic];
 
 /**
  * The algorithms that compute `layer`, in order of preference. The fallbacks, 'direct' (any 2-D
@@ -416,8 +393,9 @@ export const CONV_ALGORITHMS: readonly ConvAlgorithm[] = [pointwise, channels, d
  */
 export function convAlgorithms(layer: ConvLayer): ConvAlgorithm[] {
   const applicable = CONV_ALGORITHMS.filter((a) => a.applies(layer));
-  const specific = applicable.filter((a) => a !== generic && a !== direct);
-  return specific.length ? specific : [applicable[0]!];
+  const exact = applicable.filter((a) => !a.approximate);
+  const specific = exact.filter((a) => a !== generic && a !== direct);
+  return [...(specific.length ? specific : [exact[0]!]), ...applicable.filter((a) => a.approximate)];
 }
 
 /**

@@ -86,6 +86,13 @@ export interface OpEntry {
    */
   implementations?(ctx: OpContext): readonly string[];
   /**
+   * Whether an implementation's outputs differ from the op's definition by more than the order of
+   * its sums (Winograd's transforms): it is never the default, its tuning checks every candidate
+   * against the default implementation's outputs, and the model takes it only from records so
+   * checked (model/kernel_records.ts kernelChoice).
+   */
+  approximates?(implementation: string): boolean;
+  /**
    * Output 0 is elementwise in input 0 (with numpy broadcasting of the others): the model compiler may
    * fuse it as an epilogue into input 0's producer.
    */

@@ -56,6 +56,8 @@ export interface NodeCase {
    * Tessera fuses it as the schedule's epilogue, as the model compiler does.
    */
   readonly epilogue?: { readonly op: string; readonly attrs?: Readonly<Record<string, AttrValue>>; readonly inputs?: readonly NodeInput[] };
+  /** The op's implementation to compile (OpEntry.implementations), when not its default. */
+  readonly implementation?: string;
 }
 
 const ONNX_TYPE: Record<ModelDType, number> = {
@@ -212,7 +214,7 @@ export function nodeContext(c: NodeCase, values = inputValues(c)): OpContext {
   };
   const inputs: (TensorInfo | undefined)[] = c.inputs.map((x) => (x ? { dtype: x.dtype, shape: [...x.shape] } : undefined));
   const consts = c.inputs.map((x, i) => (x?.initializer ? { dtype: x.dtype, shape: [...x.shape], data: constData(x.dtype, values[i]!) } : undefined));
-  return { node, opset: c.opset, inputs, consts, prefix: 'n0' };
+  return { node, opset: c.opset, inputs, consts, prefix: 'n0', ...(c.implementation ? { implementation: c.implementation } : {}) };
 }
 
 /** Kernel data of an input: its kernel dtype's typed array. */
