@@ -3,7 +3,8 @@
  * model/kernel_records.ts kernelChoice): a Conv's algorithms that apply to a layer, each a task of
  * its own (alternatives of one choice), the compiled model taking the one whose record is fastest
  * (outputs against onnxruntime-node), the in-model check judging an alternative against the
- * default's op schedule, and the task scheduler counting alternatives once.
+ * default's op schedule, an approximate alternative (Winograd) checked against the default's outputs
+ * and taken only from records so checked, and the task scheduler counting alternatives once.
  */
 import test from 'ava';
 import { mkdtempSync } from 'node:fs';
@@ -16,6 +17,7 @@ import { modelKernelTarget } from '../model/kernel_records.js';
 import { seededFeeds } from '../model/latency.js';
 import { checkInModel } from '../model/in_model_check.js';
 import { TuningDatabase } from '../autotune/database.js';
+import { Measurer, type MeasureResult } from '../autotune/measure.js';
 import { TaskScheduler } from '../autotune/task_scheduler.js';
 import { definitionAxes } from '../autotune/workload.js';
 import { attr, nodeContext, type NodeCase } from './helpers/onnx_node.js';
@@ -28,12 +30,15 @@ const conv = (x: number[], w: number[], attrs: NodeCase['attrs'] = {}): NodeCase
 test('Conv implementations: the specific algorithms that apply, the default first; none listed when one applies', (t) => {
   const names = (c: NodeCase) => Conv.implementations!(nodeContext(c));
   t.deepEqual(names(conv([1, 8, 8, 8], [8, 8, 1, 1])), ['pointwise', 'channels']);
-  t.deepEqual(names(conv([1, 8, 11, 11], [8, 8, 3, 3], { pads: attr.ints([1, 1, 1, 1]) })), ['channels', 'rows']);
-  t.deepEqual(names(conv([1, 8, 13, 13], [8, 8, 3, 3], { pads: attr.ints([1, 1, 1, 1]) })), [], '13 wide: rows alone (channels would compute 16)');
-  t.deepEqual(names(conv([1, 3, 9, 18], [6, 3, 3, 3], { pads: attr.ints([1, 0, 1, 0]) })), [], 'direct alone');
+  t.deepEqual(names(conv([1, 8, 11, 11], [8, 8, 3, 3], { pads: attr.ints([1, 1, 1, 1]) })), ['channels', 'rows', 'winograd']);
+  t.deepEqual(names(conv([1, 8, 13, 13], [8, 8, 3, 3], { pads: attr.ints([1, 1, 1, 1]) })), ['rows', 'winograd'], '13 wide: rows (channels would compute 16), and Winograd');
+  t.deepEqual(names(conv([1, 3, 9, 18], [6, 3, 3, 3], { pads: attr.ints([1, 0, 1, 0]) })), ['direct', 'winograd'], 'direct, and Winograd');
+  t.deepEqual(names(conv([1, 3, 9, 18], [6, 3, 3, 3], { strides: attr.ints([2, 2]) })), [], 'stride 2: direct alone');
+  t.true(Conv.approximates!('winograd'));
+  t.false(Conv.approximates!('channels'));
   // An implementation that does not compute the layer is refused by name.
   const ctx = { ...nodeContext(conv([1, 8, 13, 13], [8, 8, 3, 3], { pads: attr.ints([1, 1, 1, 1]) })), implementation: 'pointwise' };
-  t.throws(() => Conv.schedule(undefined as never, undefined as never, ctx), { name: 'OpError', message: /conv algorithm 'pointwise' does not compute this layer; these do: rows/ });
+  t.throws(() => Conv.schedule(undefined as never, undefined as never, ctx), { name: 'OpError', message: /conv algorithm 'pointwise' does not compute this layer; these do: rows, winograd/ });
 });
 
 const tempFile = (name: string) => join(mkdtempSync(join(tmpdir(), 'tessera-impl-')), name);
@@ -64,7 +69,7 @@ test('tasks: a kernel with two implementations is two tasks of one choice, keyed
   t.deepEqual(channels.kernels, pointwise.kernels);
   t.is(channels.weight, 2);
   t.regex(channels.name, /\(channels\)$/);
-  t.true(tasks.filter((x) => x.key !== x.choice).length === 1, 'the 3x3 layer (8 wide) has one implementation');
+  t.deepEqual(tasks.filter((x) => x.key !== x.choice).map((x) => x.implementation).sort(), ['channels', 'winograd'], 'the 3x3 layer (8 wide): channels, and Winograd as its alternative');
 });
 
 test('the compiled model takes the implementation whose record is fastest; its outputs match onnxruntime', async (t) => {
@@ -111,6 +116,39 @@ test('the in-model check declares an alternative and the default at their in-mod
     await untuned.dispose();
     await tuned.dispose();
   }
+});
+
+test('Winograd: an alternative checked against the default\'s outputs when tuned; the model takes it only from records so checked', async (t) => {
+  const bytes = tinyConvModel(8);
+  const { tasks } = extractTasks(bytes);
+  const winograd = tasks.find((x) => x.implementation === 'winograd')!;
+  t.is(winograd.checkAgainst?.key, winograd.choice, 'checked against the default implementation');
+  t.true(tasks.filter((x) => x !== winograd).every((x) => x.checkAgainst === undefined), 'exact implementations check against themselves');
+  // The real measurement: Winograd's op schedule passes the check against the direct sums, and says so.
+  const target = modelKernelTarget(1);
+  const m = await Measurer.create(winograd.workload, target, { builders: 1, minRepeatMs: 2, repeats: 2, checkAgainst: winograd.checkAgainst });
+  let result: MeasureResult;
+  try {
+    [result] = await m.measure([winograd.baseline]) as [MeasureResult];
+  } finally { await m.close(); }
+  t.is(result.status, 'ok', result.error);
+  t.is(result.checkedAgainst, winograd.choice);
+  const take = async (checked: boolean) => {
+    const db = await baselineRecords(tempFile('r.jsonl'), tasks.filter((x) => x !== winograd), () => 1e-3);
+    await db.append({ workload: winograd.key, workloadName: winograd.name, axes: definitionAxes(winograd.workload.spec), target, trace: winograd.baseline, result: { ...result, seconds: 1e-9, ...(checked ? {} : { checkedAgainst: undefined }) } });
+    return compileOnnx(bytes, { records: db });
+  };
+  const layer = (model: Awaited<ReturnType<typeof compileOnnx>>) => model.tuned.find((k) => winograd.kernels.some((nodes) => nodes.every((n) => k.nodes.includes(n))))!;
+  const unchecked = await take(false);
+  try {
+    t.not(layer(unchecked).implementation, 'winograd', 'a faster record that was not checked against the direct sums is not taken');
+  } finally { await unchecked.dispose(); }
+  const checked = await take(true);
+  try {
+    t.is(layer(checked).implementation, 'winograd');
+    const feeds = seededFeeds(checked, 3);
+    assertOutputsClose(t, await checked.run(feeds), await ortRun(bytes, feeds), 1e-4, 1e-4, 'with the 3x3 layer as Winograd');
+  } finally { await checked.dispose(); }
 });
 
 test('task scheduler: alternatives count once, by the fastest; one that cannot catch up is not given rounds', (t) => {

@@ -1,6 +1,6 @@
 /**
  * Conv and ConvTranspose (ops/conv.ts, ops/conv_algorithms.ts) against onnxruntime-node: each
- * algorithm of the table (pointwise 1x1, channels along the lanes, depthwise, depthwise with channels along the lanes, rows, direct, generic for 1-D and 3-D), pads, strides,
+ * algorithm of the table (pointwise 1x1, channels along the lanes, depthwise, depthwise with channels along the lanes, rows, Winograd F(2x2,3x3), direct, generic for 1-D and 3-D), pads, strides,
  * dilations, groups, every auto_pad, odd channel counts and 1x1 spatial maps (tails), fused
  * epilogues (Relu, a residual Add, Clip), two threads, a property test over random layers, a WebGPU
  * sample, and the refusals.
@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { ThreadPool, acquireGpu } from '../tessera.js';
 import { attr, checkNode, compareResults, inputValues, runOrt, runTessera, nodeContext, type NodeCase, type NodeInput } from './helpers/onnx_node.js';
 import { convLayer } from '../ops/conv.js';
-import { chooseConvAlgorithm } from '../ops/conv_algorithms.js';
+import { chooseConvAlgorithm, convAlgorithms } from '../ops/conv_algorithms.js';
 import { requireGpu } from './helpers/environment.js';
 const gpu = await requireGpu(import.meta.url);
 
@@ -42,6 +42,9 @@ const CASES: [string, NodeCase][] = [
   ['depthwise on a map narrower than a vector (generic)', conv([1, 4, 5, 3], [4, 1, 3, 3], { group: attr.int(4), pads: attr.ints([1, 1, 1, 1]) })],
   ['depthwise-channels 3x3 pad 1, 12 channels along the lanes, 14 wide', conv([1, 12, 9, 14], [12, 1, 3, 3], { group: attr.int(12), pads: attr.ints([1, 1, 1, 1]) })],
   ['depthwise-channels stride 2, dilation 2, asymmetric pads, 7 wide (last tile shifted inwards)', conv([1, 8, 15, 15], [8, 1, 3, 3], { group: attr.int(8), strides: attr.ints([2, 2]), dilations: attr.ints([2, 2]), pads: attr.ints([2, 1, 1, 2]) })],
+  ['winograd F(2x2,3x3) pad 1, odd map (a last tile half outside), bias', conv([1, 5, 9, 11], [6, 5, 3, 3], { pads: attr.ints([1, 1, 1, 1]) }, true, { implementation: 'winograd' })],
+  ['winograd without pads, asymmetric pads, batch 2, no bias', conv([2, 3, 8, 7], [5, 3, 3, 3], { pads: attr.ints([0, 2, 1, 0]) }, false, { implementation: 'winograd' })],
+  ['winograd on a 1x2 output (one tile), 7 output channels (a partial channel tile)', conv([1, 4, 3, 4], [7, 4, 3, 3], {}, true, { implementation: 'winograd' })],
   ['1-D convolution (generic)', conv([2, 3, 17], [4, 3, 3], { pads: attr.ints([1, 2]) })],
   ['3-D convolution (generic)', conv([1, 2, 4, 5, 6], [3, 2, 2, 3, 2], { strides: attr.ints([1, 2, 1]) })],
   ['kernel_shape given, equal to the weights', conv([1, 2, 6, 6], [2, 2, 3, 3], { kernel_shape: attr.ints([3, 3]) }, false, { opset: 7 })],
@@ -66,6 +69,13 @@ test('the algorithm table picks pointwise, channels, depthwise, rows, direct and
   t.is(pick(conv([1, 3, 9, 18], [6, 3, 3, 3], { pads: attr.ints([1, 0, 1, 0]) })), 'direct');
   t.is(pick(conv([1, 3, 9, 11], [6, 3, 3, 3], { strides: attr.ints([2, 2]) })), 'direct');
   t.is(pick(conv([2, 3, 17], [4, 3, 3])), 'generic');
+  // Winograd applies to 3x3 stride-1 layers but is never the default, even where it is the only specific one.
+  const all = (c: NodeCase) => convAlgorithms(convLayer(nodeContext(c))).map((a) => a.name);
+  t.deepEqual(all(conv([1, 32, 13, 13], [64, 32, 3, 3], { pads: attr.ints([1, 1, 1, 1]) })), ['rows', 'winograd']);
+  t.deepEqual(all(conv([1, 3, 9, 16], [6, 3, 3, 3], { pads: attr.ints([1, 1, 1, 1]) })), ['direct', 'winograd'], '16 wide, 6 channels: nothing specific but Winograd');
+  t.deepEqual(all(conv([1, 8, 9, 16], [8, 8, 3, 3], { strides: attr.ints([2, 2]) })), ['channels'], 'stride 2');
+  t.deepEqual(all(conv([1, 8, 9, 16], [8, 8, 3, 3], { dilations: attr.ints([2, 2]) })), ['channels', 'rows'], 'dilated');
+  t.deepEqual(all(conv([1, 8, 9, 16], [8, 1, 3, 3], { group: attr.int(8) })), ['depthwise-channels', 'depthwise'], 'depthwise');
 });
 
 test('fused epilogues: Relu after a 3x3, a residual Add after a 1x1, Clip after a strided depthwise', async (t) => {
@@ -83,6 +93,7 @@ test('two threads: every 2-D algorithm on layers large enough to run in parallel
   await checkNode(t, conv([1, 64, 6, 8], [64, 64, 3, 3], { pads: attr.ints([1, 1, 1, 1]) }), o);
   await checkNode(t, conv([1, 16, 60, 61], [16, 1, 3, 3], { group: attr.int(16), pads: attr.ints([1, 1, 1, 1]) }), o);
   await checkNode(t, conv([1, 256, 14, 14], [256, 1, 3, 3], { group: attr.int(256), pads: attr.ints([1, 1, 1, 1]) }), o);
+  await checkNode(t, conv([1, 16, 27, 27], [24, 16, 3, 3], { pads: attr.ints([1, 1, 1, 1]) }, true, { implementation: 'winograd', epilogue: { op: 'Relu' } }), o);
 });
 
 test('property: random 2-D layers (channels, kernel, stride, dilation, pads, group) match onnxruntime', async (t) => {
@@ -109,6 +120,7 @@ gpu.test.serial('on WebGPU: pointwise, direct with stride and pads, depthwise, C
     await checkNode(t, conv([1, 3, 9, 10], [4, 3, 3, 3], { pads: attr.ints([1, 1, 1, 1]), strides: attr.ints([2, 2]) }, true, { epilogue: { op: 'Relu' } }), o);
     await checkNode(t, conv([1, 4, 9, 9], [4, 1, 3, 3], { group: attr.int(4), pads: attr.ints([1, 1, 1, 1]) }), o);
     await checkNode(t, { op: 'ConvTranspose', opset: 11, attrs: { strides: attr.ints([2, 2]) }, inputs: [X([1, 2, 3, 4]), W([2, 3, 3, 3])] }, o);
+    await checkNode(t, conv([1, 3, 7, 9], [5, 3, 3, 3], { pads: attr.ints([1, 1, 1, 1]) }, true, { implementation: 'winograd', epilogue: { op: 'Relu' } }), o);
   } finally {
     gpu.destroy();
   }

@@ -3,7 +3,8 @@
  * memory (planted by tests/helpers/faulty_builder.ts, compiled by the real code generator), traces the
  * schedule refuses, and a real schedule that needs more memory than the limit, all in one batch with
  * good candidates: each gets its class, the batch completes, the good ones are timed, and the records
- * file keeps every class. Also: the build timeout, interleaved re-measurement, threads.
+ * file keeps every class. Also: the build timeout, interleaved re-measurement, threads, and checking
+ * candidates against another definition (checkAgainst).
  */
 import test from 'ava';
 import { mkdtempSync } from 'node:fs';
@@ -17,6 +18,8 @@ import { workloadOf, definitionAxes } from '../autotune/workload.js';
 import { wasmTarget } from '../autotune/target.js';
 import { TuningDatabase } from '../autotune/database.js';
 import { Schedule } from '../schedule/schedule.js';
+import { placeholder, compute, pipeline } from '../dsl/index.js';
+import type { Term } from '../dsl/term.js';
 import type { Instruction } from '../schedule/instruction.js';
 import { blurF32 } from './helpers/pipelines.js';
 import { parallelBlurSchedule } from './helpers/schedules.js';
@@ -151,4 +154,32 @@ test('under --experimental-wasm-relaxed-simd the isolated runner has relaxed SIM
   const r = JSON.parse(out.trim().split('\n').pop()!) as { statuses: Record<string, number>; features: string[] };
   t.true(r.features.includes('relaxed-simd'), JSON.stringify(r));
   t.deepEqual(r.statuses, { ok: 4 });
+});
+
+test('checkAgainst: candidates must reproduce another definition\'s outputs (ok results say which), a different one is wrong, another interface is refused', async (t) => {
+  const define = (f: (x: Term) => Term, shape = [64, 32]) => {
+    const input = placeholder('x', shape, 'f32');
+    return workloadOf(pipeline(compute('y', shape, (i, j) => f(input.at(i, j)))), {}, 'y');
+  };
+  const doubled = define((v) => v.mul(2)), summed = define((v) => v.add(v)), tripled = define((v) => v.mul(3));
+  // Both ways of taking the reference: the evaluator (small workloads) and the other definition's default schedule.
+  for (const reference of ['evaluator', 'default-schedule'] as const) {
+    const same = await Measurer.create(doubled, wasmTarget({ fma: 'none' }), { builders: 1, minRepeatMs: 2, repeats: 2, reference, checkAgainst: summed });
+    try {
+      const [r] = await same.measure([[]]);
+      t.is(r!.status, 'ok', reference);
+      t.is(r!.checkedAgainst, summed.key);
+    } finally {
+      await same.close();
+    }
+    const other = await Measurer.create(doubled, wasmTarget({ fma: 'none' }), { builders: 1, minRepeatMs: 2, repeats: 2, reference, checkAgainst: tripled });
+    try {
+      const [r] = await other.measure([[]]);
+      t.is(r!.status, 'wrong', reference);
+      t.is(r!.checkedAgainst, undefined);
+    } finally {
+      await other.close();
+    }
+  }
+  await t.throwsAsync(Measurer.create(doubled, wasmTarget({ fma: 'none' }), { builders: 1, checkAgainst: define((v) => v, [64, 33]) }), { name: 'RangeError', message: /checkAgainst: the reference y has inputs x:f32\[64,33\]/ });
 });
