@@ -3,7 +3,8 @@
  * Each gives the layer's stages (by default the direct definition of ops/conv.ts) and their schedule
  * for each target. Where several apply, each is an implementation of the Conv node (ops/conv.ts): the
  * model compiler takes the one whose tuning record is fastest (model/kernel_records.ts), the first
- * without records. More algorithms (Winograd F(2x2,3x3) / F(4x4,3x3), NCHWc layouts) are entries to add.
+ * without records. An approximate algorithm (Winograd) is never the default: it is taken only from
+ * records that checked it against the default's outputs. F(4x4,3x3) and NCHWc layouts are not built.
  *
  *  - depthwise-channels: a depthwise layer under 32 wide, the channels along the lanes ('channels');
  *  - depthwise: one input channel per group, 2 spatial axes; strips of pixels per channel plane,
@@ -13,6 +14,7 @@
  *  - direct: any 2-D layer; register tiles of 4 output channels x 8 pixels accumulated over the
  *    input channels and the window, the zero-padded input computed once (examples/conv2d_pipeline.ts).
  *    A 1x1 layer (pointwise, a GEMM of weights by pixels) takes the same tile without padding;
+ *  - winograd: F(2x2,3x3) on 3x3 stride-1 layers (ops/conv_winograd.ts), approximate;
  *  - generic: any rank; the output vectorized along its innermost axis, the sum per vector.
  */
 import { compute, reduceAxis, sum, type Func, type Stage } from '../dsl/func.js';
@@ -389,7 +391,8 @@ export const CONV_ALGORITHMS: readonly ConvAlgorithm[] = [pointwise, channels, d
 /**
  * The algorithms that compute `layer`, in order of preference. The fallbacks, 'direct' (any 2-D
  * layer) and 'generic' (any layer), only when nothing more specific applies: each specific one was
- * written for the layers it applies to, and every alternative is a workload more to tune.
+ * written for the layers it applies to, and every alternative is a workload more to tune. The
+ * approximate ones (Winograd) come last, after an exact one: never the default.
  */
 export function convAlgorithms(layer: ConvLayer): ConvAlgorithm[] {
   const applicable = CONV_ALGORITHMS.filter((a) => a.applies(layer));
