@@ -23,7 +23,7 @@ import type { Schedule } from '../schedule/schedule.js';
 import type { ScheduleRequest } from './op.js';
 import type { ConvLayer } from './conv.js';
 import { parallelOuter, pointGpu, scheduleReduction, vectorLanes, PARALLEL_MIN_ELEMENTS } from './schedule_rules.js';
-import { type ConvAlgorithm, parallelWorthIt, placeOutput } from './conv_common.js';
+import { type ConvAlgorithm, parallelWorthIt, placeOutput, registerTiles } from './conv_common.js';
 import { winograd } from './conv_winograd.js';
 
 export type { ConvAlgorithm } from './conv_common.js';
@@ -266,17 +266,7 @@ const rows: ConvAlgorithm = {
     if (lanesOut) h.vectorize(x, lanesOut, { outer: 'xo', inner: 'xi', tail: 'guard' });
     if (parallelWorthIt(layer)) parallelOuter(h, [{ name: 'ko', extent: Math.ceil(layer.M / channels) }], request.threads);
     // acc: the plane of one channel group, computed per group into a tiled copy of its sums.
-    const local = sch.stage(a.cacheWrite({ name: `${layer.names.acc}_local` }));
-    a.computeAt(final, 'ko');
-    a.split('k', channels, { outer: 'ako', inner: 'aki', tail: 'guard' });
-    a.split('q', 8, { outer: 'qo', inner: 'qi', tail: 'guard' });
-    a.reorder('ako', 'qo', 'aki', 'qi');
-    a.unroll('aki');
-    a.vectorize('qi');
-    local.computeAt(a.name, 'qo');
-    local.reorder('rc', 'ry', 'rx', 'n', 'k', 'q');
-    local.unroll('k');
-    local.vectorize('q');
+    const local = registerTiles(sch, layer.names.acc, { final, loop: 'ko' }, { local: `${layer.names.acc}_local`, channels, outer: ['n'], tileOuter: [], reductions: ['rc', 'ry', 'rx'], qTail: 'guard' });
     local.unroll('ry');
     pad.computeRoot();
     pad.vectorize('i', 8, { outer: 'io', inner: 'ii', tail: 'guard' });

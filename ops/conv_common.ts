@@ -3,7 +3,7 @@
  * entry of the algorithm table, and the rules their schedules have in common.
  */
 import type { Func, Stage } from '../dsl/func.js';
-import type { Schedule } from '../schedule/schedule.js';
+import type { Schedule, SplitOptions, StageHandle } from '../schedule/schedule.js';
 import type { ScheduleRequest } from './op.js';
 import type { ConvLayer } from './conv.js';
 import { kernelOutput, PARALLEL_MIN_MACS } from './schedule_rules.js';
@@ -39,4 +39,28 @@ export function placeOutput(sch: Schedule, request: ScheduleRequest): Stage {
   const final = kernelOutput(sch, request);
   if (final !== request.outputs[0]) sch.stage(request.outputs[0]!).computeInline();
   return final;
+}
+
+/**
+ * Register tiles of a sum `acc` of axes (..., k, q) computed per tile of `final`'s loop `at`: acc
+ * split into `channels` x 8 tiles of (k, q), each accumulated in a cache-written copy `local` with
+ * the reduction loops outermost, k unrolled and q vectorized ('rows' and 'winograd').
+ * @param o.outer acc's pure axes before k, in loop order (those the tiles of acc are ordered under:
+ *   `tileOuter`, default all); `reductions` local's reduction loops in order
+ * @returns the handle of `local`
+ */
+export function registerTiles(sch: Schedule, acc: string, at: { final: Stage; loop: string }, o: { local: string; channels: number; outer: readonly string[]; tileOuter?: readonly string[]; reductions: readonly string[]; qTail?: SplitOptions['tail'] }): StageHandle {
+  const a = sch.stage(acc);
+  const local = sch.stage(a.cacheWrite({ name: o.local }));
+  a.computeAt(at.final, at.loop);
+  a.split('k', o.channels, { outer: 'ako', inner: 'aki', tail: 'guard' });
+  a.split('q', 8, { outer: 'qo', inner: 'qi', ...(o.qTail ? { tail: o.qTail } : {}) });
+  a.reorder(...(o.tileOuter ?? o.outer), 'ako', 'qo', 'aki', 'qi');
+  a.unroll('aki');
+  a.vectorize('qi');
+  local.computeAt(a.name, 'qo');
+  local.reorder(...o.reductions, ...o.outer, 'k', 'q');
+  local.unroll('k');
+  local.vectorize('q');
+  return local;
 }

@@ -25,7 +25,8 @@ import { compute, reduceAxis, sum, type Stage } from '../dsl/func.js';
 import { type Term, lift, select } from '../dsl/term.js';
 import type { Schedule } from '../schedule/schedule.js';
 import type { ConvLayer } from './conv.js';
-import { type ConvAlgorithm, parallelWorthIt, placeOutput } from './conv_common.js';
+import type { ScheduleRequest } from './op.js';
+import { type ConvAlgorithm, parallelWorthIt, placeOutput, registerTiles } from './conv_common.js';
 import { parallelOuter, pointGpu, scheduleRootReduction } from './schedule_rules.js';
 
 /** The tile's 4 rows from 4 values, by the row index `a` (a constant once its loop is unrolled). */
@@ -50,12 +51,12 @@ const outputRows = (u: Term, m: (a: number) => Term): Term => {
   return pick(u, [m0.add(m1).add(m2), m1.sub(m2).sub(m3)]);
 };
 
-/** The tile grid of a layer: tile rows, columns per plane row (tiles per row + 1), tiles computed. */
-function tileGrid(layer: ConvLayer): { TH: number; Wq: number; Q: number; length: number } {
+/** The tile grid of a layer: columns per plane row (tiles per row + 1), tiles computed, plane length. */
+function tileGrid(layer: ConvLayer): { Wq: number; Q: number; length: number } {
   const [OH, OW] = layer.geometry.output as [number, number];
   const TH = Math.ceil(OH / 2), Wq = Math.ceil(OW / 2) + 1;
   const Q = Math.ceil((TH * Wq) / 8) * 8;
-  return { TH, Wq, Q, length: Q + Wq + 1 };
+  return { Wq, Q, length: Q + Wq + 1 };
 }
 
 const names = (layer: ConvLayer) => {
@@ -114,18 +115,7 @@ export const winograd: ConvAlgorithm = {
     yt.vectorize('q', 4, { outer: 'qo', inner: 'qi' });
     yt.reorder('n', 'k', 'qo', 'u', 'v', 'qi');
     // The GEMMs: register tiles of 4 output channels x 8 tiles, the sum over the input channels innermost-outer.
-    const a = sch.stage(s.acc);
-    const local = sch.stage(a.cacheWrite({ name: s.local }));
-    a.computeAt(final, 'ko');
-    a.split('k', channels, { outer: 'ako', inner: 'aki', tail: 'guard' });
-    a.split('q', 8, { outer: 'qo', inner: 'qi' });
-    a.reorder('n', 'a', 'b', 'ako', 'qo', 'aki', 'qi');
-    a.unroll('aki');
-    a.vectorize('qi');
-    local.computeAt(a.name, 'qo');
-    local.reorder('rc', 'n', 'a', 'b', 'k', 'q');
-    local.unroll('k');
-    local.vectorize('q');
+    registerTiles(sch, s.acc, { final, loop: 'ko' }, { local: s.local, channels, outer: ['n', 'a', 'b'], reductions: ['rc'] });
     // The transforms at root, 4 tiles (or weights) per vector, the tile positions unrolled.
     const v = sch.stage(s.V);
     v.computeRoot();
@@ -153,10 +143,10 @@ export const winograd: ConvAlgorithm = {
 const TILE_CHANNELS = 4;
 
 /** WebGPU: every stage at root, one invocation per point, the GEMMs' sums serial in each. */
-function scheduleGpu(sch: Schedule, layer: ConvLayer, request: Parameters<ConvAlgorithm['schedule']>[2]): void {
+function scheduleGpu(sch: Schedule, layer: ConvLayer, request: ScheduleRequest): void {
   const s = names(layer);
   const final = placeOutput(sch, request);
-  for (const name of [s.planes, s.U, s.V, s.Yt]) pointGpu(sch, sch.state(name).stage as Stage);
-  scheduleRootReduction(sch, sch.state(s.acc).stage as Stage, request);
+  for (const name of [s.planes, s.U, s.V, s.Yt]) pointGpu(sch, sch.state(name).stage);
+  scheduleRootReduction(sch, sch.state(s.acc).stage, request);
   pointGpu(sch, final);
 }
