@@ -64,6 +64,12 @@ export interface CompileOnnxOptions {
    * model's threads, unfused multiply-adds: what the model's kernels are compiled for).
    */
   readonly tuningTarget?: TuningTarget;
+  /**
+   * Whether the stages of a kernel that read weights only (a Winograd weight transform, a weight copy
+   * in the layout the sums read) run once when the model loads (default true) or in every call, as
+   * onnxruntime's session.disable_prepacking asks of its kernels. wasm-simd only.
+   */
+  readonly prepack?: boolean;
 }
 
 /** A compiled model, ready to run. */
@@ -156,7 +162,7 @@ export async function compileGraph(graph: Graph, options: CompileOnnxOptions = {
     return compileGpuModel(g, analysis, options.cache ?? processCache, options.gpu, options.weights);
   }
   const tuning = options.records ? { records: options.records, target: options.tuningTarget ?? modelKernelTarget(threads) } : undefined;
-  const build = compileWasmModel(g, analysis, threads, options.cache ?? processCache, options.weights, tuning);
+  const build = compileWasmModel(g, analysis, threads, options.cache ?? processCache, options.weights, tuning, options.prepack ?? true);
   const pool = threads > 1 ? await ThreadPool.create(threads) : undefined;
   let runtime: WasmModel;
   try {

@@ -28,13 +28,16 @@ export interface WasmModelBuild {
 
 const sameBytes = (a: Uint8Array, b: Uint8Array) => a === b || (a.byteLength === b.byteLength && a.every((x, i) => x === b[i]));
 
+/** What a model holds of one kernel: its binary, calling convention and the features it needs. */
+type KernelBinary = Pick<WasmKernelBuild, 'binary' | 'signature' | 'features'>;
+
 /**
  * The distinct kernels among `builds` (equal binaries and signatures: the kernel cache gives every
  * group of one workload the same build), and the index of each build's among them, so that a model
  * holds, loads and instantiates each once.
  */
-function distinctKernels(builds: readonly WasmKernelBuild[]): { distinct: WasmKernelBuild[]; kernelOf: number[] } {
-  const distinct: WasmKernelBuild[] = [];
+function distinctKernels(builds: readonly KernelBinary[]): { distinct: KernelBinary[]; kernelOf: number[] } {
+  const distinct: KernelBinary[] = [];
   const signatures: string[] = [];
   const kernelOf = builds.map((b) => {
     const sig = JSON.stringify([b.signature, b.features]);
@@ -52,12 +55,13 @@ function distinctKernels(builds: readonly WasmKernelBuild[]): { distinct: WasmKe
  * @param tuning records to compile kernels from (model/kernel_records.ts): each kernel whose workload
  *   (of any implementation of its anchor) has a record of the target's class is compiled from the
  *   fastest instead of its op's schedule
+ * @param prepack stages that read weights only run once at load (model/kernel.ts buildWasmKernel)
  * @throws OpError, ModelCompileError (a kernel), GraphError (a constant out of the kernels' range)
  */
-export function compileWasmModel(g: Graph, a: Analysis, threads: number, cache?: KernelCache, storage: WeightsStorage = 'f32', tuning?: KernelTuning): WasmModelBuild {
+export function compileWasmModel(g: Graph, a: Analysis, threads: number, cache?: KernelCache, storage: WeightsStorage = 'f32', tuning?: KernelTuning, prepack = true): WasmModelBuild {
   const plan = executionPlan(g, a);
-  const builds: WasmKernelBuild[] = plan.kernels.map((job) => cache ? cache.wasm(g, a, job, threads, tuning)
-    : buildWasmKernel(g, a, job, threads, undefined, tuning && kernelChoice(g, a, job, threads, tuning)));
+  const builds: WasmKernelBuild[] = plan.kernels.map((job) => cache ? cache.wasm(g, a, job, threads, tuning, prepack)
+    : buildWasmKernel(g, a, job, threads, undefined, tuning && kernelChoice(g, a, job, threads, tuning), prepack));
   const steps: StepUse[] = builds.map((b, k) => {
     const nIn = b.signature.args.filter((x) => x.role === 'input').length;
     const job = plan.kernels[k]!;
@@ -76,15 +80,16 @@ export function compileWasmModel(g: Graph, a: Analysis, threads: number, cache?:
     const arg = b.signature.args[b.tensors.indexOf(u.name)]!;
     extra.set(u.name, arg.shape.reduce<number>((p, d) => p * Number(d), 1) * bytes(arg.dtype));
   }));
-  const place = placeTensors(g, a, steps, plan.aliases, extra);
-  const { distinct, kernelOf } = distinctKernels(builds);
+  // What the prepare kernels compute from the weights lies beside them, written once at load.
+  const preparing = builds.flatMap((b, k) => (b.prepare ? [{ step: k, prepare: b.prepare }] : []));
+  const prepared = new Map(preparing.flatMap(({ prepare }) => prepare.prepared.map((x) => [x.name, x.bytes] as const)));
+  const place = placeTensors(g, a, steps, plan.aliases, extra, prepared);
+  const { distinct, kernelOf } = distinctKernels([...builds, ...preparing.map((p) => p.prepare)]);
   const kernels = distinct.map((b) => ({ ...b.signature, features: [...b.features] }));
-  const modelSteps: ModelStep[] = builds.map((b, k) => ({
-    kernel: kernelOf[k]!,
-    nodes: plan.kernels[k]!.nodes.map((n) => n.name),
-    params: [],
-    addresses: b.tensors.map((t) => place.address.get(t)!),
-  }));
+  const nodesOf = (k: number) => plan.kernels[k]!.nodes.map((n) => n.name);
+  const addresses = (tensors: readonly string[]) => tensors.map((t) => place.address.get(t)!);
+  const modelSteps: ModelStep[] = builds.map((b, k) => ({ kernel: kernelOf[k]!, nodes: nodesOf(k), params: [], addresses: addresses(b.tensors) }));
+  const prepareSteps: ModelStep[] = preparing.map((p, i) => ({ kernel: kernelOf[builds.length + i]!, nodes: nodesOf(p.step), params: [], addresses: addresses(p.prepare.tensors) }));
   const spec = (name: string): ModelTensorSpec => {
     const t = a.types.get(name)!;
     // An empty tensor no kernel writes has no place of its own; any address holds its 0 bytes.
@@ -103,6 +108,7 @@ export function compileWasmModel(g: Graph, a: Analysis, threads: number, cache?:
     outputs: g.outputs.map((o) => spec(o.name)),
     kernels,
     steps: modelSteps,
+    ...(prepareSteps.length ? { prepare: prepareSteps } : {}),
     plan: { peakBytes: place.peakBytes, lowerBoundBytes: place.lowerBoundBytes },
   };
   const notes = [...builds.flatMap((b, k) => b.notes.map((n) => `${modelSteps[k]!.nodes.join('+')}: ${n}`)), ...weights.notes];

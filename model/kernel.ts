@@ -9,6 +9,9 @@ import { Pipeline } from '../dsl/pipeline.js';
 import { Schedule } from '../schedule/schedule.js';
 import { lower } from '../lower/lower.js';
 import { compileToWasm } from '../codegen/wasm/module.js';
+import { splitConstantStages } from '../lower/constant_stages.js';
+import { constValue } from '../ir/expr.js';
+import { bytes } from '../ir/dtype.js';
 import { lowerForGpu } from '../lower/gpu/lower_gpu.js';
 import { wgslProgram } from '../codegen/wgsl/program.js';
 import type { KernelSignature } from '../runtime/signature.js';
@@ -47,6 +50,23 @@ export interface WasmKernelBuild extends KernelArgs {
   readonly record?: TuningRecordRef;
   /** The anchor's implementation, when its op has several (a Conv's algorithm) and a record chose it. */
   readonly implementation?: string;
+  /** The kernel's stages that read weights only, computed once when the model loads. */
+  readonly prepare?: PrepareKernelBuild;
+}
+
+/**
+ * The stages of a kernel that read constants only (lower/constant_stages.ts: a weight transform, a
+ * weight copy in the layout the sums read), as a kernel of their own that the model runs once, when
+ * it loads; the kernel reads what it wrote as inputs.
+ */
+export interface PrepareKernelBuild {
+  readonly binary: Uint8Array;
+  readonly signature: KernelSignature;
+  readonly features: readonly WasmFeature[];
+  /** Model tensors of its arguments: the constants it reads, then the prepared tensors it writes. */
+  readonly tensors: readonly string[];
+  /** The prepared tensors (inputs of the kernel, among its `tensors`) and their bytes. */
+  readonly prepared: readonly { readonly name: string; readonly bytes: number }[];
 }
 
 /** How a kernel is compiled: from a tuning record's schedule, with one of its anchor's implementations. */
@@ -66,6 +86,9 @@ const inputName = (k: number) => `input_${k}`;
 
 /** A scratch name for output k of a node that omits it. */
 export const unusedOutputName = (node: GraphNode, k: number) => `${node.name}:unused${k}`;
+
+/** The name of the k-th tensor the prepare kernel of a group anchored at `node` writes. */
+export const preparedTensorName = (node: GraphNode, k: number) => `${node.name}:prepared${k}`;
 
 /** A kernel job's pipeline, scheduled by its anchor's entry, and the model tensor behind each argument. */
 export interface KernelDefinition {
@@ -194,22 +217,38 @@ function wrap<T>(job: KernelJob, f: () => T): T {
  *   module imports a shared memory
  * @param onConstRead told of every constant whose value the entries read while defining and scheduling
  * @param choice the record and implementation to compile with (model/kernel_records.ts kernelChoice)
+ * @param prepack split the stages that read weights only into a prepare kernel the model runs once
+ *   at load (PrepareKernelBuild; default true); false keeps them in the kernel, run on every call
  * @throws OpError from the entries; ModelCompileError naming the nodes when scheduling, lowering or
  *   codegen fails
  */
-export function buildWasmKernel(g: Graph, a: Analysis, job: KernelJob, threads: number, onConstRead?: ConstReadListener, choice: KernelChoice = {}): WasmKernelBuild {
+export function buildWasmKernel(g: Graph, a: Analysis, job: KernelJob, threads: number, onConstRead?: ConstReadListener, choice: KernelChoice = {}, prepack = true): WasmKernelBuild {
   const { record, implementation } = choice;
   return wrap(job, () => {
     // A record names stages by their place in the kernel (model/tasks.ts tunes that definition).
     const d = defineKernel(g, a, job, 'wasm-simd', threads, onConstRead, record ? 'job' : 'graph', implementation);
     const chosen = record ? recordedSchedule(d, record) : d;
     const { func, notes } = lower(chosen.pipeline, chosen.schedule, { name: kernelName(job) });
-    const art = compileToWasm(func, { threads: threads > 1, sharedMemory: threads > 1, fma: 'none', chunked: true });
+    const options = { threads: threads > 1, sharedMemory: threads > 1, fma: 'none', chunked: true } as const;
+    // Weights are in memory before the first step runs: what is computed from them alone runs once.
+    const weights = new Set(func.args.filter((arg, i) => arg.role === 'input' && g.initializers.has(chosen.args.tensors[i]!)).map((arg) => arg.buffer));
+    const split = prepack ? splitConstantStages(func, weights) : undefined;
+    const art = compileToWasm(split ? split.main : func, options);
+    let args: KernelArgs = chosen.args, prepare: PrepareKernelBuild | undefined, once: string[] = [];
+    if (split) {
+      const tensorOf = new Map(func.args.map((arg, i) => [arg.buffer, chosen.args.tensors[i]!]));
+      const prepared = split.split.map((arg, k) => ({ name: preparedTensorName(job.nodes[0]!, k), bytes: Number(constValue(arg.shape[0]!)) * bytes(arg.buffer.dtype) }));
+      split.split.forEach((arg, k) => tensorOf.set(arg.buffer, prepared[k]!.name));
+      const p = compileToWasm(split.prepare, options);
+      prepare = { binary: p.binary, signature: p.signature, features: p.features, tensors: split.prepare.args.map((arg) => tensorOf.get(arg.buffer)!), prepared };
+      args = { ...chosen.args, tensors: split.main.args.map((arg) => tensorOf.get(arg.buffer)!) };
+      once = [`${prepared.length} stage${prepared.length > 1 ? 's' : ''} of weights only (${split.split.map((x) => x.buffer.name).join(', ')}) computed once at load`];
+    }
     const tuned = record ? [`schedule from tuning record ${record.id} (${((record.result.seconds ?? NaN) * 1e3).toPrecision(3)} ms measured)`] : [];
     const implemented = implementation !== undefined ? [`implementation ${implementation}`] : [];
     return {
-      ...chosen.args, binary: art.binary, signature: art.signature, features: art.features, notes: [...implemented, ...tuned, ...notes],
-      ...(record ? { record: recordRef(record) } : {}), ...(implementation !== undefined ? { implementation } : {}),
+      ...args, binary: art.binary, signature: art.signature, features: art.features, notes: [...implemented, ...tuned, ...once, ...notes],
+      ...(record ? { record: recordRef(record) } : {}), ...(implementation !== undefined ? { implementation } : {}), ...(prepare ? { prepare } : {}),
     };
   });
 }

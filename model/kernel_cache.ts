@@ -15,7 +15,7 @@ import { bytesToHex } from '@noble/hashes/utils.js';
 import type { ConstTensor, Graph } from '../graph/ir.js';
 import type { Analysis } from '../graph/analysis.js';
 import {
-  buildGpuKernel, buildWasmKernel, unusedOutputName,
+  buildGpuKernel, buildWasmKernel, preparedTensorName, unusedOutputName,
   type ConstReadListener, type GpuKernelBuild, type KernelArgs, type KernelJob, type WasmKernelBuild,
 } from './kernel.js';
 import type { GpuLimits } from '../runtime/webgpu/device.js';
@@ -74,10 +74,11 @@ export class KernelCache {
    * anchor; model/kernel_records.ts kernelChoice) is compiled instead of the op's schedule, and the
    * record's id is part of the key.
    */
-  wasm(g: Graph, a: Analysis, job: KernelJob, threads: number, tuning?: KernelTuning): WasmKernelBuild {
+  wasm(g: Graph, a: Analysis, job: KernelJob, threads: number, tuning?: KernelTuning, prepack = true): WasmKernelBuild {
     const choice = tuning && kernelChoice(g, a, job, threads, tuning);
     const w = workloadKey(g, a, job, 'wasm-simd', threads);
-    return this.get(a, choice?.record ? { key: `record=${choice.record.id}|${w.key}`, local: w.local } : w, job, (onRead) => buildWasmKernel(g, a, job, threads, onRead, choice));
+    const key = `${prepack ? '' : 'no-prepack|'}${choice?.record ? `record=${choice.record.id}|` : ''}${w.key}`;
+    return this.get(a, { key, local: w.local }, job, (onRead) => buildWasmKernel(g, a, job, threads, onRead, choice, prepack));
   }
 
   /** The GPU kernel of `job` for `limits`, compiled once per workload and limits. */
@@ -97,14 +98,24 @@ export class KernelCache {
       const b = build((t) => read.add(t));
       // Stored with local tensor names; unused outputs by their output index.
       const unusedByName = new Map(b.unused.map((u) => [u.name, u.output]));
-      const stored = { ...b, tensors: b.tensors.map((t) => (unusedByName.has(t) ? `#unused${unusedByName.get(t)}` : w.local.get(t)!)), unused: b.unused.map((u) => ({ name: `#unused${u.output}`, output: u.output })) };
+      // (and the prepared tensors of its group by their index).
+      const preparedIndex = new Map((b as Partial<WasmKernelBuild>).prepare?.prepared.map((x, k) => [x.name, k]) ?? []);
+      const local = (t: string) => (unusedByName.has(t) ? `#unused${unusedByName.get(t)}` : preparedIndex.has(t) ? `#prepared${preparedIndex.get(t)}` : w.local.get(t)!);
+      const stored = { ...b, tensors: b.tensors.map(local), unused: b.unused.map((u) => ({ name: `#unused${u.output}`, output: u.output })), ...withPrepare(b, local) };
       const constReads = [...read].map((t) => [w.local.get(t)!, hashConst(a.consts.get(t)!)] as const);
       this.builds.set(w.key, [...candidates, { build: stored, constReads }]);
       return b;
     }
     this.hits++;
     const unusedName = (output: number) => unusedOutputName(job.nodes[0]!, output);
-    const real = (t: string) => (t.startsWith('#unused') ? unusedName(Number(t.slice('#unused'.length))) : actual.get(t)!);
-    return { ...hit, tensors: hit.tensors.map(real), unused: hit.unused.map((u) => ({ name: unusedName(u.output), output: u.output })) };
+    const real = (t: string) => (t.startsWith('#unused') ? unusedName(Number(t.slice('#unused'.length)))
+      : t.startsWith('#prepared') ? preparedTensorName(job.nodes[0]!, Number(t.slice('#prepared'.length))) : actual.get(t)!);
+    return { ...hit, tensors: hit.tensors.map(real), unused: hit.unused.map((u) => ({ name: unusedName(u.output), output: u.output })), ...withPrepare(hit, real) };
   }
+}
+
+/** A build's prepare kernel (kernel.ts PrepareKernelBuild) with its tensors renamed by `rename`. */
+function withPrepare<T extends KernelArgs>(b: T, rename: (t: string) => string): Partial<WasmKernelBuild> {
+  const p = (b as Partial<WasmKernelBuild>).prepare;
+  return p ? { prepare: { ...p, tensors: p.tensors.map(rename), prepared: p.prepared.map((x) => ({ ...x, name: rename(x.name) })) } } : {};
 }

@@ -90,9 +90,12 @@ class Blocks {
  * Places the model's tensors.
  * @param steps the kernel calls in order
  * @param aliases pairs [input, output] of alias ops (output 0 is input 0's data), in graph order
+ * @param extraBytes bytes of tensors without a graph type (outputs a node omits)
+ * @param prepared bytes of each tensor a prepare kernel writes once at load (model/kernel.ts
+ *   PrepareKernelBuild): placed after the weights, outside the arena, and in no weights file
  * @throws GraphError when a constant's int64 values do not fit the kernels' i32
  */
-export function placeTensors(g: Graph, a: Analysis, steps: readonly StepUse[], aliases: readonly (readonly [string, string])[], extraBytes: ReadonlyMap<string, number> = new Map()): MemoryPlacement {
+export function placeTensors(g: Graph, a: Analysis, steps: readonly StepUse[], aliases: readonly (readonly [string, string])[], extraBytes: ReadonlyMap<string, number> = new Map(), prepared: ReadonlyMap<string, number> = new Map()): MemoryPlacement {
   const end = steps.length;
   const aliasOf = new Map<string, string>(aliases.map(([i, o]) => [o, i]));
   const rootAlias = (t: string): string => { let r = t; while (aliasOf.has(r)) r = aliasOf.get(r)!; return r; };
@@ -110,10 +113,11 @@ export function placeTensors(g: Graph, a: Analysis, steps: readonly StepUse[], a
   const weightsAddress = RESERVED_BYTES, weightsBytes = top - RESERVED_BYTES;
   const weights = new Uint8Array(weightsBytes);
   constNames.forEach((n, i) => weights.set(constBytes[i]!, address.get(n)! - RESERVED_BYTES));
+  for (const [n, b] of prepared) { address.set(n, top); top = roundUp(top + b, ALIGN); }
 
   // Arena: lifetimes of model inputs and of what kernels write; aliases and in-place writes share.
   const lifetimes = new Map<string, { first: number; last: number; bytes: number }>();
-  const arenaRoot = (t: string) => { const r = rootAlias(t); return isConst(r) ? undefined : r; };
+  const arenaRoot = (t: string) => { const r = rootAlias(t); return isConst(r) || prepared.has(r) ? undefined : r; };
   const bytesOf = (t: string) => extraBytes.get(t) ?? kernelBytes(a.types.get(t)!);
   for (const i of g.inputs) lifetimes.set(i.name, { first: -1, last: -1, bytes: bytesOf(i.name) });
   const blocks = new Blocks();

@@ -12,7 +12,7 @@ import { type ArtifactFileReader, checkFileName } from './artifact_files.js';
 import { type JsonObject, JsonCheck } from './json_check.js';
 import { binaries, gpuProgram, missingFeatures, signature, type KernelLoadOptions } from './kernel_artifact.js';
 import { MODEL_DTYPES, type ModelDType } from './model_dtype.js';
-import type { ModelTensorSpec, WasmModelProgram } from './model_program.js';
+import type { ModelStep, ModelTensorSpec, WasmModelProgram } from './model_program.js';
 import type { ModelTensor } from './model_tensors.js';
 import { WasmModel, type ModelValueInfo } from './wasm_model.js';
 import { ThreadPool } from './thread_pool.js';
@@ -61,14 +61,9 @@ function halfRuns(c: JsonCheck, v: unknown, path: string): HalfRun[] {
   });
 }
 
-function wasmProgram(c: JsonCheck, v: unknown): WasmModelProgram {
-  const m = c.object(v, 'model');
-  const mem = c.object(m.memory, 'model.memory');
-  const layout = Object.fromEntries(['weightsAddress', 'weightsBytes', 'arenaAddress', 'arenaBytes', 'scratchAddress'].map((k) => [k, c.integer(mem[k], `model.memory.${k}`, 0)])) as unknown as WasmModelProgram['memory'];
-  const memory = mem.f16Weights === undefined ? layout : { ...layout, f16Weights: halfRuns(c, mem.f16Weights, 'model.memory.f16Weights') };
-  const kernels = c.array(m.kernels, 'model.kernels').map((k, i) => ({ ...signature(c, k, `model.kernels[${i}]`), features: c.strings(c.object(k, `model.kernels[${i}]`).features, `model.kernels[${i}].features`) as WasmModelProgram['kernels'][number]['features'] }));
-  const steps = c.array(m.steps, 'model.steps').map((x, i) => {
-    const p = `model.steps[${i}]`;
+function modelSteps(c: JsonCheck, v: unknown, path: string, kernels: WasmModelProgram['kernels']): ModelStep[] {
+  return c.array(v, path).map((x, i) => {
+    const p = `${path}[${i}]`;
     const s = c.object(x, p);
     const kernel = c.integer(s.kernel, `${p}.kernel`, 0);
     if (kernel >= kernels.length) c.fail(`${p}.kernel`, `the index of one of the ${kernels.length} kernels`, kernel);
@@ -78,12 +73,22 @@ function wasmProgram(c: JsonCheck, v: unknown): WasmModelProgram {
     if (params.length !== kernels[kernel]!.params.length) c.fail(`${p}.params`, `${kernels[kernel]!.params.length} size parameters`, s.params);
     return { kernel, nodes: c.strings(s.nodes, `${p}.nodes`), params, addresses };
   });
+}
+
+function wasmProgram(c: JsonCheck, v: unknown): WasmModelProgram {
+  const m = c.object(v, 'model');
+  const mem = c.object(m.memory, 'model.memory');
+  const layout = Object.fromEntries(['weightsAddress', 'weightsBytes', 'arenaAddress', 'arenaBytes', 'scratchAddress'].map((k) => [k, c.integer(mem[k], `model.memory.${k}`, 0)])) as unknown as WasmModelProgram['memory'];
+  const memory = mem.f16Weights === undefined ? layout : { ...layout, f16Weights: halfRuns(c, mem.f16Weights, 'model.memory.f16Weights') };
+  const kernels = c.array(m.kernels, 'model.kernels').map((k, i) => ({ ...signature(c, k, `model.kernels[${i}]`), features: c.strings(c.object(k, `model.kernels[${i}]`).features, `model.kernels[${i}].features`) as WasmModelProgram['kernels'][number]['features'] }));
+  const steps = modelSteps(c, m.steps, 'model.steps', kernels);
+  const prepare = m.prepare === undefined ? undefined : modelSteps(c, m.prepare, 'model.prepare', kernels);
   const plan = c.object(m.plan, 'model.plan');
   return {
     name: c.string(m.name, 'model.name'), threads: c.integer(m.threads, 'model.threads', 1), memory,
     inputs: c.array(m.inputs, 'model.inputs').map((x, i) => tensorSpec(c, x, `model.inputs[${i}]`)),
     outputs: c.array(m.outputs, 'model.outputs').map((x, i) => tensorSpec(c, x, `model.outputs[${i}]`)),
-    kernels, steps,
+    kernels, steps, ...(prepare ? { prepare } : {}),
     plan: { peakBytes: c.integer(plan.peakBytes, 'model.plan.peakBytes', 0), lowerBoundBytes: c.integer(plan.lowerBoundBytes, 'model.plan.lowerBoundBytes', 0) },
   };
 }

@@ -4,8 +4,8 @@
  * outputs with their ONNX dtypes. The runtime runs it without the compiler (a saved model artifact is
  * this object, the kernels' binaries and the weights blob).
  *
- * Memory of a wasm model, low to high: [0, 1024) reserved; weights (copied in once at load); the
- * arena (model inputs, activations, outputs, at offsets planned from their lifetimes); then the
+ * Memory of a wasm model, low to high: [0, 1024) reserved; weights (copied in once at load); what
+ * the prepare steps compute from them (once at load); the arena (model inputs, activations, outputs, at offsets planned from their lifetimes); then the
  * kernels' scratch stack, which grows as they need (each thread of a parallel loop its own slice).
  */
 import type { KernelSignature } from './signature.js';
@@ -58,6 +58,12 @@ export interface WasmModelProgram {
   /** Each kernel's calling convention and the WebAssembly features its binary needs. */
   readonly kernels: readonly (KernelSignature & { readonly features: readonly WasmFeature[] })[];
   readonly steps: readonly ModelStep[];
+  /**
+   * Steps run once when the model loads, after the weights are in: each computes from the weights
+   * what a step reads as a constant (a weight transform, a weight copy in the layout its sums read),
+   * into memory between the weights and the arena. Absent: none.
+   */
+  readonly prepare?: readonly ModelStep[];
   /** The arena plan's peak and its lower bound (the largest sum of bytes live at one step). */
   readonly plan: { readonly peakBytes: number; readonly lowerBoundBytes: number };
 }

@@ -50,12 +50,14 @@ export class WasmModel {
   }
 
   /**
-   * Instantiates every kernel over one memory and copies the weights in, widening those stored as f16.
+   * Instantiates every kernel over one memory, copies the weights in (widening those stored as f16)
+   * and runs the prepare steps once.
    * @param binaries one WebAssembly module per `program.kernels` entry
    * @param weights the stored weights (runtime/weights.ts), placed at `program.memory.weightsAddress`
    * @throws ModelRuntimeError for a binary count that disagrees with the program, or a pool given to a
    *   program compiled for one thread; ArtifactError for weights whose length or f16 runs do not fit
-   *   the program's weights region; KernelError when a kernel needs a WebAssembly feature this engine lacks
+   *   the program's weights region; KernelError when a kernel needs a WebAssembly feature this engine
+   *   lacks, or a prepare step fails
    */
   static async create(program: WasmModelProgram, binaries: readonly Uint8Array[], weights: Uint8Array, options: WasmModelOptions = {}): Promise<WasmModel> {
     if (binaries.length !== program.kernels.length) throw new ModelRuntimeError(`${program.name}: ${binaries.length} kernel binaries for ${program.kernels.length} kernels`);
@@ -70,6 +72,7 @@ export class WasmModel {
     loadWeights(weights, m.f16Weights ?? [], new Uint8Array(memory.buffer, m.weightsAddress, m.weightsBytes), program.name);
     const kernels = await Promise.all(program.kernels.map((sig, i) => WasmKernel.instantiateAsync(binaries[i]!, sig, memory)));
     if (options.pool) for (const k of kernels) await k.useThreadPool(options.pool);
+    for (const step of program.prepare ?? []) kernels[step.kernel]!.callAt(m.scratchAddress, step.params, step.addresses);
     return new WasmModel(program, memory, kernels);
   }
 
