@@ -24,7 +24,7 @@ import type { ScheduleRequest } from './op.js';
 import type { ConvLayer } from './conv.js';
 import { parallelOuter, pointGpu, scheduleReduction, vectorLanes, PARALLEL_MIN_ELEMENTS } from './schedule_rules.js';
 import { type ConvAlgorithm, parallelWorthIt, placeOutput, registerTiles } from './conv_common.js';
-import { winograd } from './conv_winograd.js';
+import { winograd, winograd4x4 } from './conv_winograd.js';
 
 export type { ConvAlgorithm } from './conv_common.js';
 
@@ -376,7 +376,7 @@ function scheduleChannelLanes(sch: Schedule, layer: ConvLayer, request: Schedule
 }
 
 /** The algorithms in order of preference. */
-export const CONV_ALGORITHMS: readonly ConvAlgorithm[] = [pointwise, channels, depthwiseChannels, depthwise, rows, winograd, direct, generic];
+export const CONV_ALGORITHMS: readonly ConvAlgorithm[] = [pointwise, channels, depthwiseChannels, depthwise, rows, winograd, winograd4x4, direct, generic];
 
 /**
  * The algorithms that compute `layer`, in order of preference. The fallbacks, 'direct' (any 2-D

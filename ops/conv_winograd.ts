@@ -29,32 +29,54 @@ import type { ScheduleRequest } from './op.js';
 import { type ConvAlgorithm, parallelWorthIt, placeOutput, registerTiles } from './conv_common.js';
 import { parallelOuter, pointGpu, scheduleRootReduction } from './schedule_rules.js';
 
-/** The tile's 4 rows from 4 values, by the row index `a` (a constant once its loop is unrolled). */
-const pick = (a: Term, rows: readonly Term[]): Term => rows.slice(0, -1).reduceRight<Term>((rest, row, i) => select(a.eq(i), row, rest), rows.at(-1)!);
+/** The transform matrices of F(m x m, 3 x 3): B^T (alpha x alpha), G (alpha x 3), A^T (m x alpha), alpha = m + 2. */
+interface WinogradTransform {
+  readonly m: number;
+  readonly BT: readonly (readonly number[])[];
+  readonly G: readonly (readonly number[])[];
+  readonly AT: readonly (readonly number[])[];
+}
 
-/** B^T = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]] applied to d(0..3). */
-const inputRows = (a: Term, d: (i: number) => Term): Term => {
-  const [d0, d1, d2, d3] = [0, 1, 2, 3].map(d) as [Term, Term, Term, Term];
-  return pick(a, [d0.sub(d2), d1.add(d2), d2.sub(d1), d1.sub(d3)]);
+/** F(2x2, 3x3), points 0, ±1 (Lavin & Gray §4.1). */
+const F2: WinogradTransform = {
+  m: 2,
+  BT: [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]],
+  G: [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]],
+  AT: [[1, 1, 1, 0], [0, 1, -1, -1]],
 };
 
-/** G = [[1, 0, 0], [1/2, 1/2, 1/2], [1/2, -1/2, 1/2], [0, 0, 1]] applied to g(0..2). */
-const weightRows = (a: Term, g: (r: number) => Term): Term => {
-  const [g0, g1, g2] = [0, 1, 2].map(g) as [Term, Term, Term];
-  const even = g0.add(g2);
-  return pick(a, [g0, even.add(g1).mul(0.5), even.sub(g1).mul(0.5), g2]);
+/** F(4x4, 3x3), points 0, ±1, ±2 (Lavin & Gray §4.2). */
+const F4: WinogradTransform = {
+  m: 4,
+  BT: [[4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0], [0, 4, -4, -1, 1, 0], [0, -2, -1, 2, 1, 0], [0, 2, -1, -2, 1, 0], [0, 4, 0, -5, 0, 1]],
+  G: [[1 / 4, 0, 0], [-1 / 6, -1 / 6, -1 / 6], [-1 / 6, 1 / 6, -1 / 6], [1 / 24, 1 / 12, 1 / 6], [1 / 24, -1 / 12, 1 / 6], [0, 0, 1]],
+  AT: [[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1]],
 };
 
-/** A^T = [[1, 1, 1, 0], [0, 1, -1, -1]] applied to m(0..3). */
-const outputRows = (u: Term, m: (a: number) => Term): Term => {
-  const [m0, m1, m2, m3] = [0, 1, 2, 3].map(m) as [Term, Term, Term, Term];
-  return pick(u, [m0.add(m1).add(m2), m1.sub(m2).sub(m3)]);
+/** sum over j of row[j] * v(j): adds and subtractions for ±1, one multiply by the magnitude the terms share. */
+function combine(row: readonly number[], v: (j: number) => Term): Term {
+  const terms = row.flatMap((c, j) => (c === 0 ? [] : [{ c, j }]));
+  const shared = terms.every((t) => Math.abs(t.c) === Math.abs(terms[0]!.c)) ? Math.abs(terms[0]!.c) : 1;
+  const scaled = (c: number, x: Term) => (Math.abs(c / shared) === 1 ? x : x.mul(Math.abs(c / shared)));
+  const first = terms[0]!;
+  let sum = first.c < 0 ? scaled(first.c, v(first.j)).mul(-1) : scaled(first.c, v(first.j));
+  for (const t of terms.slice(1)) sum = t.c < 0 ? sum.sub(scaled(t.c, v(t.j))) : sum.add(scaled(t.c, v(t.j)));
+  return shared === 1 ? sum : sum.mul(shared);
+}
+
+/** Row `a` of `matrix` applied to v(0..): a constant once `a`'s loop is unrolled. */
+const applyRows = (a: Term, matrix: readonly (readonly number[])[], v: (j: number) => Term): Term => {
+  const rows = matrix.map((row) => combine(row, v));
+  return rows.slice(0, -1).reduceRight<Term>((rest, row, i) => select(a.eq(i), row, rest), rows.at(-1)!);
 };
 
-/** The tile grid of a layer: columns per plane row (tiles per row + 1), tiles computed, plane length. */
-function tileGrid(layer: ConvLayer): { Wq: number; Q: number; length: number } {
+/**
+ * The tile grid of a layer: columns per plane row (tiles per row + 1: a window reaches one tile
+ * column over), tiles computed, plane length.
+ */
+function tileGrid(layer: ConvLayer, m: number): { Wq: number; Q: number; length: number } {
   const [OH, OW] = layer.geometry.output as [number, number];
-  const TH = Math.ceil(OH / 2), Wq = Math.ceil(OW / 2) + 1;
+  const TH = Math.ceil(OH / m), Wq = Math.ceil(OW / m) + 1;
   const Q = Math.ceil((TH * Wq) / 8) * 8;
   return { Wq, Q, length: Q + Wq + 1 };
 }
@@ -64,8 +86,10 @@ const names = (layer: ConvLayer) => {
   return { planes: `${o}_planes`, U: `${o}_wu`, V: `${o}_wv`, acc: layer.names.acc, Yt: `${o}_wy`, local: `${layer.names.acc}_local` };
 };
 
-export const winograd: ConvAlgorithm = {
-  name: 'winograd',
+function winogradAlgorithm(name: string, t: WinogradTransform): ConvAlgorithm {
+  const { m } = t, alpha = m + 2;
+  return {
+  name,
   approximate: true,
   applies: (l) => {
     const g = l.geometry;
@@ -76,21 +100,21 @@ export const winograd: ConvAlgorithm = {
     const g = layer.geometry;
     const [H, Wi] = g.input as [number, number];
     const [pt, pl] = g.padsBegin as [number, number];
-    const { Wq, Q, length } = tileGrid(layer);
+    const { Wq, Q, length } = tileGrid(layer, m);
     const s = names(layer);
-    const planes = compute(s.planes, [layer.N, layer.C, 2, 2, length], (n, c, py, px, i) => {
-      const y = i.div(Wq).mul(2).add(py).sub(pt), x = i.mod(Wq).mul(2).add(px).sub(pl);
+    const planes = compute(s.planes, [layer.N, layer.C, m, m, length], (n, c, py, px, i) => {
+      const y = i.div(Wq).mul(m).add(py).sub(pt), x = i.mod(Wq).mul(m).add(px).sub(pl);
       const inside = y.ge(0).and(y.lt(H)).and(x.ge(0)).and(x.lt(Wi));
       return select(inside, X.at(n, c, y.clamp(0, H - 1), x.clamp(0, Wi - 1)), lift(0, X.dtype));
     }, { axes: ['n', 'c', 'py', 'px', 'i'] });
-    const U = compute(s.U, [4, 4, layer.M, layer.C], (a, b, k, c) => weightRows(a, (r) => weightRows(b, (t) => W.at(k, c, r, t))), { axes: ['a', 'b', 'k', 'c'] });
-    const V = compute(s.V, [layer.N, 4, 4, layer.C, Q], (n, a, b, c, q) =>
-      inputRows(a, (i) => inputRows(b, (j) => planes.at(n, c, i % 2, j % 2, q.add((i >> 1) * Wq + (j >> 1))))), { axes: ['n', 'a', 'b', 'c', 'q'] });
+    const U = compute(s.U, [alpha, alpha, layer.M, layer.C], (a, b, k, c) => applyRows(a, t.G, (r) => applyRows(b, t.G, (x) => W.at(k, c, r, x))), { axes: ['a', 'b', 'k', 'c'] });
+    const V = compute(s.V, [layer.N, alpha, alpha, layer.C, Q], (n, a, b, c, q) =>
+      applyRows(a, t.BT, (i) => applyRows(b, t.BT, (j) => planes.at(n, c, i % m, j % m, q.add(Math.floor(i / m) * Wq + Math.floor(j / m))))), { axes: ['n', 'a', 'b', 'c', 'q'] });
     const rc = reduceAxis(layer.C, 'rc');
-    const acc = compute(s.acc, [layer.N, 4, 4, layer.M, Q], (n, a, b, k, q) => sum(U.at(a, b, k, rc).mul(V.at(n, a, b, rc, q)), rc), { axes: ['n', 'a', 'b', 'k', 'q'] });
-    const Yt = compute(s.Yt, [layer.N, layer.M, 2, 2, Q], (n, k, u, v, q) => outputRows(u, (a) => outputRows(v, (b) => acc.at(n, a, b, k, q))), { axes: ['n', 'k', 'u', 'v', 'q'] });
+    const acc = compute(s.acc, [layer.N, alpha, alpha, layer.M, Q], (n, a, b, k, q) => sum(U.at(a, b, k, rc).mul(V.at(n, a, b, rc, q)), rc), { axes: ['n', 'a', 'b', 'k', 'q'] });
+    const Yt = compute(s.Yt, [layer.N, layer.M, m, m, Q], (n, k, u, v, q) => applyRows(u, t.AT, (a) => applyRows(v, t.AT, (b) => acc.at(n, a, b, k, q))), { axes: ['n', 'k', 'u', 'v', 'q'] });
     const out = compute(layer.names.out, [layer.N, layer.M, ...g.output], (n, k, y, x) => {
-      const v = Yt.at(n, k, y.mod(2), x.mod(2), y.div(2).mul(Wq).add(x.div(2)));
+      const v = Yt.at(n, k, y.mod(m), x.mod(m), y.div(m).mul(Wq).add(x.div(m)));
       return B ? v.add(B.at(k)) : v;
     }, { axes: ['n', 'k', 'y', 'x'] });
     return [out];
@@ -137,7 +161,11 @@ export const winograd: ConvAlgorithm = {
     p.unroll('px');
     if (request.threads > 1 && layer.C >= 2) p.parallel('c');
   },
-};
+  };
+}
+
+export const winograd = winogradAlgorithm('winograd', F2);
+export const winograd4x4 = winogradAlgorithm('winograd-4x4', F4);
 
 /** Output channels per register tile of the GEMMs. */
 const TILE_CHANNELS = 4;

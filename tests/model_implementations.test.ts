@@ -30,15 +30,15 @@ const conv = (x: number[], w: number[], attrs: NodeCase['attrs'] = {}): NodeCase
 test('Conv implementations: the specific algorithms that apply, the default first; none listed when one applies', (t) => {
   const names = (c: NodeCase) => Conv.implementations!(nodeContext(c));
   t.deepEqual(names(conv([1, 8, 8, 8], [8, 8, 1, 1])), ['pointwise', 'channels']);
-  t.deepEqual(names(conv([1, 8, 11, 11], [8, 8, 3, 3], { pads: attr.ints([1, 1, 1, 1]) })), ['channels', 'rows', 'winograd']);
-  t.deepEqual(names(conv([1, 8, 13, 13], [8, 8, 3, 3], { pads: attr.ints([1, 1, 1, 1]) })), ['rows', 'winograd'], '13 wide: rows (channels would compute 16), and Winograd');
-  t.deepEqual(names(conv([1, 3, 9, 18], [6, 3, 3, 3], { pads: attr.ints([1, 0, 1, 0]) })), ['direct', 'winograd'], 'direct, and Winograd');
+  t.deepEqual(names(conv([1, 8, 11, 11], [8, 8, 3, 3], { pads: attr.ints([1, 1, 1, 1]) })), ['channels', 'rows', 'winograd', 'winograd-4x4']);
+  t.deepEqual(names(conv([1, 8, 13, 13], [8, 8, 3, 3], { pads: attr.ints([1, 1, 1, 1]) })), ['rows', 'winograd', 'winograd-4x4'], '13 wide: rows (channels would compute 16), and Winograd');
+  t.deepEqual(names(conv([1, 3, 9, 18], [6, 3, 3, 3], { pads: attr.ints([1, 0, 1, 0]) })), ['direct', 'winograd', 'winograd-4x4'], 'direct, and Winograd');
   t.deepEqual(names(conv([1, 3, 9, 18], [6, 3, 3, 3], { strides: attr.ints([2, 2]) })), [], 'stride 2: direct alone');
   t.true(Conv.approximates!('winograd'));
   t.false(Conv.approximates!('channels'));
   // An implementation that does not compute the layer is refused by name.
   const ctx = { ...nodeContext(conv([1, 8, 13, 13], [8, 8, 3, 3], { pads: attr.ints([1, 1, 1, 1]) })), implementation: 'pointwise' };
-  t.throws(() => Conv.schedule(undefined as never, undefined as never, ctx), { name: 'OpError', message: /conv algorithm 'pointwise' does not compute this layer; these do: rows, winograd/ });
+  t.throws(() => Conv.schedule(undefined as never, undefined as never, ctx), { name: 'OpError', message: /conv algorithm 'pointwise' does not compute this layer; these do: rows, winograd, winograd-4x4/ });
 });
 
 const tempFile = (name: string) => join(mkdtempSync(join(tmpdir(), 'tessera-impl-')), name);
@@ -69,7 +69,7 @@ test('tasks: a kernel with two implementations is two tasks of one choice, keyed
   t.deepEqual(channels.kernels, pointwise.kernels);
   t.is(channels.weight, 2);
   t.regex(channels.name, /\(channels\)$/);
-  t.deepEqual(tasks.filter((x) => x.key !== x.choice).map((x) => x.implementation).sort(), ['channels', 'winograd'], 'the 3x3 layer (8 wide): channels, and Winograd as its alternative');
+  t.deepEqual(tasks.filter((x) => x.key !== x.choice).map((x) => x.implementation).sort(), ['channels', 'winograd', 'winograd-4x4'], 'the 3x3 layer (8 wide): channels, and Winograd as its alternative');
 });
 
 test('the compiled model takes the implementation whose record is fastest; its outputs match onnxruntime', async (t) => {
@@ -123,7 +123,9 @@ test('Winograd: an alternative checked against the default\'s outputs when tuned
   const { tasks } = extractTasks(bytes);
   const winograd = tasks.find((x) => x.implementation === 'winograd')!;
   t.is(winograd.checkAgainst?.key, winograd.choice, 'checked against the default implementation');
-  t.true(tasks.filter((x) => x !== winograd).every((x) => x.checkAgainst === undefined), 'exact implementations check against themselves');
+  const f4 = tasks.find((x) => x.implementation === 'winograd-4x4')!;
+  t.is(f4.checkAgainst?.key, winograd.choice, 'F(4x4) too');
+  t.true(tasks.filter((x) => x !== winograd && x !== f4).every((x) => x.checkAgainst === undefined), 'exact implementations check against themselves');
   // The real measurement: Winograd's op schedule passes the check against the direct sums, and says so.
   const target = modelKernelTarget(1);
   const m = await Measurer.create(winograd.workload, target, { builders: 1, minRepeatMs: 2, repeats: 2, checkAgainst: winograd.checkAgainst });
