@@ -13,6 +13,7 @@ import { lower } from '../lower/lower.js';
 import { type LoweredFunc, walkStmt } from '../ir/stmt.js';
 import { lowerForGpu } from '../lower/gpu/lower_gpu.js';
 import { compileToWasm } from '../codegen/wasm/module.js';
+import { splitConstantStages } from '../lower/constant_stages.js';
 import { wgslProgram } from '../codegen/wgsl/program.js';
 import type { KernelSignature } from '../runtime/signature.js';
 import type { GpuProgram } from '../runtime/webgpu/program.js';
@@ -28,13 +29,22 @@ export interface BuildOptions {
   readonly fma: 'relaxed' | 'none';
   /** webgpu: the device's limits the program is checked against. */
   readonly gpuLimits?: GpuLimits;
+  /**
+   * wasm-simd: inputs whose values are the same in every call (a model's weights): the stages that
+   * read only them are built as a prepare kernel, run once before the timing, as a compiled model
+   * runs them once at load (lower/constant_stages.ts).
+   */
+  readonly constantInputs?: readonly string[];
 }
+
+/** A candidate's prepare kernel: computes, from the constant inputs, buffers the kernel takes as inputs. */
+export interface PrepareBuild { readonly binary: Uint8Array; readonly signature: KernelSignature }
 
 export type BuildResult =
   | { readonly status: 'ok'; readonly kind: 'wasm-simd'; readonly binary: Uint8Array; readonly signature: KernelSignature;
       readonly loweredHash: string; readonly compileSeconds: number; readonly memoryBytes: number;
       /** Indices of `signature.messages` that report a failed memory.grow (see `outOfMemoryMessages`). */
-      readonly oomMessages: readonly number[] }
+      readonly oomMessages: readonly number[]; readonly prepare?: PrepareBuild }
   | { readonly status: 'ok'; readonly kind: 'webgpu'; readonly program: GpuProgram; readonly loweredHash: string; readonly compileSeconds: number }
   | { readonly status: 'invalid'; readonly code?: string; readonly error: string; readonly compileSeconds: number }
   | { readonly status: 'compile'; readonly error: string; readonly loweredHash?: string; readonly compileSeconds: number };
@@ -75,10 +85,16 @@ export function buildCandidate(pipeline: Pipeline, sizes: Readonly<Record<string
     }
     func = lower(pipeline, sch).func;
     const hash = loweredHash(func);
-    const art = compileToWasm(func, { fma: o.fma, threads: o.threads > 1 });
+    const constant = new Set(o.constantInputs ?? []);
+    const split = constant.size ? splitConstantStages(func, new Set(func.args.filter((a) => a.role === 'input' && constant.has(a.buffer.name)).map((a) => a.buffer))) : undefined;
+    // A kernel and its prepare kernel share one memory: shared when either has parallel loops.
+    const options = { fma: o.fma, threads: o.threads > 1, sharedMemory: split !== undefined && o.threads > 1 } as const;
+    const art = compileToWasm(split ? split.main : func, options);
+    const prepare = split && compileToWasm(split.prepare, options);
     return {
       status: 'ok', kind: 'wasm-simd', binary: art.binary, signature: art.signature, loweredHash: hash, compileSeconds: seconds(),
-      memoryBytes: memoryDemandBytes(func, sizes, o.threads), oomMessages: outOfMemoryMessages(func, art.signature),
+      memoryBytes: memoryDemandBytes(func, sizes, o.threads), oomMessages: outOfMemoryMessages(split ? split.main : func, art.signature),
+      ...(prepare ? { prepare: { binary: prepare.binary, signature: prepare.signature } } : {}),
     };
   } catch (e) {
     if (e instanceof ScheduleError) {

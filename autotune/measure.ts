@@ -60,6 +60,12 @@ export interface MeasureOptions {
    * `reference` says, and ok results carry its key (MeasureResult.checkedAgainst).
    */
   readonly checkAgainst?: Workload;
+  /**
+   * Inputs of the workload (by name) whose values a compiled model fixes, its weights: the stages
+   * that read only them run once before the timing, as the model runs them once at load
+   * (lower/constant_stages.ts), so a weight transform is not timed in every call.
+   */
+  readonly constantInputs?: readonly string[];
   /** Build workers (default: the hardware threads). */
   readonly builders?: number;
   /** Builds the candidates instead of a worker pool (a test wraps the pool to inject faults). */
@@ -128,7 +134,8 @@ export class Measurer {
    * @param target what to measure on (autotune/target.ts); a webgpu target runs on the runner's own
    *   device, acquired there, and candidates are checked against `target.gpu.limits`
    * @throws TargetError for a target this engine cannot run (threads without SharedArrayBuffer);
-   *   Error when the reference cannot be computed on the inputs; WorkerLostError when a worker cannot start
+   *   Error when the reference cannot be computed on the inputs; WorkerLostError when a worker cannot
+   *   start; RangeError for a checkAgainst of another interface, or constantInputs that are not inputs
    */
   static async create(workload: Workload, target: TuningTarget, o: MeasureOptions = {}): Promise<Measurer> {
     if (target.kind === 'wasm-simd' && target.threads > 1 && typeof SharedArrayBuffer === 'undefined') {
@@ -145,7 +152,10 @@ export class Measurer {
     const builders = o.builders ?? defaultThreadCount();
     const memoryLimitBytes = o.memoryLimitBytes ?? GIB;
     const pool: WorkerBuilderOptions = { workers: builders, compileTimeoutMs, ...(o.workers?.build ? { entry: o.workers.build } : {}) };
-    const builder = o.builder ? await o.builder(workload, buildOptionsOf(target), pool) : await WorkerBuilder.create(workload.spec, buildOptionsOf(target), pool);
+    const unknown = (o.constantInputs ?? []).filter((n) => !workload.pipeline.inputs.some((p) => p.name === n));
+    if (unknown.length) throw new RangeError(`constantInputs: ${unknown.join(', ')} ${unknown.length > 1 ? 'are not inputs' : 'is not an input'} of ${workload.name} (its inputs: ${workload.pipeline.inputs.map((p) => p.name).join(', ')})`);
+    const build: BuildOptions = { ...buildOptionsOf(target), ...(o.constantInputs?.length && target.kind === 'wasm-simd' ? { constantInputs: o.constantInputs } : {}) };
+    const builder = o.builder ? await o.builder(workload, build, pool) : await WorkerBuilder.create(workload.spec, build, pool);
     let runner: Runner;
     try {
       runner = await Runner.create({

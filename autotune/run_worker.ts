@@ -9,7 +9,7 @@
  */
 import { WasmKernel, type ResidentTensor } from '../runtime/wasm_kernel.js';
 import { ThreadPool } from '../runtime/thread_pool.js';
-import type { KernelSignature } from '../runtime/signature.js';
+import { evalShape, type KernelSignature } from '../runtime/signature.js';
 import type { Tensor } from '../runtime/tensor.js';
 import { acquireGpu, type GpuContext } from '../runtime/webgpu/device.js';
 import { GpuKernel, type BoundGpuCall } from '../runtime/webgpu/gpu_kernel.js';
@@ -20,6 +20,7 @@ import { PAGE_BYTES, SHARED_MAX_PAGES } from '../runtime/abi.js';
 import { serveRequests } from './worker_port.js';
 import { mismatch, type Tolerance } from './check.js';
 import { timeRepeats, calibrate, type Repeat } from './timing.js';
+import type { PrepareBuild } from './build.js';
 
 export interface NamedTensor { readonly name: string; readonly data: TypedArray; readonly shape: readonly number[] }
 
@@ -28,7 +29,9 @@ export type Request =
       readonly inputs: readonly NamedTensor[]; readonly expected: readonly NamedTensor[]; readonly tolerance: Tolerance }
   | { readonly kind: 'load'; readonly slot: number; readonly binary?: Uint8Array; readonly signature?: KernelSignature;
       /** Indices of the signature's messages that report a failed memory.grow (autotune/build.ts). */
-      readonly oomMessages?: readonly number[]; readonly program?: GpuProgram }
+      readonly oomMessages?: readonly number[]; readonly program?: GpuProgram;
+      /** The candidate's prepare kernel (autotune/build.ts PrepareBuild), run once when it loads. */
+      readonly prepare?: PrepareBuild }
   | { readonly kind: 'check'; readonly slot: number }
   /** Runs the candidate in `slot` once and returns its outputs (the reference, from the default schedule), then takes them as expected. */
   | { readonly kind: 'reference'; readonly slot: number }
@@ -80,10 +83,10 @@ async function threadPool(threads: number): Promise<ThreadPool> {
   return pool;
 }
 
-async function loadWasm(binary: Uint8Array, sig: KernelSignature, oomMessages: readonly number[]): Promise<Loaded> {
+async function loadWasm(binary: Uint8Array, sig: KernelSignature, oomMessages: readonly number[], prepare?: PrepareBuild): Promise<Loaded> {
   const c = config!;
   const pages = Math.max(1, Math.floor(c.memoryLimitBytes / PAGE_BYTES));
-  const shared = (sig.tasks?.length ?? 0) > 0;
+  const shared = (sig.tasks?.length ?? 0) > 0 || sig.sharedMemory === true;
   const memory = shared
     ? new WebAssembly.Memory({ initial: Math.min(16, pages), maximum: Math.min(pages, SHARED_MAX_PAGES), shared: true })
     : new WebAssembly.Memory({ initial: Math.min(16, pages), maximum: pages });
@@ -93,6 +96,15 @@ async function loadWasm(binary: Uint8Array, sig: KernelSignature, oomMessages: r
   const inputs: Record<string, ResidentTensor> = {}, outputs: Record<string, ResidentTensor> = {};
   for (const t of c.inputs) { const r = resident(t); byteView(r.data).set(byteView(t.data)); inputs[t.name] = r; }
   for (const t of c.expected) outputs[t.name] = resident(t);
+  if (prepare) {
+    // What the prepare kernel computes from the constant inputs, once: inputs of every call after.
+    const p = await WasmKernel.instantiateAsync(prepare.binary, prepare.signature, memory);
+    if (shared && c.threads > 1) await p.useThreadPool(await threadPool(c.threads));
+    const prepared: Record<string, ResidentTensor> = {};
+    for (const a of prepare.signature.args) if (a.role === 'output') prepared[a.name] = kernel.alloc(a.dtype, a.shape.map((d) => evalShape(d, new Map())));
+    p.run(Object.fromEntries(prepare.signature.args.filter((a) => a.role === 'input').map((a) => [a.name, inputs[a.name]!])), prepared);
+    Object.assign(inputs, prepared);
+  }
   const call = () => kernel.run(inputs, outputs);
   return {
     runOnce: async () => {
@@ -156,7 +168,7 @@ async function handle(r: Request): Promise<unknown> {
       loaded.get(r.slot)?.dispose();
       loaded.delete(r.slot);
       try {
-        const l = r.program ? await loadGpu(r.program) : await loadWasm(r.binary!, r.signature!, r.oomMessages ?? []);
+        const l = r.program ? await loadGpu(r.program) : await loadWasm(r.binary!, r.signature!, r.oomMessages ?? [], r.prepare);
         loaded.set(r.slot, l);
         return { ok: true };
       } catch (e) {

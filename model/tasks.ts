@@ -45,6 +45,12 @@ export interface ModelTask {
   readonly choice: string;
   /** For an approximate implementation (Winograd): the default's workload, whose outputs its candidates must match. */
   readonly checkAgainst?: Workload;
+  /**
+   * Inputs of the workload that every kernel of the task reads from the model's weights: its
+   * candidates are measured with the stages that read only them run once (MeasureOptions.constantInputs),
+   * as the compiled model runs them once at load.
+   */
+  readonly constantInputs?: readonly string[];
 }
 
 export interface ModelTasks {
@@ -107,7 +113,7 @@ export function extractTasks(model: Uint8Array | string | Graph, o: ExtractTasks
   if (!Number.isInteger(threads) || threads < 1) throw new ArgumentError(`extractTasks: threads must be a positive integer, got ${threads}`);
   const loaded = typeof model === 'string' ? loadOnnxFile(model) : model instanceof Uint8Array ? loadOnnx(model) : model;
   const { graph, analysis } = optimizeGraph(loaded, o.library ?? TESSERA_OPS, { sizes: o.sizes, skip: o.skipPasses });
-  const byKey = new Map<string, { task: Omit<ModelTask, 'weight' | 'kernels'>; kernels: string[][] }>();
+  const byKey = new Map<string, { task: Omit<ModelTask, 'weight' | 'kernels'>; kernels: string[][]; constant: Set<string> }>();
   for (const job of executionPlan(graph, analysis).kernels) {
     const nodes = job.nodes.map((n) => n.name);
     const ops = job.nodes.map((n) => n.op).join('+');
@@ -120,18 +126,23 @@ export function extractTasks(model: Uint8Array | string | Graph, o: ExtractTasks
     }
     const choice = defined[0]!.workload.key;
     for (const { implementation, definition, workload, checkAgainst } of defined) {
+      const constant = new Set(definition.pipeline.inputs.filter((p, i) => graph.initializers.has(definition.args.tensors[i]!)).map((p) => p.name));
       const known = byKey.get(workload.key);
-      if (known) { known.kernels.push(nodes); continue; }
+      if (known) {
+        known.kernels.push(nodes);
+        for (const n of known.constant) if (!constant.has(n)) known.constant.delete(n);
+        continue;
+      }
       const out = analysis.types.get(definition.args.tensors[definition.pipeline.inputs.length]!)?.shape ?? definition.pipeline.outputs[0]!.shape;
       const flops = flopEstimate(workload.spec);
       const name = `${ops} ${out.map(String).join('x')}${implementation ? ` (${implementation})` : ''}`;
       byKey.set(workload.key, {
         task: { key: workload.key, name, workload: { ...workload, name }, baseline: definition.schedule.trace, flops, choice, ...(implementation ? { implementation } : {}), ...(checkAgainst ? { checkAgainst } : {}) },
-        kernels: [nodes],
+        kernels: [nodes], constant,
       });
     }
   }
-  const tasks = [...byKey.values()].map(({ task, kernels }) => ({ ...task, weight: kernels.length, kernels }));
+  const tasks = [...byKey.values()].map(({ task, kernels, constant }) => ({ ...task, weight: kernels.length, kernels, ...(constant.size ? { constantInputs: [...constant] } : {}) }));
   return { graph, analysis, threads, tasks };
 }
 

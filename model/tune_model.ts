@@ -169,7 +169,7 @@ export async function tuneModel(model: Uint8Array | string | Graph, o: TuneModel
   const errors: (string | undefined)[] = [];
   for (const [i, t] of tasks.entries()) {
     try {
-      tuners[i] = new TaskTuner(t.workload, target, { records: o.records, seed: (o.seed ?? 1) + i, ...(o.costModel === false ? { costModel: false } : {}), ...(o.measure || t.checkAgainst ? { measure: { ...o.measure, ...(t.checkAgainst ? { checkAgainst: t.checkAgainst } : {}) } } : {}), ...(o.search ? { search: o.search } : {}) });
+      tuners[i] = new TaskTuner(t.workload, target, { records: o.records, seed: (o.seed ?? 1) + i, ...(o.costModel === false ? { costModel: false } : {}), measure: { ...o.measure, ...(t.checkAgainst ? { checkAgainst: t.checkAgainst } : {}), ...(t.constantInputs ? { constantInputs: t.constantInputs } : {}) }, ...(o.search ? { search: o.search } : {}) });
     } catch (e) {
       errors[i] = `${(e as Error).name}: ${(e as Error).message}`;
     }

@@ -9,7 +9,7 @@ import test from 'ava';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { extractTasks, tasksTable } from '../model/tasks.js';
+import { extractTasks, tasksTable, type ModelTask } from '../model/tasks.js';
 import { compileOnnx } from '../model/compile_onnx.js';
 import { modelKernelTarget } from '../model/kernel_records.js';
 import { tuneModel } from '../model/tune_model.js';
@@ -37,6 +37,11 @@ test('tasks: kernels deduplicated by workload, with weights, FLOPs and a table',
   t.deepEqual(tasks.map((x) => [x.name, x.weight]), [['Conv+Relu 1x8x8x8 (channels)', 1], ['Conv+Relu 1x8x8x8 (winograd)', 1], ['Conv+Relu 1x8x8x8 (winograd-4x4)', 1], ['Conv+Relu 1x8x8x8 (pointwise)', 2], ['Conv+Relu 1x8x8x8 (channels)', 2], ['Add 1x8x8x8', 1]]);
   t.deepEqual(tasks[3]!.kernels.map((k) => [...k].sort()), [['n2', 'n3'], ['n4', 'n5']]);
   t.is(new Set(tasks.map((x) => x.key)).size, 6);
+  // The weights (and the bias) are the model's: measured with their stages run once, as the model runs them.
+  const inputNames = (task: ModelTask) => task.workload.pipeline.inputs.map((p) => p.name);
+  t.deepEqual(tasks[0]!.constantInputs, inputNames(tasks[0]!).slice(1), 'the 3x3 layer: its weights and bias, not its input');
+  t.deepEqual(tasks[3]!.constantInputs, inputNames(tasks[3]!).slice(1), 'the 1x1 layers: their weights');
+  t.is(tasks[5]!.constantInputs, undefined, 'Add reads activations only');
   const m = await compileOnnx(bytes);
   t.is(tasks.filter((x) => x.key === x.choice).reduce((s, x) => s + x.weight, 0), m.kernelCount, 'every kernel of the model is in one default task');
   await m.dispose();

@@ -183,3 +183,27 @@ test('checkAgainst: candidates must reproduce another definition\'s outputs (ok 
   }
   await t.throwsAsync(Measurer.create(doubled, wasmTarget({ fma: 'none' }), { builders: 1, checkAgainst: define((v) => v, [64, 33]) }), { name: 'RangeError', message: /checkAgainst: the reference y has inputs x:f32\[64,33\]/ });
 });
+
+test('constantInputs: stages that read only the weights run once before the timing (their output then feeds every call), on 1 and 2 threads', async (t) => {
+  // y(i, j) = x(i, j) * wt(j) with wt = 2 w + 1 a stage of the weights alone, computed at root.
+  const x = placeholder('x', [64, 32], 'f32'), w = placeholder('w', [32], 'f32');
+  const wt = compute('wt', [32], (j) => w.at(j).mul(2).add(1));
+  const weighted = workloadOf(pipeline(compute('y', [64, 32], (i, j) => x.at(i, j).mul(wt.at(j)))), {}, 'weighted');
+  const atRoot = (parallel: boolean): Instruction[] => {
+    const sch = new Schedule(weighted.pipeline);
+    sch.stage('wt').computeRoot();
+    if (parallel) sch.stage('wt').parallel('j');
+    return [...sch.trace];
+  };
+  for (const threads of [1, 2]) {
+    const m = await Measurer.create(weighted, wasmTarget({ threads, fma: 'none' }), { builders: 1, minRepeatMs: 2, repeats: 2, constantInputs: ['w'] });
+    try {
+      // Checked against the evaluator: a kernel that read wt before the prepare kernel wrote it would be wrong.
+      const rs = await m.measure([atRoot(false), atRoot(threads > 1), []]);
+      for (const r of rs) t.is(r.status, 'ok', `${threads} thread(s): ${r.error ?? ''}`);
+    } finally {
+      await m.close();
+    }
+  }
+  await t.throwsAsync(Measurer.create(weighted, wasmTarget({ fma: 'none' }), { builders: 1, constantInputs: ['w', 'bias'] }), { name: 'RangeError', message: /constantInputs: bias is not an input of weighted \(its inputs: x, w\)|constantInputs: bias is not an input of weighted \(its inputs: w, x\)/ });
+});
