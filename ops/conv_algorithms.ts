@@ -14,7 +14,7 @@
  *  - direct: any 2-D layer; register tiles of 4 output channels x 8 pixels accumulated over the
  *    input channels and the window, the zero-padded input computed once (examples/conv2d_pipeline.ts).
  *    A 1x1 layer (pointwise, a GEMM of weights by pixels) takes the same tile without padding;
- *  - winograd: F(2x2,3x3) on 3x3 stride-1 layers (ops/conv_winograd.ts), approximate;
+ *  - winograd, winograd-4x4: F(2x2,3x3) and F(4x4,3x3) on 3x3 stride-1 layers (ops/conv_winograd.ts), approximate;
  *  - generic: any rank; the output vectorized along its innermost axis, the sum per vector.
  */
 import { compute, reduceAxis, sum, type Func, type Stage } from '../dsl/func.js';

@@ -1,25 +1,28 @@
 /**
- * Winograd F(2x2, 3x3) for 3x3, stride-1, undilated, ungrouped 2-D convolutions (Lavin & Gray,
- * "Fast Algorithms for Convolutional Neural Networks", CVPR 2016, §4.1): each 2x2 tile of the output
- * is Y = A^T [(G g G^T) ⊙ (B^T d B)] A, with d the tile's 4x4 input window and g the 3x3 filter, so a
- * tile takes 16 multiply-adds per input channel where the direct sum takes 36 (2.25x fewer), and
- * the sums over the input channels are 16 independent GEMMs, one per position of the 4x4 tile:
+ * Winograd F(m x m, 3x3), m = 2 or 4, for 3x3, stride-1, undilated, ungrouped 2-D convolutions
+ * (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks", CVPR 2016, §4.1-4.2): each
+ * m x m tile of the output is Y = A^T [(G g G^T) ⊙ (B^T d B)] A, with d the tile's alpha x alpha
+ * input window (alpha = m + 2) and g the 3x3 filter, so a tile takes alpha^2 multiply-adds per input
+ * channel where the direct sum takes 9 m^2 (F(2x2): 16 for 36, F(4x4): 36 for 144), and the sums
+ * over the input channels are alpha^2 independent GEMMs, one per position of the window:
  *
- *   planes(n, c, py, px, i) = X(n, c, 2 (i / Wq) + py - pad_top, 2 (i mod Wq) + px - pad_left), 0 outside
+ *   planes(n, c, py, px, i) = X(n, c, m (i / Wq) + py - pad_top, m (i mod Wq) + px - pad_left), 0 outside
  *   U(a, b, k, c)     = sum over r, s of G[a][r] W(k, c, r, s) G[b][s]          (the weight transform)
  *   V(n, a, b, c, q)  = sum over i, j of BT[a][i] d_q(i, j) BT[b][j]            (the input transform)
- *   acc(n, a, b, k, q) = sum over c of U(a, b, k, c) V(n, a, b, c, q)          (16 batched GEMMs)
+ *   acc(n, a, b, k, q) = sum over c of U(a, b, k, c) V(n, a, b, c, q)          (the batched GEMMs)
  *   Yt(n, k, u, v, q) = sum over a, b of AT[u][a] acc(n, a, b, k, q) AT[v][b]  (the output transform)
- *   out(n, k, y, x)   = Yt(n, k, y mod 2, x mod 2, (y / 2) Wq + x / 2) + B(k)
+ *   out(n, k, y, x)   = Yt(n, k, y mod m, x mod m, (y / m) Wq + x / m) + B(k)
  *
- * The input is stored as four planes, one per parity of row and column (py, px), with rows of
- * Wq = tiles per row + 1 columns: the tile q = ty Wq + tx reads d_q(i, j) = planes(n, c, i mod 2,
- * j mod 2, q + (i / 2) Wq + j / 2), so the input transform of consecutive tiles reads consecutive
+ * The input is stored as m^2 planes, one per residue of row and column mod m (py, px), with rows of
+ * Wq = tiles per row + 1 columns: the tile q = ty Wq + tx reads d_q(i, j) = planes(n, c, i mod m,
+ * j mod m, q + (i / m) Wq + j / m), so the input transform of consecutive tiles reads consecutive
  * values (dense vectors along q), as 'rows' lays padded rows end to end; the column tx = Wq - 1 of
  * every tile row is computed in excess and never read. The tile count is rounded up to 8 for the
- * same reason. The transforms multiply by 0, ±1 and ±1/2 only, so the outputs differ from the
- * direct sum by rounding alone; the tuner checks every candidate against the direct definition's
- * outputs (ConvAlgorithm.approximate), and a layer takes Winograd only through such records.
+ * same reason. The transforms round (F(2x2) by 1/2 only, F(4x4) by sixths and twenty-fourths, with
+ * entries up to 8), so the outputs differ from the direct sum's by more than the order of the
+ * additions; the tuner checks every candidate against the direct definition's outputs
+ * (ConvAlgorithm.approximate), and a layer takes Winograd only through such records. In a model
+ * the weight transform U runs once, at load (lower/constant_stages.ts).
  */
 import { compute, reduceAxis, sum, type Stage } from '../dsl/func.js';
 import { type Term, lift, select } from '../dsl/term.js';
@@ -86,85 +89,88 @@ const names = (layer: ConvLayer) => {
   return { planes: `${o}_planes`, U: `${o}_wu`, V: `${o}_wv`, acc: layer.names.acc, Yt: `${o}_wy`, local: `${layer.names.acc}_local` };
 };
 
+/** The conv algorithm of F(m x m, 3x3) for `t`'s matrices (see the file's comment). */
 function winogradAlgorithm(name: string, t: WinogradTransform): ConvAlgorithm {
   const { m } = t, alpha = m + 2;
   return {
-  name,
-  approximate: true,
-  applies: (l) => {
-    const g = l.geometry;
-    return g.input.length === 2 && l.group === 1 && l.C > 1 && g.kernel.every((k) => k === 3)
-      && g.strides.every((s) => s === 1) && g.dilations.every((d) => d === 1);
-  },
-  define(layer, X, W, B) {
-    const g = layer.geometry;
-    const [H, Wi] = g.input as [number, number];
-    const [pt, pl] = g.padsBegin as [number, number];
-    const { Wq, Q, length } = tileGrid(layer, m);
-    const s = names(layer);
-    const planes = compute(s.planes, [layer.N, layer.C, m, m, length], (n, c, py, px, i) => {
-      const y = i.div(Wq).mul(m).add(py).sub(pt), x = i.mod(Wq).mul(m).add(px).sub(pl);
-      const inside = y.ge(0).and(y.lt(H)).and(x.ge(0)).and(x.lt(Wi));
-      return select(inside, X.at(n, c, y.clamp(0, H - 1), x.clamp(0, Wi - 1)), lift(0, X.dtype));
-    }, { axes: ['n', 'c', 'py', 'px', 'i'] });
-    const U = compute(s.U, [alpha, alpha, layer.M, layer.C], (a, b, k, c) => applyRows(a, t.G, (r) => applyRows(b, t.G, (x) => W.at(k, c, r, x))), { axes: ['a', 'b', 'k', 'c'] });
-    const V = compute(s.V, [layer.N, alpha, alpha, layer.C, Q], (n, a, b, c, q) =>
-      applyRows(a, t.BT, (i) => applyRows(b, t.BT, (j) => planes.at(n, c, i % m, j % m, q.add(Math.floor(i / m) * Wq + Math.floor(j / m))))), { axes: ['n', 'a', 'b', 'c', 'q'] });
-    const rc = reduceAxis(layer.C, 'rc');
-    const acc = compute(s.acc, [layer.N, alpha, alpha, layer.M, Q], (n, a, b, k, q) => sum(U.at(a, b, k, rc).mul(V.at(n, a, b, rc, q)), rc), { axes: ['n', 'a', 'b', 'k', 'q'] });
-    const Yt = compute(s.Yt, [layer.N, layer.M, m, m, Q], (n, k, u, v, q) => applyRows(u, t.AT, (a) => applyRows(v, t.AT, (b) => acc.at(n, a, b, k, q))), { axes: ['n', 'k', 'u', 'v', 'q'] });
-    const out = compute(layer.names.out, [layer.N, layer.M, ...g.output], (n, k, y, x) => {
-      const v = Yt.at(n, k, y.mod(m), x.mod(m), y.div(m).mul(Wq).add(x.div(m)));
-      return B ? v.add(B.at(k)) : v;
-    }, { axes: ['n', 'k', 'y', 'x'] });
-    return [out];
-  },
-  schedule(sch, layer, request) {
-    const s = names(layer);
-    if (request.target === 'webgpu') return scheduleGpu(sch, layer, request);
-    const final = placeOutput(sch, request);
-    const [, k, , x] = final.axes.map((v) => v.name) as [string, string, string, string];
-    const [, OW] = layer.geometry.output as [number, number];
-    const channels = Math.min(TILE_CHANNELS, layer.M);
-    const parallel = request.threads > 1 && parallelWorthIt(layer);
-    // Per group of 4 output channels: their 16 GEMMs over every tile, the output transform, the copy out.
-    const h = sch.stage(final);
-    h.split(k, channels, { outer: 'ko', inner: 'ki', tail: 'guard' });
-    if (OW >= 4) h.vectorize(x, 4, { outer: 'xo', inner: 'xi', tail: 'guard' });
-    if (parallel) parallelOuter(h, [{ name: 'ko', extent: Math.ceil(layer.M / channels) }], request.threads);
-    const yt = sch.stage(s.Yt);
-    yt.computeAt(final, 'ko');
-    yt.unroll('u');
-    yt.unroll('v');
-    yt.vectorize('q', 4, { outer: 'qo', inner: 'qi' });
-    yt.reorder('n', 'k', 'qo', 'u', 'v', 'qi');
-    // The GEMMs: register tiles of 4 output channels x 8 tiles, the sum over the input channels innermost-outer.
-    registerTiles(sch, s.acc, { final, loop: 'ko' }, { local: s.local, channels, outer: ['n', 'a', 'b'], reductions: ['rc'] });
-    // The transforms at root, 4 tiles (or weights) per vector, the tile positions unrolled.
-    const v = sch.stage(s.V);
-    v.computeRoot();
-    v.vectorize('q', 4, { outer: 'qo', inner: 'qi' });
-    v.reorder('n', 'c', 'qo', 'a', 'b', 'qi');
-    v.unroll('a');
-    v.unroll('b');
-    if (request.threads > 1 && layer.C >= 2) v.parallel('c');
-    const u = sch.stage(s.U);
-    u.computeRoot();
-    if (layer.C >= 4) u.vectorize('c', 4, { outer: 'co', inner: 'ci' });
-    u.reorder('k', ...(layer.C >= 4 ? ['co', 'a', 'b', 'ci'] : ['c', 'a', 'b']));
-    u.unroll('a');
-    u.unroll('b');
-    if (request.threads > 1 && layer.M >= 2) u.parallel('k');
-    const p = sch.stage(s.planes);
-    p.computeRoot();
-    p.unroll('py');
-    p.unroll('px');
-    if (request.threads > 1 && layer.C >= 2) p.parallel('c');
-  },
+    name,
+    approximate: true,
+    applies: (l) => {
+      const g = l.geometry;
+      return g.input.length === 2 && l.group === 1 && l.C > 1 && g.kernel.every((k) => k === 3)
+        && g.strides.every((s) => s === 1) && g.dilations.every((d) => d === 1);
+    },
+    define(layer, X, W, B) {
+      const g = layer.geometry;
+      const [H, Wi] = g.input as [number, number];
+      const [pt, pl] = g.padsBegin as [number, number];
+      const { Wq, Q, length } = tileGrid(layer, m);
+      const s = names(layer);
+      const planes = compute(s.planes, [layer.N, layer.C, m, m, length], (n, c, py, px, i) => {
+        const y = i.div(Wq).mul(m).add(py).sub(pt), x = i.mod(Wq).mul(m).add(px).sub(pl);
+        const inside = y.ge(0).and(y.lt(H)).and(x.ge(0)).and(x.lt(Wi));
+        return select(inside, X.at(n, c, y.clamp(0, H - 1), x.clamp(0, Wi - 1)), lift(0, X.dtype));
+      }, { axes: ['n', 'c', 'py', 'px', 'i'] });
+      const U = compute(s.U, [alpha, alpha, layer.M, layer.C], (a, b, k, c) => applyRows(a, t.G, (r) => applyRows(b, t.G, (x) => W.at(k, c, r, x))), { axes: ['a', 'b', 'k', 'c'] });
+      const V = compute(s.V, [layer.N, alpha, alpha, layer.C, Q], (n, a, b, c, q) =>
+        applyRows(a, t.BT, (i) => applyRows(b, t.BT, (j) => planes.at(n, c, i % m, j % m, q.add(Math.floor(i / m) * Wq + Math.floor(j / m))))), { axes: ['n', 'a', 'b', 'c', 'q'] });
+      const rc = reduceAxis(layer.C, 'rc');
+      const acc = compute(s.acc, [layer.N, alpha, alpha, layer.M, Q], (n, a, b, k, q) => sum(U.at(a, b, k, rc).mul(V.at(n, a, b, rc, q)), rc), { axes: ['n', 'a', 'b', 'k', 'q'] });
+      const Yt = compute(s.Yt, [layer.N, layer.M, m, m, Q], (n, k, u, v, q) => applyRows(u, t.AT, (a) => applyRows(v, t.AT, (b) => acc.at(n, a, b, k, q))), { axes: ['n', 'k', 'u', 'v', 'q'] });
+      const out = compute(layer.names.out, [layer.N, layer.M, ...g.output], (n, k, y, x) => {
+        const v = Yt.at(n, k, y.mod(m), x.mod(m), y.div(m).mul(Wq).add(x.div(m)));
+        return B ? v.add(B.at(k)) : v;
+      }, { axes: ['n', 'k', 'y', 'x'] });
+      return [out];
+    },
+    schedule(sch, layer, request) {
+      const s = names(layer);
+      if (request.target === 'webgpu') return scheduleGpu(sch, layer, request);
+      const final = placeOutput(sch, request);
+      const [, k, , x] = final.axes.map((v) => v.name) as [string, string, string, string];
+      const [, OW] = layer.geometry.output as [number, number];
+      const channels = Math.min(TILE_CHANNELS, layer.M);
+      const parallel = request.threads > 1 && parallelWorthIt(layer);
+      // Per group of 4 output channels: their 16 GEMMs over every tile, the output transform, the copy out.
+      const h = sch.stage(final);
+      h.split(k, channels, { outer: 'ko', inner: 'ki', tail: 'guard' });
+      if (OW >= 4) h.vectorize(x, 4, { outer: 'xo', inner: 'xi', tail: 'guard' });
+      if (parallel) parallelOuter(h, [{ name: 'ko', extent: Math.ceil(layer.M / channels) }], request.threads);
+      const yt = sch.stage(s.Yt);
+      yt.computeAt(final, 'ko');
+      yt.unroll('u');
+      yt.unroll('v');
+      yt.vectorize('q', 4, { outer: 'qo', inner: 'qi' });
+      yt.reorder('n', 'k', 'qo', 'u', 'v', 'qi');
+      // The GEMMs: register tiles of 4 output channels x 8 tiles, the sum over the input channels innermost-outer.
+      registerTiles(sch, s.acc, { final, loop: 'ko' }, { local: s.local, channels, outer: ['n', 'a', 'b'], reductions: ['rc'] });
+      // The transforms at root, 4 tiles (or weights) per vector, the tile positions unrolled.
+      const v = sch.stage(s.V);
+      v.computeRoot();
+      v.vectorize('q', 4, { outer: 'qo', inner: 'qi' });
+      v.reorder('n', 'c', 'qo', 'a', 'b', 'qi');
+      v.unroll('a');
+      v.unroll('b');
+      if (request.threads > 1 && layer.C >= 2) v.parallel('c');
+      const u = sch.stage(s.U);
+      u.computeRoot();
+      if (layer.C >= 4) u.vectorize('c', 4, { outer: 'co', inner: 'ci' });
+      u.reorder('k', ...(layer.C >= 4 ? ['co', 'a', 'b', 'ci'] : ['c', 'a', 'b']));
+      u.unroll('a');
+      u.unroll('b');
+      if (request.threads > 1 && layer.M >= 2) u.parallel('k');
+      const p = sch.stage(s.planes);
+      p.computeRoot();
+      p.unroll('py');
+      p.unroll('px');
+      if (request.threads > 1 && layer.C >= 2) p.parallel('c');
+    },
   };
 }
 
+/** F(2x2, 3x3): the better on 13- and 14-wide maps, where 4x4 tiles compute 16 rows. */
 export const winograd = winogradAlgorithm('winograd', F2);
+/** F(4x4, 3x3): 4x fewer multiply-adds than the direct sum, larger transforms and rounding. */
 export const winograd4x4 = winogradAlgorithm('winograd-4x4', F4);
 
 /** Output channels per register tile of the GEMMs. */
