@@ -59,7 +59,7 @@ function distinctKernels(builds: readonly KernelBinary[]): { distinct: KernelBin
  * @throws OpError, ModelCompileError (a kernel), GraphError (a constant out of the kernels' range)
  */
 export function compileWasmModel(g: Graph, a: Analysis, threads: number, cache?: KernelCache, storage: WeightsStorage = 'f32', tuning?: KernelTuning, prepack = true): WasmModelBuild {
-  const plan = executionPlan(g, a);
+  const plan = executionPlan(g, a, { zeroCopy: true });
   const builds: WasmKernelBuild[] = plan.kernels.map((job) => cache ? cache.wasm(g, a, job, threads, tuning, prepack)
     : buildWasmKernel(g, a, job, threads, undefined, tuning && kernelChoice(g, a, job, threads, tuning), prepack));
   const steps: StepUse[] = builds.map((b, k) => {
@@ -83,7 +83,7 @@ export function compileWasmModel(g: Graph, a: Analysis, threads: number, cache?:
   // What the prepare kernels compute from the weights lies beside them, written once at load.
   const preparing = builds.flatMap((b, k) => (b.prepare ? [{ step: k, prepare: b.prepare }] : []));
   const prepared = new Map(preparing.flatMap(({ prepare }) => prepare.prepared.map((x) => [x.name, x.bytes] as const)));
-  const place = placeTensors(g, a, steps, plan.aliases, extra, prepared);
+  const place = placeTensors(g, a, steps, plan.aliases, extra, prepared, plan.slices);
   const { distinct, kernelOf } = distinctKernels([...builds, ...preparing.map((p) => p.prepare)]);
   const kernels = distinct.map((b) => ({ ...b.signature, features: [...b.features] }));
   const nodesOf = (k: number) => plan.kernels[k]!.nodes.map((n) => n.name);

@@ -12,6 +12,7 @@ import { compileToWasm } from '../codegen/wasm/module.js';
 import { splitConstantStages } from '../lower/constant_stages.js';
 import { constValue } from '../ir/expr.js';
 import { bytes } from '../ir/dtype.js';
+import type { LoweredFunc } from '../ir/stmt.js';
 import { lowerForGpu } from '../lower/gpu/lower_gpu.js';
 import { wgslProgram } from '../codegen/wgsl/program.js';
 import type { KernelSignature } from '../runtime/signature.js';
@@ -230,27 +231,39 @@ export function buildWasmKernel(g: Graph, a: Analysis, job: KernelJob, threads: 
     const chosen = record ? recordedSchedule(d, record) : d;
     const { func, notes } = lower(chosen.pipeline, chosen.schedule, { name: kernelName(job) });
     const options = { threads: threads > 1, sharedMemory: threads > 1, fma: 'none', chunked: true } as const;
-    // Weights are in memory before the first step runs: what is computed from them alone runs once.
-    const weights = new Set(func.args.filter((arg, i) => arg.role === 'input' && g.initializers.has(chosen.args.tensors[i]!)).map((arg) => arg.buffer));
-    const split = prepack ? splitConstantStages(func, weights) : undefined;
-    const art = compileToWasm(split ? split.main : func, options);
-    let args: KernelArgs = chosen.args, prepare: PrepareKernelBuild | undefined, once: string[] = [];
-    if (split) {
-      const tensorOf = new Map(func.args.map((arg, i) => [arg.buffer, chosen.args.tensors[i]!]));
-      const prepared = split.split.map((arg, k) => ({ name: preparedTensorName(job.nodes[0]!, k), bytes: Number(constValue(arg.shape[0]!)) * bytes(arg.buffer.dtype) }));
-      split.split.forEach((arg, k) => tensorOf.set(arg.buffer, prepared[k]!.name));
-      const p = compileToWasm(split.prepare, options);
-      prepare = { binary: p.binary, signature: p.signature, features: p.features, tensors: split.prepare.args.map((arg) => tensorOf.get(arg.buffer)!), prepared };
-      args = { ...chosen.args, tensors: split.main.args.map((arg) => tensorOf.get(arg.buffer)!) };
-      once = [`${prepared.length} stage${prepared.length > 1 ? 's' : ''} of weights only (${split.split.map((x) => x.buffer.name).join(', ')}) computed once at load`];
-    }
+    const split = prepack ? prepackWeights(g, job, func, chosen.args, options) : undefined;
+    const art = compileToWasm(split?.main ?? func, options);
+    const args = split?.args ?? chosen.args;
+    const once = split ? [`${split.prepare.prepared.length} stage(s) of weights only (${split.names.join(', ')}) computed once at load`] : [];
     const tuned = record ? [`schedule from tuning record ${record.id} (${((record.result.seconds ?? NaN) * 1e3).toPrecision(3)} ms measured)`] : [];
     const implemented = implementation !== undefined ? [`implementation ${implementation}`] : [];
     return {
       ...args, binary: art.binary, signature: art.signature, features: art.features, notes: [...implemented, ...tuned, ...once, ...notes],
-      ...(record ? { record: recordRef(record) } : {}), ...(implementation !== undefined ? { implementation } : {}), ...(prepare ? { prepare } : {}),
+      ...(record ? { record: recordRef(record) } : {}), ...(implementation !== undefined ? { implementation } : {}), ...(split ? { prepare: split.prepare } : {}),
     };
   });
+}
+
+/**
+ * The stages of a lowered kernel that read only the model's weights, split into a prepare kernel
+ * (lower/constant_stages.ts), with the kernel's arguments renamed: the buffers it writes become
+ * per-group tensors (preparedTensorName) the kernel takes as inputs. Undefined when none splits.
+ */
+function prepackWeights(g: Graph, job: KernelJob, func: LoweredFunc, args: KernelArgs, options: Parameters<typeof compileToWasm>[1]): { main: LoweredFunc; args: KernelArgs; prepare: PrepareKernelBuild; names: string[] } | undefined {
+  // Weights are in memory before the first step runs: what is computed from them alone runs once.
+  const weights = new Set(func.args.filter((arg, i) => arg.role === 'input' && g.initializers.has(args.tensors[i]!)).map((arg) => arg.buffer));
+  const split = splitConstantStages(func, weights);
+  if (!split) return undefined;
+  const tensorOf = new Map(func.args.map((arg, i) => [arg.buffer, args.tensors[i]!]));
+  const prepared = split.split.map((arg, k) => ({ name: preparedTensorName(job.nodes[0]!, k), bytes: Number(constValue(arg.shape[0]!)) * bytes(arg.buffer.dtype) }));
+  split.split.forEach((arg, k) => tensorOf.set(arg.buffer, prepared[k]!.name));
+  const p = compileToWasm(split.prepare, options);
+  return {
+    main: split.main,
+    args: { ...args, tensors: split.main.args.map((arg) => tensorOf.get(arg.buffer)!) },
+    prepare: { binary: p.binary, signature: p.signature, features: p.features, tensors: split.prepare.args.map((arg) => tensorOf.get(arg.buffer)!), prepared },
+    names: split.split.map((x) => x.buffer.name),
+  };
 }
 
 /**

@@ -12,6 +12,7 @@ import type { Analysis } from '../graph/analysis.js';
 import { type TensorLifetime, planArena } from '../graph/memory_plan.js';
 import { GraphError } from '../graph/errors.js';
 import { RESERVED_BYTES, TENSOR_ALIGNMENT } from '../runtime/abi.js';
+import type { TensorSlice } from './plan.js';
 
 /** What the layout needs to know of one step (one kernel call). */
 export interface StepUse {
@@ -93,12 +94,16 @@ class Blocks {
  * @param extraBytes bytes of tensors without a graph type (outputs a node omits)
  * @param prepared bytes of each tensor a prepare kernel writes once at load (model/kernel.ts
  *   PrepareKernelBuild): placed after the weights, outside the arena, and in no weights file
+ * @param slices tensors stored inside another (model/plan.ts, zero-copy concatenation)
  * @throws GraphError when a constant's int64 values do not fit the kernels' i32
  */
-export function placeTensors(g: Graph, a: Analysis, steps: readonly StepUse[], aliases: readonly (readonly [string, string])[], extraBytes: ReadonlyMap<string, number> = new Map(), prepared: ReadonlyMap<string, number> = new Map()): MemoryPlacement {
+export function placeTensors(g: Graph, a: Analysis, steps: readonly StepUse[], aliases: readonly (readonly [string, string])[], extraBytes: ReadonlyMap<string, number> = new Map(), prepared: ReadonlyMap<string, number> = new Map(), slices: readonly TensorSlice[] = []): MemoryPlacement {
   const end = steps.length;
   const aliasOf = new Map<string, string>(aliases.map(([i, o]) => [o, i]));
   const rootAlias = (t: string): string => { let r = t; while (aliasOf.has(r)) r = aliasOf.get(r)!; return r; };
+  // A slice lives inside its holder: one block, live from the first write of any part to the last read.
+  const sliceOf = new Map(slices.map((x) => [x.tensor, x]));
+  const holders = new Set(slices.map((x) => x.of));
   const isConst = (t: string) => g.initializers.has(t);
 
   // Weights: constants a kernel reads or the model outputs, directly or through aliases.
@@ -117,7 +122,7 @@ export function placeTensors(g: Graph, a: Analysis, steps: readonly StepUse[], a
 
   // Arena: lifetimes of model inputs and of what kernels write; aliases and in-place writes share.
   const lifetimes = new Map<string, { first: number; last: number; bytes: number }>();
-  const arenaRoot = (t: string) => { const r = rootAlias(t); return isConst(r) || prepared.has(r) ? undefined : r; };
+  const arenaRoot = (t: string) => { const r = rootAlias(t); return isConst(r) || prepared.has(r) ? undefined : sliceOf.get(r)?.of ?? r; };
   const bytesOf = (t: string) => extraBytes.get(t) ?? kernelBytes(a.types.get(t)!);
   for (const i of g.inputs) lifetimes.set(i.name, { first: -1, last: -1, bytes: bytesOf(i.name) });
   const blocks = new Blocks();
@@ -128,12 +133,14 @@ export function placeTensors(g: Graph, a: Analysis, steps: readonly StepUse[], a
   for (const o of g.outputs) { const r = arenaRoot(o.name); if (r) blocks.read(r, end); }
   steps.forEach((s, k) => {
     for (const t of s.writes) {
-      lifetimes.set(t, { first: k, last: k, bytes: bytesOf(t) });
-      blocks.read(t, k);
+      const r = arenaRoot(t)!;
+      if (!lifetimes.has(r)) lifetimes.set(r, { first: k, last: k, bytes: bytesOf(r) });
+      blocks.read(r, k);
     }
     if (s.writes.length !== 1) return;
     const out = s.writes[0]!;
-    const cand = s.inPlace.map(arenaRoot).find((r) => r !== undefined && blocks.lastOf(r) === k && lifetimes.get(r)!.bytes === bytesOf(out) && blocks.root(r) !== blocks.root(out));
+    if (sliceOf.has(out) || holders.has(out)) return;
+    const cand = s.inPlace.map(arenaRoot).find((r) => r !== undefined && !holders.has(r) && blocks.lastOf(r) === k && lifetimes.get(r)!.bytes === bytesOf(out) && blocks.root(r) !== blocks.root(out));
     if (cand) { blocks.union(cand, out); shares.push([cand, out]); inPlace.push([cand, out]); }
   });
   steps.forEach((s, k) => s.reads.forEach((t) => {
@@ -148,6 +155,7 @@ export function placeTensors(g: Graph, a: Analysis, steps: readonly StepUse[], a
   const plan = planArena(list, shares, ALIGN);
   const arenaAddress = roundUp(top, 64);
   for (const [name, off] of plan.offsets) address.set(name, arenaAddress + off);
+  for (const x of slices) address.set(x.tensor, address.get(x.of)! + x.offset * kernelBytes({ dtype: a.types.get(x.of)!.dtype, shape: [1] }));
   // Every alias output lives where its root does.
   const resolve = (t: string) => { const at = address.get(rootAlias(t)); if (at !== undefined) address.set(t, at); };
   for (const s of steps) { s.reads.forEach(resolve); s.writes.forEach(resolve); }

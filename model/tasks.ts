@@ -114,7 +114,8 @@ export function extractTasks(model: Uint8Array | string | Graph, o: ExtractTasks
   const loaded = typeof model === 'string' ? loadOnnxFile(model) : model instanceof Uint8Array ? loadOnnx(model) : model;
   const { graph, analysis } = optimizeGraph(loaded, o.library ?? TESSERA_OPS, { sizes: o.sizes, skip: o.skipPasses });
   const byKey = new Map<string, { task: Omit<ModelTask, 'weight' | 'kernels'>; kernels: string[][]; constant: Set<string> }>();
-  for (const job of executionPlan(graph, analysis).kernels) {
+  // The kernels the wasm model runs (a zero-copy Concat runs none).
+  for (const job of executionPlan(graph, analysis, { zeroCopy: true }).kernels) {
     const nodes = job.nodes.map((n) => n.name);
     const ops = job.nodes.map((n) => n.op).join('+');
     let defined: ReturnType<typeof kernelWorkloads>;

@@ -98,6 +98,12 @@ function concatAxis(ctx: OpContext): { axis: number; out: number[] } {
 export const Concat: OpEntry = {
   op: 'Concat', opsets: [7, 21],
   inferShapes: (ctx) => [{ dtype: data(ctx).dtype, shape: concatAxis(ctx).out }],
+  inputsInOutput(ctx) {
+    const { axis, out } = concatAxis(ctx);
+    if (out.slice(0, axis).some((d) => d !== 1)) return undefined;
+    let offset = 0;
+    return (ctx.inputs as TensorInfo[]).map((x) => { const at = offset; offset += x.shape.reduce((p, d) => p * d, 1); return at; });
+  },
   fold(ctx) {
     const { axis, out } = concatAxis(ctx);
     if (!foldable(ctx, out, ctx.inputs.map((_, i) => i))) return undefined;

@@ -102,4 +102,11 @@ export interface OpEntry {
    * Dropout in inference): no kernel runs; the model compiler aliases the buffers.
    */
   readonly aliasesInput?: boolean;
+  /**
+   * Where output 0 holds each input as one contiguous block (Concat along an axis with only 1s
+   * before it): the element offset of each input in the output, or undefined where an input is not
+   * contiguous there. The model compiler may then store the inputs inside the output, and run no
+   * kernel for the node (zero-copy concatenation).
+   */
+  inputsInOutput?(ctx: OpContext): readonly number[] | undefined;
 }
