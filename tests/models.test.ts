@@ -4,9 +4,11 @@
  * inputs (photos, digits), SqueezeNet's top-1 on four photos, MNIST's accuracy on 1000 digits,
  * UltraFace's face on astronaut.png, and the random-weight MobileNetV2 and ResNet-18 on a seeded
  * input. Each model compiles once per thread count (kernels shared through the process's cache).
+ * With TESSERA_MODEL_RECORDS=FILE every model compiles from that tuning records file (`tessera tune`
+ * writes it), so the same checks hold for the tuned schedules and the algorithms the records chose.
  */
 import { requireSharedData } from './helpers/environment.js';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { compileOnnx, type CompiledModel } from '../model/compile_onnx.ts';
 import { readImage } from '../io/image.ts';
@@ -16,6 +18,7 @@ import { random } from '../examples/random.ts';
 import { f16ToF32, f32ToF16 } from '../runtime/f16.ts';
 import type { ModelTensor } from '../runtime/model_tensors.ts';
 import { assertOutputsClose, closeness, ortRun } from './helpers/ort_model.ts';
+import { TuningDatabase } from '../autotune/database.ts';
 
 const shared = (p: string) => fileURLToPath(new URL(`../../shared/data/${p}`, import.meta.url));
 const model = (f: string) => shared(`models/${f}`);
@@ -36,8 +39,12 @@ const PHOTOS: [string, (top1: number) => boolean, string][] = [
   ['bald_eagle.jpeg', (i) => i === 22, 'bald eagle'],
 ];
 
+const recordsFile = process.env.TESSERA_MODEL_RECORDS;
+if (recordsFile && !existsSync(recordsFile)) throw new Error(`TESSERA_MODEL_RECORDS: ${recordsFile} does not exist`);
+const records = recordsFile ? TuningDatabase.open(recordsFile) : undefined;
+
 async function withModel(file: string, threads: number, f: (m: CompiledModel) => Promise<void>): Promise<void> {
-  const m = await compileOnnx(model(file), { threads });
+  const m = await compileOnnx(model(file), { threads, ...(records ? { records: await records } : {}) });
   try { await f(m); } finally { await m.dispose(); }
 }
 
@@ -45,7 +52,7 @@ for (const threads of [1, 2]) {
   test(`SqueezeNet 1.1 fp32 on ${threads} thread(s): matches onnxruntime and gets the four photos right`, async (t) => {
     await withModel('squeezenet1.1.onnx', threads, async (m) => {
       t.true(m.plan.peakBytes >= m.plan.lowerBoundBytes);
-      t.log(`${m.kernelCount} kernels; arena peak ${m.plan.peakBytes} bytes, lower bound ${m.plan.lowerBoundBytes}`);
+      t.log(`${m.kernelCount} kernels (${m.tuned.length} from tuning records); arena peak ${m.plan.peakBytes} bytes, lower bound ${m.plan.lowerBoundBytes}`);
       for (const [photo, right, what] of PHOTOS) {
         const feeds = { data_0: { data: squeezeInput(photo), shape: [1, 3, 224, 224] } };
         const got = await m.run(feeds);
