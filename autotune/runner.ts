@@ -42,6 +42,11 @@ export interface RunOptions {
 }
 
 type Built = Extract<BuildOutcome, { status: 'ok' }>;
+
+/** The run worker's request to load a built candidate (with its prepare kernel, when it has one) into `slot`. */
+const loadRequest = (b: Built, slot: number): Request => (b.kind === 'wasm-simd'
+  ? { kind: 'load', slot, binary: b.binary, signature: b.signature, oomMessages: b.oomMessages, ...(b.prepare ? { prepare: b.prepare } : {}) }
+  : { kind: 'load', slot, program: b.program });
 type Reply = { ok: true; ms?: number; perCallMs?: number[]; inner?: number; cut?: boolean; outputs?: NamedTensor[]; method?: string } | Failure;
 
 
@@ -80,8 +85,7 @@ export class Runner {
    * @throws Error naming the failure when the default schedule itself fails
    */
   async takeReference(b: Built, o: RunOptions): Promise<NamedTensor[]> {
-    const load: Request = b.kind === 'wasm-simd' ? { kind: 'load', slot: 0, binary: b.binary, signature: b.signature, oomMessages: b.oomMessages, ...(b.prepare ? { prepare: b.prepare } : {}) } : { kind: 'load', slot: 0, program: b.program };
-    const loaded = await this.call(load, o.runTimeoutMs * 10);
+    const loaded = await this.call(loadRequest(b, 0), o.runTimeoutMs * 10);
     if (!('ok' in loaded)) throw new Error(`the default schedule, which gives the reference outputs, failed to load (${loaded.status}): ${loaded.error}`);
     const r = await this.call({ kind: 'reference', slot: 0 }, Math.max(o.runTimeoutMs * 10, 120000));
     if (!('ok' in r)) throw new Error(`the default schedule, which gives the reference outputs, failed (${r.status}): ${r.error}`);
@@ -107,8 +111,7 @@ export class Runner {
 
   /** Loads `b` in `slot` and checks it: undefined when it passed (with the check's time), else its result. */
   private async loadAndCheck(b: Built, slot: number, o: RunOptions): Promise<{ failed?: MeasureResult; checkMs: number }> {
-    const load: Request = b.kind === 'wasm-simd' ? { kind: 'load', slot, binary: b.binary, signature: b.signature, oomMessages: b.oomMessages, ...(b.prepare ? { prepare: b.prepare } : {}) } : { kind: 'load', slot, program: b.program };
-    const loaded = await this.call(load, o.runTimeoutMs);
+    const loaded = await this.call(loadRequest(b, slot), o.runTimeoutMs);
     if (!('ok' in loaded)) return { failed: { status: loaded.status, error: loaded.error }, checkMs: 0 };
     const checked = await this.call({ kind: 'check', slot }, o.runTimeoutMs);
     if (!('ok' in checked)) return { failed: { status: checked.status, error: checked.error }, checkMs: 0 };

@@ -5,8 +5,9 @@
  * this object, the kernels' binaries and the weights blob).
  *
  * Memory of a wasm model, low to high: [0, 1024) reserved; weights (copied in once at load); what
- * the prepare steps compute from them (once at load); the arena (model inputs, activations, outputs, at offsets planned from their lifetimes); then the
- * kernels' scratch stack, which grows as they need (each thread of a parallel loop its own slice).
+ * the prepare steps compute from them (once at load); the arena (model inputs, activations,
+ * outputs, at offsets planned from their lifetimes); then the kernels' scratch stack, which grows
+ * as they need (each thread of a parallel loop its own slice).
  */
 import type { KernelSignature } from './signature.js';
 import type { ModelDType } from './model_dtype.js';
