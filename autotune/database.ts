@@ -1,4 +1,19 @@
 /**
+ * A fixed list of records answering best() as a database holding only them would: what a database
+ * answered when it held its first n records (tuneModel's latency along the run).
+ * @param records records of any workloads and target classes, in file order
+ */
+export function recordSnapshot(records: readonly TuningRecord[]): { best(workloadKey: string, target: TuningTarget): TuningRecord | undefined } {
+  const own = [...records];
+  return {
+    best: (workloadKey, target) => {
+      const cls = targetClass(target);
+      return bestOf(own.filter((r) => r.workload === workloadKey && targetClass(r.target) === cls));
+    },
+  };
+}
+
+/**
  * Tuning records in a JSON-lines file (TVM MetaSchedule's JSONDatabase, made crash-safe): one
  * complete record per line, each line written by a single append of the whole line, so a process
  * killed mid-write (kill -9) leaves at most a torn last line. Opening the file detects it, skips it

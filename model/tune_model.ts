@@ -15,7 +15,9 @@
  *     the most similar workloads already in the records (same stage structure, other shapes).
  *  5. The in-model check (model/in_model_check.ts): the model compiled without and with the records,
  *     timed kernel by kernel, interleaved; each task's faster schedule in the model is declared its best.
- *  6. The model compiled without and with the records, timed side by side (model/latency.ts).
+ *  6. The model compiled without and with the records, timed side by side (model/latency.ts), and
+ *     with the records as they were after a share of the run's trials (`latencyAt`, by default 10%
+ *     and 50%: what a shorter budget would have given; those points predate the in-model check).
  *
  * Each task's Measurer (build workers and a runner process) lives across its rounds; at most
  * `openMeasurers` are kept started, the least recently used closed first.
@@ -32,12 +34,13 @@ import type { MeasureOptions } from '../autotune/measure.js';
 import { TaskTuner, type TaskTunerOptions } from '../autotune/task_tuner.js';
 import { TaskScheduler, type TaskSchedulerOptions } from '../autotune/task_scheduler.js';
 import { transferSeeds, type TransferOptions } from '../autotune/transfer.js';
+import { recordSnapshot } from '../autotune/database.js';
 import { seededSampler, withoutDecisions } from '../autotune/space.js';
 import { ArgumentError } from '../runtime/tensor.js';
 import type { Instruction } from '../schedule/instruction.js';
 import { extractTasks, type ModelTask } from './tasks.js';
 import { modelKernelTarget } from './kernel_records.js';
-import { compileGraph } from './compile_onnx.js';
+import { compileGraph, type CompiledModel } from './compile_onnx.js';
 import { sideBySideLatency } from './latency.js';
 import { checkInModel, type InModelVerdict } from './in_model_check.js';
 
@@ -71,6 +74,11 @@ export interface TuneModelOptions {
   readonly transfer?: boolean | TransferOptions;
   /** Rounds of the side-by-side latency measurement before and after (default 10; 0: none). */
   readonly latencyRounds?: number;
+  /**
+   * Shares of the run's trials (each in (0, 1)) after which the model's latency is also measured,
+   * compiled from the records filed by then, side by side with the others (default [0.1, 0.5]).
+   */
+  readonly latencyAt?: readonly number[];
   /**
    * Interleaved profile rounds of the in-model check (model/in_model_check.ts) before the latency is
    * measured (default 6; 0: no check, the records' own best applies).
@@ -128,7 +136,19 @@ export interface TuneModelResult {
   /** The in-model check: per task that took a record, its kernels' time in the model without and with it, and what was declared. */
   readonly inModel?: readonly InModelVerdict[];
   /** Medians of the whole model run side by side, compiled without and with the records (after the in-model check). */
-  readonly latency?: { readonly untunedSeconds: number; readonly tunedSeconds: number; readonly rounds: number };
+  readonly latency?: {
+    readonly untunedSeconds: number; readonly tunedSeconds: number; readonly rounds: number;
+    /** Compiled from the records as they were after `share` of the trials (`latencyAt`). */
+    readonly along: readonly AlongTheRun[];
+  };
+}
+
+/** The model's latency compiled from the records filed after the first `trials` of a run; `tunedKernels`: kernels that took a record. */
+export interface AlongTheRun {
+  readonly share: number;
+  readonly trials: number;
+  readonly seconds: number;
+  readonly tunedKernels: number;
 }
 
 const positiveInteger = (name: string, v: number) => {
@@ -152,6 +172,8 @@ export async function tuneModel(model: Uint8Array | string | Graph, o: TuneModel
   if (!Number.isInteger(latencyRounds) || latencyRounds < 0) throw new ArgumentError(`tuneModel: latencyRounds must be a non-negative integer, got ${latencyRounds}`);
   const inModelRounds = o.inModelRounds ?? 6;
   if (!Number.isInteger(inModelRounds) || inModelRounds < 0) throw new ArgumentError(`tuneModel: inModelRounds must be a non-negative integer, got ${inModelRounds}`);
+  const latencyAt = o.latencyAt ?? [0.1, 0.5];
+  for (const f of latencyAt) if (!(f > 0 && f < 1)) throw new ArgumentError(`tuneModel: every latencyAt share must lie in (0, 1), got ${f}`);
   if (o.minutes !== undefined && !(o.minutes > 0)) throw new ArgumentError(`tuneModel: minutes must be positive, got ${o.minutes}`);
   const graph = typeof model === 'string' ? loadOnnxFile(model) : model instanceof Uint8Array ? loadOnnx(model) : model;
   const { tasks } = extractTasks(graph, { threads, ...(o.sizes ? { sizes: o.sizes } : {}), ...(o.library ? { library: o.library } : {}), ...(o.skipPasses ? { skipPasses: o.skipPasses } : {}) });
@@ -183,6 +205,8 @@ export async function tuneModel(model: Uint8Array | string | Graph, o: TuneModel
   const trialsToBest: (number | undefined)[] = [];
   const open: number[] = [];
   const curve: { trials: number; estimatedSeconds: number }[] = [];
+  // Records of the target class on file after each round (aligned with curve): the snapshots of latencyAt.
+  const filed: number[] = [];
   let trials = 0, rounds = 0;
   let stoppedBy: TuneModelResult['stoppedBy'] = 'trials';
   try {
@@ -221,6 +245,7 @@ export async function tuneModel(model: Uint8Array | string | Graph, o: TuneModel
       open.push(i);
       while (open.length > openLimit) await tuners[open.shift()!]!.suspend();
       curve.push({ trials, estimatedSeconds: scheduler.estimatedSeconds() });
+      filed.push(o.records.records(undefined, target).length);
       o.onProgress?.({
         task: i, taskTrials: tt.trials, ...(tt.best ? { taskBestSeconds: tt.best.result.seconds! } : {}),
         trials, budget, estimatedSeconds: scheduler.estimatedSeconds(), elapsedSeconds: elapsed(),
@@ -270,8 +295,20 @@ export async function tuneModel(model: Uint8Array | string | Graph, o: TuneModel
           tuned = await withRecords();
         }
         if (latencyRounds > 0) {
-          const [a, b] = await sideBySideLatency([untuned, tuned], latencyRounds, o.seed ?? 1);
-          latency = { untunedSeconds: a!, tunedSeconds: b!, rounds: latencyRounds };
+          const points = latencyAt.flatMap((share) => {
+            const k = curve.findIndex((c) => c.trials >= share * trials);
+            return k >= 0 && k < curve.length - 1 ? [{ share, trials: curve[k]!.trials, filed: filed[k]! }] : [];
+          });
+          const earlier: CompiledModel[] = [];
+          try {
+            for (const p of points) {
+              const snapshot = recordSnapshot(o.records.records(undefined, target).slice(0, p.filed));
+              earlier.push(await compileGraph(graph, { ...compileOptions, records: snapshot, tuningTarget: target }));
+            }
+            const [a, b, ...rest] = await sideBySideLatency([untuned, tuned, ...earlier], latencyRounds, o.seed ?? 1);
+            const along = points.map((p, k) => ({ share: p.share, trials: p.trials, seconds: rest[k]!, tunedKernels: earlier[k]!.tuned.length }));
+            latency = { untunedSeconds: a!, tunedSeconds: b!, rounds: latencyRounds, along };
+          } finally { await Promise.all(earlier.map((m) => m.dispose())); }
         }
       } finally { await tuned.dispose(); }
     } finally { await untuned.dispose(); }

@@ -166,7 +166,14 @@ test('tuneModel end to end, then a second model of other shapes seeded by transf
   t.true(r.inModel!.length > 0, 'the tuned model took records, and the check judged them');
   t.true(r.estimated.tunedSeconds <= r.estimated.baselineSeconds);
   t.true(r.latency!.untunedSeconds > 0 && r.latency!.tunedSeconds > 0);
+  // The latency after 10% and 50% of the trials: compiled from the records filed by then.
+  const along = r.latency!.along;
+  t.deepEqual(along.map((p) => p.share), [0.1, 0.5]);
+  t.true(along[0]!.trials >= 0.1 * r.trials && along[0]!.trials < along[1]!.trials && along[1]!.trials < r.trials, JSON.stringify(along));
+  t.true(along.every((p) => p.seconds > 0));
   const m = await compileOnnx(first, { records: db });
+  t.true(along[0]!.tunedKernels <= along[1]!.tunedKernels && along[1]!.tunedKernels <= m.tuned.length);
+  t.true(along[0]!.tunedKernels < m.tuned.length, `after one round of ${r.rounds}, fewer kernels had records: ${along[0]!.tunedKernels} of ${m.tuned.length}`);
   try {
     const feeds = seededFeeds(m, 5);
     assertOutputsClose(t, await m.run(feeds), await ortRun(first, feeds), 1e-4, 1e-4, 'tuned model');

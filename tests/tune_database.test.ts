@@ -2,14 +2,14 @@
  * Tuning records: append and read back, a torn last line (a write cut short) skipped with a warning
  * and cut before the next append so that every later line parses, malformed lines skipped without
  * losing the others, queries by workload and target class (a record of another class is never
- * returned), and distill's atomic rewrite. Target classes: patch releases share one, majors do not.
+ * returned), distill's atomic rewrite, and a snapshot of the first records answering as the database did then. Target classes: patch releases share one, majors do not.
  */
 import test from 'ava';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TuningDatabase, TuningDatabaseError, type RecordInput } from '../autotune/database.js';
+import { TuningDatabase, TuningDatabaseError, recordSnapshot, type RecordInput } from '../autotune/database.js';
 import { targetClass, wasmTarget, type TuningTarget } from '../autotune/target.js';
 import { TESSERA_VERSION } from '../runtime/abi.js';
 
@@ -164,4 +164,23 @@ test('a declared best (a run\'s side-by-side re-measurement) is what best() and 
   const opened = await TuningDatabase.open(bad);
   t.is(opened.records().length, 0);
   t.regex(opened.warnings.join('\n'), /declared is not a boolean/);
+});
+
+test('a snapshot of the first n records answers best() as the database did when it held only them', async (t) => {
+  const db = await TuningDatabase.open(join(dir(), 'r.jsonl'));
+  await db.append(rec('a', T1, 4e-3, 1));
+  await db.append(rec('a', T2, 1e-4, 2));
+  await db.append(rec('b', T1, 3e-3, 3));
+  const then = recordSnapshot(db.records().slice(0, 3));
+  await db.append(rec('a', T1, 1e-3, 4));
+  await db.append({ ...rec('b', T1, 5e-3, 5), declared: true });
+  await db.append(rec('c', T1, 1e-3, 6));
+  t.is(then.best('a', T1)!.loweredHash, 'hash1', 'the faster record filed later is not in it');
+  t.is(db.best('a', T1)!.loweredHash, 'hash4');
+  t.is(then.best('a', T2)!.loweredHash, 'hash2', 'by target class, as best()');
+  t.is(then.best('a', T1patch)!.loweredHash, 'hash1');
+  t.is(then.best('b', T1)!.result.seconds, 3e-3, 'the later declaration is not in it');
+  t.is(db.best('b', T1)!.result.seconds, 5e-3);
+  t.is(then.best('c', T1), undefined);
+  t.is(then.best('a', T1next), undefined);
 });

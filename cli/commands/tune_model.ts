@@ -4,7 +4,8 @@
  * kernel of an ONNX model (model/tune_model.ts) with a progress bar per task and one overall on
  * stderr, appends every measurement to the records file, and prints the task table (op schedule
  * against best, trials, transferred seeds), the estimated kernel time, and the model's latency
- * compiled without and with the records, timed side by side. The plot is the estimated inferences
+ * compiled without and with the records, and with the records filed after 10% and 50% of the trials,
+ * timed side by side. The plot is the estimated inferences
  * per second against trials. `compileOnnx(model, { records })` (or `tessera compile`) then uses them.
  */
 import { resolve } from 'node:path';
@@ -98,7 +99,12 @@ export async function tuneModelCommand(modelPath: string, o: TuneModelCommandOpt
     const lost = result.inModel.filter((v) => v.kept === 'op schedule');
     io.out(`in-model check: ${result.inModel.length - lost.length} of ${result.inModel.length} tuned tasks kept${lost.length ? `; the op schedule declared for ${lost.map((v) => `${v.name} (${v.untunedMs.toFixed(2)} ms, tuned ${v.tunedMs.toFixed(2)} ms in the model)`).join(', ')}` : ''}\n`);
   }
-  if (result.latency) io.out(`model latency (median of ${result.latency.rounds}, side by side): ${ms(result.latency.untunedSeconds)} ms untuned, ${ms(result.latency.tunedSeconds)} ms with the records (${(result.latency.untunedSeconds / result.latency.tunedSeconds).toFixed(2)}x)\n`);
+  if (result.latency) {
+    const l = result.latency;
+    const x = (seconds: number) => `${(l.untunedSeconds / seconds).toFixed(2)}x`;
+    io.out(`model latency (median of ${l.rounds}, side by side): ${ms(l.untunedSeconds)} ms untuned, ${ms(l.tunedSeconds)} ms with the records (${x(l.tunedSeconds)})\n`);
+    if (l.along.length) io.out(`model latency along the run (same rounds): ${[...l.along.map((p) => `${ms(p.seconds)} ms after ${p.trials} trials (${p.share * 100}%, ${x(p.seconds)}, ${p.tunedKernels} kernels tuned)`), `${ms(l.tunedSeconds)} ms after ${result.trials} (100%, in-model check applied)`].join(', ')}\n`);
+  }
   const points = result.curve.map((c) => ({ trial: c.trials, value: 1 / c.estimatedSeconds, best: 1 / c.estimatedSeconds }));
   writeFileAtomic(plotPath, tuningCurveSvg(points, { title: `tessera tune ${modelPath} (wasm-simd, ${threads} thread${threads > 1 ? 's' : ''})`, unit: 'inferences/s (kernels, estimated)' }));
   io.out(`records: ${recordsPath}\nplot: ${plotPath}\n`);
