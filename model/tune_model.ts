@@ -6,7 +6,9 @@
  *     a kernel whose op has several implementations (a Conv's algorithms) is a task per implementation,
  *     alternatives of one choice: the scheduler counts their fastest, the compiled model takes it.
  *  2. Warm-up: each task's first round measures the op's own schedule (filed as a record, so the
- *     compiled model only ever takes a schedule measured faster) and a batch of the search.
+ *     compiled model only ever takes a schedule measured faster) and a small batch of the search
+ *     (`warmupBatch`, its transferred seeds all): SqueezeNet's 39 tasks at a full batch of 16 spent
+ *     624 of the 688 trials of 20 minutes before the scheduler chose anything.
  *  3. Rounds: the task scheduler (autotune/task_scheduler.ts, Ansor's gradient-based allocation,
  *     Zheng et al. 2020 §6) gives each next batch to the task where the end-to-end latency
  *     sum(weight x best seconds) falls fastest, until the trial or time budget is spent or every
@@ -64,6 +66,8 @@ export interface TuneModelOptions {
   readonly skipPasses?: readonly string[];
   /** Candidates measured per round of a task (default 16). */
   readonly batchSize?: number;
+  /** Candidates measured in a task's first round, beside its op schedule (default 4; at least its transferred seeds; at most batchSize). */
+  readonly warmupBatch?: number;
   readonly seed?: number;
   /** Rank proposals with the learned cost model (default true). */
   readonly costModel?: boolean;
@@ -168,6 +172,7 @@ export async function tuneModel(model: Uint8Array | string | Graph, o: TuneModel
   const threads = positiveInteger('threads', o.threads ?? 1);
   const batchSize = positiveInteger('batchSize', o.batchSize ?? 16);
   const openLimit = positiveInteger('openMeasurers', o.openMeasurers ?? 2);
+  const warmupBatch = Math.min(batchSize, positiveInteger('warmupBatch', o.warmupBatch ?? 4));
   const latencyRounds = o.latencyRounds ?? 10;
   if (!Number.isInteger(latencyRounds) || latencyRounds < 0) throw new ArgumentError(`tuneModel: latencyRounds must be a non-negative integer, got ${latencyRounds}`);
   const inModelRounds = o.inModelRounds ?? 6;
@@ -217,7 +222,8 @@ export async function tuneModel(model: Uint8Array | string | Graph, o: TuneModel
       const tt = tuners[i]!;
       try {
         let taskSeeds: (readonly Instruction[])[] = [];
-        if (scheduler.rounds(i) === 0) {
+        const first = scheduler.rounds(i) === 0;
+        if (first) {
           const b = await tt.measureBaseline(tasks[i]!.baseline);
           baselines[i] = b.status === 'ok' ? b.seconds : undefined;
           if (transfer) taskSeeds = transferSeeds(tt.workload.pipeline, tt.space, tt.workload.key, donors, sampler, transfer).map((s) => s.trace);
@@ -225,7 +231,8 @@ export async function tuneModel(model: Uint8Array | string | Graph, o: TuneModel
         }
         const before = tt.best?.result.seconds;
         const left = deadline === Infinity ? undefined : Math.max(1e-3, (deadline - elapsed()) / 60);
-        const r = await tt.round(Math.min(batchSize, budget - trials), taskSeeds, left);
+        const batch = first ? Math.min(batchSize, Math.max(warmupBatch, taskSeeds.length)) : batchSize;
+        const r = await tt.round(Math.min(batch, budget - trials), taskSeeds, left);
         if (r.bestSeconds !== undefined && (before === undefined || r.bestSeconds < before)) {
           // The trial of this run that reached the new best.
           const k = tt.measured.slice(-r.trials).findIndex((m) => m.result.status === 'ok' && m.result.seconds === r.bestSeconds);

@@ -140,10 +140,14 @@ test('tuneModel end to end, then a second model of other shapes seeded by transf
   const db = await TuningDatabase.open(path);
   const first = tinyConvModel(8);
   const progress: number[] = [];
-  const r = await tuneModel(first, { trials: 18, batchSize: 3, records: db, measure: FAST, latencyRounds: 3, search: { populationSize: 12, generations: 1 }, onProgress: (p) => progress.push(p.trials) });
+  const r = await tuneModel(first, { trials: 18, batchSize: 4, warmupBatch: 2, records: db, measure: FAST, latencyRounds: 3, search: { populationSize: 12, generations: 1 }, onProgress: (p) => progress.push(p.trials) });
   t.is(r.tasks.length, 6);
   t.true(r.trials <= 18 && r.trials >= 6, `${r.trials}`);
   t.deepEqual(progress, r.curve.map((c) => c.trials));
+  // The warm-up: a round of at most warmupBatch candidates per task; the rounds after it, batchSize.
+  const perRound = progress.map((n, k) => n - (progress[k - 1] ?? 0));
+  t.true(perRound.slice(0, 6).every((n) => n <= 2), JSON.stringify(perRound));
+  t.true(perRound.slice(6).some((n) => n > 2), JSON.stringify(perRound));
   for (const task of r.tasks) {
     t.falsy(task.error, task.error);
     t.true(task.baselineSeconds! > 0, `${task.name}: the op schedule was measured`);
@@ -218,6 +222,8 @@ test('tessera tune MODEL.onnx: usage errors', async (t) => {
   t.regex(await err([model, '--trials', '4', '--records', records, '--target', 'webgpu']), /tuning a model for webgpu is not built yet/);
   t.regex(await err([model, '--trials', '0', '--records', records]), /--trials must be a positive integer/);
   t.regex(await err([model, '--trials', '4', '--records', records, '--batch', 'x']), /--batch must be a positive integer/);
+  t.regex(await err([model, '--trials', '4', '--records', records, '--warmup', '0']), /--warmup must be a positive integer/);
+  t.regex(await err(['examples/sgemm_pipeline.ts', '--trials', '4', '--records', records, '--warmup', '2']), /--warmup applies to a model/);
   t.regex(await err(['missing.onnx', '--trials', '4', '--records', records]), /missing\.onnx: no such model file/);
   t.regex(await err(['examples/sgemm_pipeline.ts', '--trials', '4', '--records', records, '--no-transfer']), /--no-transfer applies to a model/);
 });

@@ -39,6 +39,7 @@ async function run(modulePath: string, o: TuneCommandOptions, io: CliIo): Promis
   if (/\.onnx$/i.test(modulePath)) return tuneModelCommand(modulePath, o, io);
   if (!o.transfer) throw new CliError('--no-transfer applies to a model (MODEL.onnx): a pipeline is one task');
   if (o.batch !== undefined) throw new CliError('--batch applies to a model (MODEL.onnx)');
+  if (o.warmup !== undefined) throw new CliError('--warmup applies to a model (MODEL.onnx)');
   const target = oneOf('--target', o.target, TARGETS);
   if (o.trials === undefined) throw new CliError('--trials N is required: how many candidates to measure (200 is a good budget)');
   if (o.records === undefined) throw new CliError('--records FILE is required: the JSON-lines file the tuning records are appended to (and resumed from)');
@@ -105,6 +106,7 @@ export const tuneCommand: CliCommand = {
       .option('--no-cost-model', 'random proposals instead of ranking by the learned cost model (same budget)')
       .option('--plot <FILE.svg>', 'where to write the plot of best throughput against trials (default: the records file with .svg)')
       .option('--batch <N>', 'a model: candidates per round of a task (default 16)')
+      .option('--warmup <N>', "a model: candidates in a task's first round, beside its op schedule (default 4)")
       .option('--no-transfer', 'a model: do not seed tasks from records of similar workloads (to measure what transfer saves)')
       .action((modulePath: string, o: TuneCommandOptions) => run(modulePath, o, io));
   },

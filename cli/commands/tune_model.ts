@@ -1,6 +1,6 @@
 /**
  * `tessera tune MODEL.onnx --trials N [--minutes M] [--threads T] --records FILE [--size NAME=N ...]
- * [--batch N] [--seed S] [--no-cost-model] [--no-transfer] [--plot FILE.svg]`: tunes every distinct
+ * [--batch N] [--warmup N] [--seed S] [--no-cost-model] [--no-transfer] [--plot FILE.svg]`: tunes every distinct
  * kernel of an ONNX model (model/tune_model.ts) with a progress bar per task and one overall on
  * stderr, appends every measurement to the records file, and prints the task table (op schedule
  * against best, trials, transferred seeds), the estimated kernel time, and the model's latency
@@ -33,6 +33,7 @@ export interface TuneModelCommandOptions {
   readonly plot?: string;
   readonly transfer: boolean;
   readonly batch?: string;
+  readonly warmup?: string;
 }
 
 const ms = (s?: number) => (s === undefined ? '-' : threeDigits(s * 1e3));
@@ -48,6 +49,7 @@ export async function tuneModelCommand(modelPath: string, o: TuneModelCommandOpt
   const threads = positiveInteger('--threads', o.threads);
   const seed = positiveInteger('--seed', o.seed);
   const batchSize = o.batch === undefined ? undefined : positiveInteger('--batch', o.batch);
+  const warmupBatch = o.warmup === undefined ? undefined : positiveInteger('--warmup', o.warmup);
   const sizes: Record<string, number> = {};
   for (const [name, value] of pairs('--size', o.size)) sizes[name] = positiveInteger(`--size ${name}`, value);
   const path = resolve(io.cwd, modelPath);
@@ -67,7 +69,7 @@ export async function tuneModelCommand(modelPath: string, o: TuneModelCommandOpt
   try {
     result = await tuneModel(path, {
       trials, threads, records: db, seed, costModel: o.costModel, transfer: o.transfer,
-      ...(minutes !== undefined ? { minutes } : {}), ...(batchSize !== undefined ? { batchSize } : {}), ...(Object.keys(sizes).length ? { sizes } : {}),
+      ...(minutes !== undefined ? { minutes } : {}), ...(batchSize !== undefined ? { batchSize } : {}), ...(warmupBatch !== undefined ? { warmupBatch } : {}), ...(Object.keys(sizes).length ? { sizes } : {}),
       onTasks: (tasks) => {
         // Wide enough for `12 Conv+Relu 1x128x27x27 (pointwise) x2`.
         overall = bars.create(trials, 0, { name: `all ${tasks.length} tasks`.padEnd(44), best: '-' });
