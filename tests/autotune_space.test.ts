@@ -15,7 +15,7 @@ import { mutate } from '../autotune/mutators.js';
 import { Schedule } from '../schedule/schedule.js';
 import { viewSchedule } from '../schedule/view.js';
 import type { Instruction } from '../schedule/instruction.js';
-import { ALL, matmul, conv2d, conv2dBiasRelu } from './helpers/pipelines.js';
+import { ALL, matmul, conv2d, conv2dBiasRelu, pointwiseConvRelu } from './helpers/pipelines.js';
 import { checkSchedule } from './helpers/compare.js';
 
 const SAMPLES = Number(process.env.TESSERA_SPACE_SAMPLES ?? 3);
@@ -209,4 +209,30 @@ test('a reduction followed by a chain of pointwise stages (bias, then the activa
     }
     t.is(checked, 2);
   }
+});
+
+test('a 1x1 convolution summed over its pixels laid end to end is tiled into registers written by the [N, M, H, W] output, its rows and columns fused first; a wider row stride is not; its schedules match the reference', (t) => {
+  const tp = pointwiseConvRelu();
+  const space = generateSpace(tp.pipeline, tp.sizes, WASM_SIMD_TARGET);
+  // One sketch: the input's p / w and p mod w are not affine, so no packed copy puts the channels along the lanes.
+  t.deepEqual(space.sketches.map((sk) => sk.applied.filter((a) => a.stage === 'acc').map((a) => a.rule)), [['multi-level-tiling']]);
+  for (const sk of space.sketches) t.true(sk.trace.some((i) => i.op === 'fuse' && i.stage === 'out' && (i as { outer?: string }).outer === 'y' && (i as { inner?: string }).inner === 'x'), 'the output\'s y and x fused');
+  const r = seededSampler(3);
+  for (const sketch of space.sketches) {
+    let checked = 0;
+    for (let k = 0; k < 200 && checked < 3; k++) {
+      const c = checkedSchedule(tp.pipeline, space, sketch.trace, tp.sizes, r);
+      if (!('schedule' in c)) continue;
+      t.is(c.schedule.state('acc').computeAt.kind, 'at', 'the sums are computed per tile of the output');
+      const diff = checkSchedule(tp, Schedule.replay(tp.pipeline, c.schedule.trace));
+      t.is(diff, undefined, diff);
+      checked++;
+    }
+    t.is(checked, 3);
+  }
+  const strided = pointwiseConvRelu(6, 8, 5, 7, 9);
+  const other = generateSpace(strided.pipeline, strided.sizes, WASM_SIMD_TARGET);
+  t.false(other.sketches.some((sk) => sk.applied.some((a) => a.stage === 'acc' && a.rule.startsWith('multi-level-tiling'))), 'acc(9y + x) is not the fused (y, x) of a 7-wide map');
+  const c = checkedSchedule(strided.pipeline, other, other.sketches[0]!.trace, strided.sizes, seededSampler(4));
+  if ('schedule' in c) t.is(checkSchedule(strided, Schedule.replay(strided.pipeline, c.schedule.trace)), undefined);
 });

@@ -9,7 +9,10 @@
  *
  * O is where the results are written: the reduction itself when it is an output (its sum is then
  * computed into a cache_write copy, the register tile), or its only consumer when that reads it at
- * its own point (a bias add, an activation: MetaSchedule's "fuse the consumer" write reuse). The
+ * its own point (a bias add, an activation: MetaSchedule's "fuse the consumer" write reuse), or at
+ * its own point with its last two axes flattened (a 1x1 convolution's sum over the pixels of a
+ * plane laid end to end, [N, M, H*W], read by the [N, M, H, W] output at W*y + x): O's last two
+ * axes are then fused first, so that its loops and the reduction's align. The
  * local stage is computed at the last S1 loop (SSRSRS: R0 outside S2, the k-panel reused by several
  * register tiles) or at the last S2 loop (the whole reduction per register tile), a sampled choice.
  * With S3 unrolled and the lanes vectorized, every access of the local tile has a constant index and
@@ -38,7 +41,7 @@ import { bytes } from '../../ir/dtype.js';
 import { viewSchedule, type AccessView, type ScheduleView, type StageView } from '../../schedule/view.js';
 import type { SampledRef } from '../../schedule/instruction.js';
 import { type CheckExpr, add, mul } from '../checks.js';
-import { type ScheduleRule, freshStage, lanesOf, readsAtOwnPoint, dependsOn } from './rule.js';
+import { type ScheduleRule, freshAxis, freshStage, lanesOf, readsAtOwnPoint, dependsOn } from './rule.js';
 import { level, parallelOuter, splitLanes, splitLevels, tileLoop } from './tiling.js';
 
 /** Largest register-tile factor of a pure axis (S3), in elements or, on the vector axis, in vectors. */
@@ -55,26 +58,67 @@ export const MAX_UNROLLED = 256;
  * before an activation). Undefined when the rule does not apply to `s`: another shape of consumers,
  * or extents not known for these sizes.
  */
-export function writeStage(v: ScheduleView, s: StageView): { write: string; fused: boolean; through: readonly string[] } | undefined {
+export function writeStage(v: ScheduleView, s: StageView): WriteStage | undefined {
   if (!s.isReduction || s.reductionAxes.some((a) => a.extent === undefined)) return undefined;
-  let w: { write: string; fused: boolean; through: readonly string[] } | undefined;
+  let w: WriteStage | undefined;
   if (s.isOutput) w = { write: s.name, fused: false, through: [] };
   // A chain of pointwise stages (a bias add, then an activation) down to an output: auto-inline
   // computes the middle ones inline first (consumers are scheduled before producers), and the rule
-  // applies once they are (writesDirectly).
+  // applies once they are (writesDirectly). The first may read the reduction flattened.
   const through: string[] = [];
+  let width: number | undefined;
   for (let cur = s; !w && cur.consumers.length === 1;) {
     const c = v.stage(cur.consumers[0]!)!;
-    if (c.isReduction || c.axes.length !== s.axes.length || !readsAtOwnPoint(c, cur.name)) break;
+    if (c.isReduction) break;
+    if (cur === s && !readsAtOwnPoint(c, cur.name)) {
+      width = flattenedWidth(c, s);
+      if (width === undefined) break;
+    } else if (c.axes.length !== s.axes.length + (width !== undefined ? 1 : 0) || !readsAtOwnPoint(c, cur.name)) break;
     if (c.isOutput) w = { write: c.name, fused: true, through };
     else through.push(c.name);
     cur = c;
   }
-  return w && v.stage(w.write)!.axes.every((a) => a.extent !== undefined) ? w : undefined;
+  const o = w && v.stage(w.write)!;
+  if (!o || !o.axes.every((a) => a.extent !== undefined)) return undefined;
+  if (width === undefined) return w;
+  // Flattened: W*y + x with W the width of the map written, so that fusing y and x gives the same index.
+  const [y, x] = o.axes.slice(-2) as [StageView['axes'][number], StageView['axes'][number]];
+  return x.extent === width ? { ...w!, flattened: { y: y.name, x: x.name } } : undefined;
+}
+
+/** Where the rule writes a reduction's results (writeStage). */
+export interface WriteStage {
+  readonly write: string;
+  readonly fused: boolean;
+  readonly through: readonly string[];
+  /** The write stage's last two axes, which read the reduction's last at W*y + x (fused before tiling). */
+  readonly flattened?: { readonly y: string; readonly x: string };
+}
+
+/**
+ * When `reader` reads reduction `s` at its own point but for its last two axes (y, x), flattened into
+ * the reduction's last at W*y + x: that W (writeStage checks it against the width of the map).
+ */
+function flattenedWidth(reader: StageView, s: StageView): number | undefined {
+  const n = s.axes.length;
+  if (reader.reductionAxes.length > 0 || reader.axes.length !== n + 1) return undefined;
+  const [y, x] = reader.axes.slice(-2) as [StageView['axes'][number], StageView['axes'][number]];
+  const accesses = reader.accesses.filter((a) => a.tensor === s.name);
+  const widths = new Set<number>();
+  const own = (a: AccessView) => a.indices.length === n && a.indices.every((ix, d) => {
+    if (ix === undefined || ix.offset !== 0) return false;
+    const c = Object.entries(ix.coefficients).filter(([, k]) => k !== 0);
+    if (d === n - 1) {
+      widths.add(ix.coefficients[y.name] ?? 0);
+      return c.length === 2 && (ix.coefficients[y.name] ?? 0) > 0 && ix.coefficients[x.name] === 1;
+    }
+    return c.length === 0 ? reader.axes[d]!.extent === 1 : c.length === 1 && ix.coefficients[reader.axes[d]!.name] === 1;
+  });
+  return accesses.length > 0 && accesses.every(own) && widths.size === 1 ? [...widths][0] : undefined;
 }
 
 /** Whether the write stage reads the reduction's values directly: the pointwise stages between them are inline. */
-export function writesDirectly(v: ScheduleView, w: { through: readonly string[] }): boolean {
+export function writesDirectly(v: ScheduleView, w: WriteStage): boolean {
   return w.through.every((t) => v.stage(t)!.computeAt.kind === 'inline');
 }
 
@@ -116,10 +160,10 @@ function reductionDims(s: StageView, a: AccessView): number[] {
  * so that a packed copy (that dimension split by the lanes, the lanes innermost) reads it as dense
  * vectors.
  */
-function otherLaneAxes(s: StageView, o: StageView, lanes: number): number[] {
+function otherLaneAxes(s: StageView, o: readonly AxisExtent[], lanes: number): number[] {
   const last = s.axes.length - 1;
   return s.axes.flatMap((a, d) => {
-    const extent = o.axes[d]!.extent;
+    const extent = o[d]!.extent;
     if (d === last || extent === undefined || extent < lanes || extent % lanes !== 0 || lanes < 2) return [];
     const readers = s.accesses.filter((x) => x.tensor !== s.name && dependsOn(x, a.name));
     const packable = readers.length > 0 && readers.every((x) => { const k = exactDim(x, a.name); return k >= 0 && k < x.indices.length - 1; });
@@ -143,6 +187,16 @@ function denseReductionOrder(s: StageView, lanesAxis: string): string[] {
   return [...all.filter((r) => !dense.includes(r)), ...all.filter((r) => dense.includes(r)).sort((x, y) => dense.indexOf(x) - dense.indexOf(y))];
 }
 
+interface AxisExtent { readonly name: string; readonly extent: number | undefined }
+
+/** The write stage's axes as the rule tiles them, aligned with the reduction's: a flattened pair as one axis, `fusedName`. */
+function writeAxes(v: ScheduleView, w: WriteStage, fusedName: string): AxisExtent[] {
+  const axes = v.stage(w.write)!.axes.map((a) => ({ name: a.name, extent: a.extent }));
+  if (!w.flattened) return axes;
+  const [y, x] = axes.splice(-2, 2) as [AxisExtent, AxisExtent];
+  return [...axes, { name: fusedName, extent: y.extent! * x.extent! }];
+}
+
 export const multiLevelTiling: ScheduleRule = {
   name: 'multi-level-tiling',
   variants(sch, stage, ctx) {
@@ -152,7 +206,7 @@ export const multiLevelTiling: ScheduleRule = {
     const w = writeStage(v, s);
     if (!w || !writesDirectly(v, w)) return [];
     const innermostAxis = s.axes[s.axes.length - 1]!.name;
-    return [`lanes along ${innermostAxis}`, ...otherLaneAxes(s, v.stage(w.write)!, lanesOf(s.dtype, ctx.target)).map((d) => `lanes along ${s.axes[d]!.name}, operands packed`)];
+    return [`lanes along ${innermostAxis}`, ...otherLaneAxes(s, writeAxes(v, w, 'p'), lanesOf(s.dtype, ctx.target)).map((d) => `lanes along ${s.axes[d]!.name}, operands packed`)];
   },
   apply(sch, stage, ctx, variant = 0) {
     if (ctx.target.kind !== 'wasm-simd' || ctx.handled.has(stage)) return false;
@@ -160,14 +214,15 @@ export const multiLevelTiling: ScheduleRule = {
     const s = v.stage(stage)!;
     const w = writeStage(v, s);
     if (!w || !writesDirectly(v, w)) return false;
-    const o = v.stage(w.write)!;
+    const o = writeAxes(v, w, w.flattened ? freshAxis(sch, w.write, `${w.flattened.y}${w.flattened.x}`) : '');
+    if (w.flattened) sch.stage(w.write).fuse(w.flattened.y, w.flattened.x, { fused: o.at(-1)!.name });
     const lanes = lanesOf(s.dtype, ctx.target);
-    const innermost = o.axes.length - 1;
+    const innermost = o.length - 1;
     // The axis along the lanes: the innermost (variant 0), or one of otherLaneAxes (variant 1..).
     const packed = variant > 0;
     const lanesDim = packed ? otherLaneAxes(s, o, lanes)[variant - 1]! : innermost;
     if (lanesDim === undefined) throw new RangeError(`multi-level-tiling: ${stage} has no variant ${variant}`);
-    const vectorized = o.axes[lanesDim]!.extent! >= lanes && lanes > 1;
+    const vectorized = o[lanesDim]!.extent! >= lanes && lanes > 1;
     const chunksPerVector = Math.max(1, (lanes * bytes(s.dtype)) / ctx.target.vectorBytes);
 
     const local = w.fused ? stage : sch.stage(stage).cacheWrite({ name: freshStage(sch, `${stage}_local`) });
@@ -212,7 +267,7 @@ export const multiLevelTiling: ScheduleRule = {
     const tiles: string[] = [];
     const levels: string[][] = [[], [], [], []];
     let lanesLoop: string | undefined;
-    o.axes.forEach((a, d) => {
+    o.forEach((a, d) => {
       const split = splitLanes(sch, w.write, a.name, lanes, d === lanesDim && vectorized);
       const axis = split.rest;
       if (split.lanes) lanesLoop = split.lanes;

@@ -168,6 +168,37 @@ export function conv2dBiasRelu(c = 6, kOut = 8, h = 6, w = 9): TestPipeline {
 }
 
 /**
+ * A 1x1 convolution as ops/conv_algorithms.ts 'pointwise' defines it: the sum over the pixels of a
+ * plane laid end to end, acc [1, K, h * rowStride], read by the [1, K, h, w] output (plus a bias,
+ * then Relu) at rowStride * y + x. rowStride w is the flattened GEMM; a wider one ('rows''s padded
+ * rows) computes columns no one reads, and fusing y with x would not give acc's index.
+ */
+export function pointwiseConvRelu(c = 6, kOut = 8, h = 5, w = 7, rowStride = w): TestPipeline {
+  const input = placeholder('input', [1, c, h, rowStride], 'f32');
+  const weight = placeholder('weight', [kOut, c], 'f32');
+  const bias = placeholder('bias', [kOut], 'f32');
+  const rc = reduceAxis(c, 'rc');
+  const acc = compute('acc', [1, kOut, h * rowStride], (n, k, p) => sum(input.at(n, rc, p.div(rowStride), p.mod(rowStride)).mul(weight.at(k, rc)), rc), { axes: ['n', 'k', 'p'] });
+  const biased = compute('biased', [1, kOut, h, w], (n, k, y, x) => acc.at(n, k, y.mul(rowStride).add(x)).add(bias.at(k)), { axes: ['n', 'k', 'y', 'x'] });
+  const out = compute('out', [1, kOut, h, w], (n, k, y, x) => biased.at(n, k, y, x).max(0), { axes: ['n', 'k', 'y', 'x'] });
+  return {
+    name: `pointwise_conv_relu${rowStride !== w ? '_strided' : ''}`,
+    pipeline: pipeline(out),
+    inputs: (seed = 1) => ({
+      input: randomTensor('f32', [1, c, h, rowStride], seed, -1, 1),
+      weight: randomTensor('f32', [kOut, c], seed + 1000, -1, 1),
+      bias: randomTensor('f32', [kOut], seed + 2000, -1, 1),
+    }),
+    sizes: {},
+    outputs: ['out'],
+    intermediates: ['acc', 'biased'],
+    float: true,
+    directReaders: /^(acc|biased)(_|$)/,
+    rebuild: () => pointwiseConvRelu(c, kOut, h, w, rowStride),
+  };
+}
+
+/**
  * A reduction with a boundary condition: an i16 sliding maximum over a 5-wide window centred on x
  * (reduction axis over [-2, 3), a non-zero minimum) of repeatEdge(input), then a 3-tall vertical
  * sum of it in i16 (wrapping), so the reduction is an intermediate with a consumer.
