@@ -36,6 +36,8 @@ export interface AccessView {
   readonly isInput: boolean;
   /** Per dimension of the tensor read, outermost first: the index, or undefined when it is not affine. */
   readonly indices: readonly (AffineIndex | undefined)[];
+  /** Per dimension: the stage's axes its index uses (affine or not). */
+  readonly uses: readonly (readonly string[])[];
 }
 
 export interface AxisView { readonly name: string; readonly extent?: number }
@@ -83,6 +85,17 @@ export interface ScheduleView {
 }
 
 /** The affine form of `e` over `axes` (variables by identity), or undefined. */
+/** The names of `axes` that `e` uses, in first-use order. */
+function axesUsed(e: ir.Expr, axes: ReadonlyMap<ir.Var, string>): string[] {
+  const out: string[] = [];
+  ir.walkExpr(e, (x) => {
+    if (x.kind !== 'var') return;
+    const name = axes.get(x.v);
+    if (name !== undefined && !out.includes(name)) out.push(name);
+  });
+  return out;
+}
+
 export function affineIndex(e: ir.Expr, axes: ReadonlyMap<ir.Var, string>): AffineIndex | undefined {
   const go = (x: ir.Expr): { c: Map<string, number>; k: number | undefined } | undefined => {
     switch (x.kind) {
@@ -133,7 +146,7 @@ export function viewSchedule(sch: Schedule, sizes: Sizes = sch.sizes ?? {}): Sch
     const accesses: AccessView[] = [];
     ir.walkExpr(def.body, (x) => {
       if (x.kind !== 'access') return;
-      accesses.push({ tensor: x.func.name, isInput: inputNames.has(x.func.name), indices: x.args.map((a) => affineIndex(a, axisNames)) });
+      accesses.push({ tensor: x.func.name, isInput: inputNames.has(x.func.name), indices: x.args.map((a) => affineIndex(a, axisNames)), uses: x.args.map((a) => axesUsed(a, axisNames)) });
     });
     const isOutput = sch.isOutput(s.name);
     return {

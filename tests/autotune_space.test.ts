@@ -230,6 +230,23 @@ test('a 1x1 convolution summed over its pixels laid end to end is tiled into reg
     }
     t.is(checked, 3);
   }
+  // A 5x5 map: 25 pixels, 7 vectors, no perfect tile of more than one vector: blocks of 1..4 vectors, the last shifted inwards.
+  const odd = pointwiseConvRelu(6, 8, 5, 5);
+  const oddSpace = generateSpace(odd.pipeline, odd.sizes, WASM_SIMD_TARGET);
+  const blocks = oddSpace.sketches[0]!.trace.find((i) => i.op === 'sample_categorical' && i.name === 'out.yx.vectors');
+  t.deepEqual(blocks && (blocks as { candidates: unknown }).candidates, [1, 2, 3, 4]);
+  const widths = new Set<number>();
+  const ro = seededSampler(8);
+  for (let k = 0; k < 300 && widths.size < 3; k++) {
+    const c = checkedSchedule(odd.pipeline, oddSpace, oddSpace.sketches[0]!.trace, odd.sizes, ro);
+    if (!('schedule' in c)) continue;
+    const v = c.schedule.trace.find((i) => i.op === 'sample_categorical' && i.name === 'out.yx.vectors') as { decision: number };
+    if (v.decision === 1 || widths.has(v.decision)) continue;
+    widths.add(v.decision);
+    const diff = checkSchedule(odd, Schedule.replay(odd.pipeline, c.schedule.trace));
+    t.is(diff, undefined, `${v.decision} vectors per tile: ${diff}`);
+  }
+  t.true(widths.size >= 2, `tiles of several vectors pass the register check: ${[...widths]}`);
   const strided = pointwiseConvRelu(6, 8, 5, 7, 9);
   const other = generateSpace(strided.pipeline, strided.sizes, WASM_SIMD_TARGET);
   t.false(other.sketches.some((sk) => sk.applied.some((a) => a.stage === 'acc' && a.rule.startsWith('multi-level-tiling'))), 'acc(9y + x) is not the fused (y, x) of a 7-wide map');

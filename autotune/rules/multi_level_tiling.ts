@@ -19,7 +19,10 @@
  * lowering keeps the accumulators in registers (lower/promote_registers.ts).
  *
  * The innermost pure axis is split by the SIMD lanes first, so the vector part is a multiple of 4
- * f32 lanes. Operands whose last index runs along that axis and whose other indices run along a
+ * f32 lanes. Where its vector count has no factor from 2 to MAX_S3_VECTORS (169 pixels: 43 vectors),
+ * a perfect tile could only put one vector in a register tile: the vectors per tile are then a
+ * sampled block of 1..MAX_S3_VECTORS, the last block shifted inwards, and the blocks tiled in three
+ * levels. Operands whose last index runs along that axis and whose other indices run along a
  * reduction axis (the k x n panel of B in a matrix product, input rows in a convolution) are read
  * through a cache_read copy, whose location random_compute_location samples (inline: no copy; at an
  * S0 loop: a packed panel). Threads > 1: the S0 loops are fused into one parallel loop.
@@ -34,7 +37,8 @@
  * stores.
  *
  * Checks: live v128 values (accumulators + distinct operand vectors + distinct broadcast scalars of
- * one unrolled body) within the engine's vector registers; the unrolled body within 256 copies; enough S0
+ * one unrolled body; an index that is not affine counts the unrolled axes it uses) within the
+ * engine's vector registers; the unrolled body within 256 copies; enough S0
  * iterations for the threads.
  */
 import { bytes } from '../../ir/dtype.js';
@@ -46,6 +50,16 @@ import { level, parallelOuter, splitLanes, splitLevels, tileLoop } from './tilin
 
 /** Largest register-tile factor of a pure axis (S3), in elements or, on the vector axis, in vectors. */
 const MAX_S3 = 8, MAX_S3_VECTORS = 4;
+/**
+ * The vectors per register tile to sample along a lanes axis of `count` vectors when no perfect tile
+ * gives more than one (no factor in 2..MAX_S3_VECTORS): 1..MAX_S3_VECTORS, at most `count`; else undefined.
+ */
+function blockedVectors(count: number): number[] | undefined {
+  for (let f = 2; f <= MAX_S3_VECTORS; f++) if (count % f === 0) return undefined;
+  const out: number[] = [];
+  for (let v = 1; v <= Math.min(MAX_S3_VECTORS, count); v++) out.push(v);
+  return out.length > 1 ? out : undefined;
+}
 /** Largest unrolled reduction factor (R1). */
 const MAX_R1 = 16;
 /** Largest number of body copies the unrolled loops of one register tile make. */
@@ -128,18 +142,24 @@ export function isFusedWriteStage(v: ScheduleView, stage: StageView): boolean {
 }
 
 /**
- * Distinct vectors (or scalars) an access reads in one copy of the unrolled body: per index
+ * Distinct vectors (or scalars) an access reads in one copy of the unrolled body: per affine index
  * dimension, 1 + sum of |coefficient| * (unrolled extent - 1) over the unrolled axes, times the
- * vectors of the lanes axis in the dimension that runs along it.
+ * vectors of the lanes axis in the dimension that runs along it; the dimensions that are not affine
+ * together (a flattened pixel's p / W and p mod W), at most the product of the unrolled extents of
+ * the axes they use, times the vectors when they use the lanes axis.
  */
 function distinctReads(a: AccessView, unrolled: ReadonlyMap<string, SampledRef>, lanesAxis: string, vectors: CheckExpr): CheckExpr {
-  const dims = a.indices.map((ix) => {
-    if (!ix) return mul(...unrolled.values(), vectors);
+  const opaque = new Set(a.indices.flatMap((ix, d) => (ix ? [] : a.uses[d]!)));
+  const opaqueReads = a.indices.some((ix) => !ix)
+    ? [mul(...[...opaque].flatMap((x) => (unrolled.has(x) ? [unrolled.get(x)!] : [])), ...(opaque.has(lanesAxis) ? [vectors] : []))]
+    : [];
+  const dims = a.indices.flatMap((ix) => {
+    if (!ix) return [];
     const spread = Object.entries(ix.coefficients).filter(([axis]) => unrolled.has(axis)).map(([axis, c]) => mul(Math.abs(c), add(unrolled.get(axis)!, -1)));
     const one = add(1, ...spread);
-    return (ix.coefficients[lanesAxis] ?? 0) !== 0 ? mul(vectors, one) : one;
+    return [(ix.coefficients[lanesAxis] ?? 0) !== 0 ? mul(vectors, one) : one];
   });
-  return mul(...dims);
+  return mul(...dims, ...opaqueReads);
 }
 
 /** The dimension of access `a` whose index is exactly `axis` (coefficient 1, nothing else), or -1. */
@@ -267,13 +287,32 @@ export const multiLevelTiling: ScheduleRule = {
     const tiles: string[] = [];
     const levels: string[][] = [[], [], [], []];
     let lanesLoop: string | undefined;
+    // The vectors of the lanes axis: the innermost level of its perfect tile, or, where no factor of
+    // its vector count up to MAX_S3_VECTORS exists but 1 (a 13x13 map: 43 vectors), a sampled block of
+    // vectors whose last block shifts inwards (blockedVectors).
+    let vectorsRef: SampledRef | undefined;
     o.forEach((a, d) => {
       const split = splitLanes(sch, w.write, a.name, lanes, d === lanesDim && vectorized);
       const axis = split.rest;
       if (split.lanes) lanesLoop = split.lanes;
       const name = `${w.write}.${a.name}.tile`;
       tiles.push(name);
-      tileLoop(sch, w.write, axis, 4, d === lanesDim && vectorized ? MAX_S3_VECTORS : MAX_S3, name).forEach((l, k) => levels[k]!.push(l));
+      if (d !== lanesDim || !vectorized) {
+        tileLoop(sch, w.write, axis, 4, MAX_S3, name).forEach((l, k) => levels[k]!.push(l));
+        return;
+      }
+      const blocks = blockedVectors(Math.ceil(a.extent! / lanes));
+      if (!blocks) {
+        tileLoop(sch, w.write, axis, 4, MAX_S3_VECTORS, name).forEach((l, k) => levels[k]!.push(l));
+        vectorsRef = level(name, 3);
+        return;
+      }
+      const blockName = `${w.write}.${a.name}.vectors`;
+      O.sampleCategorical(blockName, blocks);
+      vectorsRef = { sampled: blockName };
+      const [outer, inner] = O.split(axis, vectorsRef, { outer: freshAxis(sch, w.write, `${axis}_b`), inner: freshAxis(sch, w.write, `${axis}_t3`), tail: 'shift_inwards' });
+      tileLoop(sch, w.write, outer!, 3, MAX_S3, name).forEach((l, k) => levels[k]!.push(l));
+      levels[3]!.push(inner!);
     });
     O.reorder(...levels.flat(), ...(lanesLoop ? [lanesLoop] : []));
     for (const l of levels[3]!) O.unroll(l);
@@ -289,6 +328,13 @@ export const multiLevelTiling: ScheduleRule = {
     s.axes.forEach((a, d) => {
       const split = splitLanes(sch, local, a.name, lanes, d === lanesDim && vectorized);
       if (split.lanes) localLanes = split.lanes;
+      if (d === lanesDim && vectorsRef && !vectorsRef.from) {
+        // Blocked: the tile's vectors, then what is left of the site's region (level 2 at S1, 1 at S2).
+        const [l2, l3] = sch.stage(local).split(split.rest, vectorsRef, { outer: freshAxis(sch, local, `${split.rest}_t2`), inner: freshAxis(sch, local, `${split.rest}_t3`) });
+        s2.push(l2!);
+        s3.push(l3!);
+        return;
+      }
       const [l2, l3] = splitLevels(sch, local, split.rest, 4, tiles[d]!, 2);
       s2.push(l2!);
       s3.push(l3!);
@@ -309,10 +355,10 @@ export const multiLevelTiling: ScheduleRule = {
     const unrolled = new Map<string, SampledRef>();
     s.axes.forEach((a, d) => { if (d !== lanesDim || !vectorized) unrolled.set(a.name, level(tiles[d]!, 3)); });
     for (const [r, t] of reductionTiles) unrolled.set(r, level(t, 1));
-    const copies = mul(...unrolled.values(), ...(vectorized ? [level(tiles[lanesDim]!, 3)] : []));
+    const copies = mul(...unrolled.values(), ...(vectorized ? [vectorsRef!] : []));
     ctx.check({ kind: 'at-most', what: `unrolled copies of the body of ${local}`, value: copies, limit: MAX_UNROLLED });
     if (vectorized) {
-      const vectors = level(tiles[lanesDim]!, 3);
+      const vectors = vectorsRef!;
       const accumulators = mul(...s.axes.flatMap((_, d) => (d === lanesDim ? [] : [level(tiles[d]!, 3)])), vectors, chunksPerVector);
       const operands = s.accesses.filter((a) => a.tensor !== stage && dependsOn(a, lanesAxis)).map((a) => mul(distinctReads(a, unrolled, lanesAxis, vectors), chunksPerVector));
       // V8's TurboFan schedules the loads of a loop body ahead of its arithmetic, so every distinct
