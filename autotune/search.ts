@@ -333,12 +333,14 @@ export async function search(task: SearchTask, o: SearchOptions): Promise<Search
     // The longest recent round: rounds grow as the population converges on larger candidates.
     const typical = Math.max(0, ...roundTimes.slice(-3));
     if (roundStart + Math.min(typical, perCandidate() * batchSize) > budget) { stoppedBy = 'minutes'; break; }
-    // Evolution (lowering candidates to rank them) may take no longer than measuring the batch is
-    // expected to, and at most a third of the time left, so that measurement gets at least half the
-    // time: on a workload that is slow to lower (a convolution), an uncapped evolution spent most of
-    // the budget ranking and measured a third of the trials.
-    const evolveUntil = roundStart + Math.min((budget - roundStart) / 3, Math.max(2, perCandidate() * batchSize));
     let need = Math.min(batchSize, trials - done);
+    // Evolution (lowering candidates to rank them) may take no longer than measuring this round's
+    // candidates is expected to, and at most a third of the time left, so that measurement gets at
+    // least half the time: on a workload that is slow to lower (a convolution), an uncapped evolution
+    // spent most of the budget ranking and measured a third of the trials. Sized by the round, not the
+    // batch option: a 4-candidate warm-up round of a Winograd F(4x4) layer (up to 8 s per lowering)
+    // lowered 16 fresh samples and took 90-180 s.
+    const evolveUntil = roundStart + Math.min((budget - roundStart) / 3, Math.max(2, perCandidate() * need));
     const picks: Candidate[] = [];
     const picked = new Set<string>();
     const take = (c: Candidate | undefined): boolean => {
@@ -355,8 +357,8 @@ export async function search(task: SearchTask, o: SearchOptions): Promise<Search
         const c = candidateOf(m.trace);
         if (c) pop.push(c);
       }
-      // (At least a batch's worth of fresh samples; more while the evolution's time allows.)
-      for (let k = 0; pop.length < populationSize && k < populationSize * 2 && (pop.length < batchSize || elapsed() <= evolveUntil); k++) {
+      // (At least the round's worth of fresh samples; more while the evolution's time allows.)
+      for (let k = 0; pop.length < populationSize && k < populationSize * 2 && (pop.length < need || elapsed() <= evolveUntil); k++) {
         const c = randomCandidate(4);
         if (c) pop.push(c);
       }

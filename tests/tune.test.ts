@@ -20,6 +20,8 @@ import { Schedule } from '../schedule/schedule.js';
 import type { Instruction } from '../schedule/instruction.js';
 import { lower } from '../lower/lower.js';
 import { loweredHash } from '../autotune/lowered_hash.js';
+import { extractFeatures } from '../autotune/features.js';
+import { createCostModel } from '../autotune/cost_model.js';
 import { blurU16, matmul } from './helpers/pipelines.js';
 import { workloadOf } from '../autotune/workload.js';
 import { specializedWorkload } from '../autotune/specialize.js';
@@ -202,4 +204,25 @@ test('search: stops at the time budget and when progress stalls', async (t) => {
   t.is(flat.stoppedBy, 'stall');
   t.is(flat.history.length, 16, 'one round sets the best, three rounds without progress stop it');
   await t.throwsAsync(() => search(task, { trials: 0, costModel: false, measurer: slow }), { instanceOf: RangeError, message: 'search: trials must be a positive integer, got 0' });
+});
+
+test('search: a round of fewer candidates than the batch option evolves for as long as measuring them takes', async (t) => {
+  // Every lowering takes a second on this clock: a 4-candidate round lowers about 4 fresh samples
+  // (and one more, as the clock passes the cap), not the 16 of the batch option.
+  const tp = constantMatmul(16);
+  const space = generateSpace(tp.pipeline, tp.sizes, WASM_SIMD_TARGET);
+  let clock = 0;
+  const task = {
+    pipeline: tp.pipeline, sizes: tp.sizes, space,
+    analyze: (sch: Schedule) => {
+      clock += 1000;
+      const f = lower(tp.pipeline, sch).func;
+      return { hash: loweredHash(f), features: extractFeatures(f, {}) };
+    },
+  };
+  const measured: number[] = [];
+  const measurer = { measure: async (traces: readonly (readonly Instruction[])[]) => { measured.push(traces.length); return traces.map((_, k) => ({ status: 'ok', seconds: 1 + k })); } };
+  const r = await search(task, { trials: 4, batchSize: 16, populationSize: 32, costModel: createCostModel(), measurer, now: () => clock });
+  t.deepEqual(measured, [4]);
+  t.true(r.time.analysed >= 4 && r.time.analysed <= 6, `lowered ${r.time.analysed} candidates for a round of 4`);
 });
