@@ -12,7 +12,10 @@
  * the first term the recent improvement over the last Δt rounds, the second the optimistic guess
  * that it goes on (g_i / t_i) capped by what the task would take if it ran at the best throughput
  * V_k = C_k / g_k of a similar task (N(i): the tasks of its group, itself included; C_i its FLOPs).
- * The task with the most negative gradient is chosen; with probability epsilon a random one
+ * The task with the most negative gradient per second of tuning time is chosen (the gradient over
+ * the mean wall time of its last Δt rounds, where every round's seconds are known; Ansor divides by
+ * rounds, which costs alike only when every task's candidates lower, build and run alike: a
+ * Winograd F(4x4) layer's round took 10x a pointwise layer's); with probability epsilon a random one
  * (exploration). Tasks without a time yet (every candidate failed) come after the others; a task
  * whose space is exhausted is never chosen again. Alternatives for the same kernels (one `choice`:
  * an op's implementations) count once in f, by the fastest: an alternative's gradient is what its
@@ -50,6 +53,8 @@ export interface TaskSchedulerOptions {
 export class TaskScheduler {
   /** Best seconds of each task after each of its rounds (undefined: no time yet). */
   readonly history: (number | undefined)[][];
+  /** Wall seconds of each task's rounds (undefined where the caller did not say). */
+  private readonly seconds: (number | undefined)[][];
   private readonly exhausted: boolean[];
   private readonly alpha: number;
   private readonly beta: number;
@@ -74,6 +79,7 @@ export class TaskScheduler {
     const sampler = seededSampler(o.seed ?? 1);
     this.random = () => sampler.random();
     this.history = tasks.map(() => []);
+    this.seconds = tasks.map(() => []);
     this.exhausted = tasks.map(() => false);
   }
 
@@ -83,10 +89,23 @@ export class TaskScheduler {
   /** The best seconds of task i so far. */
   best(i: number): number | undefined { return this.history[i]!.at(-1); }
 
-  /** Tells the scheduler how task i's round ended. */
-  record(i: number, bestSeconds: number | undefined, exhausted = false): void {
+  /**
+   * Tells the scheduler how task i's round ended.
+   * @param roundSeconds the round's wall time in seconds (search and measurement); without it the
+   *   rounds of every task count as costing alike
+   * @throws RangeError for a roundSeconds that is not a positive number
+   */
+  record(i: number, bestSeconds: number | undefined, exhausted = false, roundSeconds?: number): void {
+    if (roundSeconds !== undefined && !(roundSeconds > 0)) throw new RangeError(`TaskScheduler: a round's seconds must be positive, got ${roundSeconds}`);
     this.history[i]!.push(bestSeconds);
+    this.seconds[i]!.push(roundSeconds);
     if (exhausted) this.exhausted[i] = true;
+  }
+
+  /** Task i's mean wall seconds over its last `window` rounds; undefined unless all of them were given. */
+  roundSeconds(i: number): number | undefined {
+    const recent = this.seconds[i]!.slice(-this.window);
+    return recent.length && recent.every((x) => x !== undefined) ? recent.reduce((a, b) => a + b!, 0) / recent.length : undefined;
   }
 
   /** The fastest time among task i's alternatives (itself included; undefined when none has one). */
@@ -137,8 +156,8 @@ export class TaskScheduler {
   }
 
   /**
-   * The task to give the next round: each task once first (in order), then by gradient (see the
-   * file's comment); undefined when every task is exhausted.
+   * The task to give the next round: each task once first (in order), then by gradient per second
+   * (see the file's comment); undefined when every task is exhausted.
    */
   next(): number | undefined {
     const open = this.tasks.map((_, i) => i).filter((i) => !this.exhausted[i]);
@@ -146,8 +165,12 @@ export class TaskScheduler {
     const unwarmed = open.find((i) => this.rounds(i) === 0);
     if (unwarmed !== undefined) return unwarmed;
     if (this.random() < this.epsilon) return open[Math.floor(this.random() * open.length)]!;
-    const grads = this.gradients();
-    const timed = open.filter((i) => grads[i] !== undefined);
+    const gradients = this.gradients();
+    const timed = open.filter((i) => gradients[i] !== undefined);
+    // Per second only when every candidate's rounds were timed: a mix of units would not compare.
+    const costs = timed.map((i) => this.roundSeconds(i));
+    const perSecond = costs.every((c) => c !== undefined);
+    const grads = gradients.map((g, i) => (g === undefined || !perSecond ? g : g / this.roundSeconds(i)!));
     if (timed.length === 0) return open.reduce((a, b) => (this.rounds(b) < this.rounds(a) ? b : a));
     return timed.reduce((a, b) => (grads[b]! < grads[a]! ? b : a));
   }

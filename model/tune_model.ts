@@ -11,7 +11,7 @@
  *     624 of the 688 trials of 20 minutes before the scheduler chose anything.
  *  3. Rounds: the task scheduler (autotune/task_scheduler.ts, Ansor's gradient-based allocation,
  *     Zheng et al. 2020 §6) gives each next batch to the task where the end-to-end latency
- *     sum(weight x best seconds) falls fastest, until the trial or time budget is spent or every
+ *     sum(weight x best seconds) falls fastest per second of tuning time, until the trial or time budget is spent or every
  *     task's space is exhausted.
  *  4. Transfer (autotune/transfer.ts): a task's first population is seeded with the best records of
  *     the most similar workloads already in the records (same stage structure, other shapes).
@@ -220,6 +220,7 @@ export async function tuneModel(model: Uint8Array | string | Graph, o: TuneModel
       const i = scheduler.next();
       if (i === undefined) { stoppedBy = 'exhausted'; break; }
       const tt = tuners[i]!;
+      const roundStart = elapsed();
       try {
         let taskSeeds: (readonly Instruction[])[] = [];
         const first = scheduler.rounds(i) === 0;
@@ -239,7 +240,7 @@ export async function tuneModel(model: Uint8Array | string | Graph, o: TuneModel
           if (k >= 0) trialsToBest[i] = tt.trials - r.trials + k + 1;
         }
         trials += r.trials;
-        scheduler.record(i, r.bestSeconds, r.exhausted || r.trials === 0);
+        scheduler.record(i, r.bestSeconds, r.exhausted || r.trials === 0, Math.max(1e-6, elapsed() - roundStart));
       } catch (e) {
         errors[i] = `${(e as Error).name}: ${(e as Error).message}`;
         if ((e as Error).name === 'TuningDatabaseError') throw e;

@@ -128,6 +128,23 @@ test('task scheduler: a warm-up round each, then the task where weight x latency
   t.throws(() => new TaskScheduler([{ weight: 0, flops: 1 }]), { message: /weight 0/ });
 });
 
+test('task scheduler: with every round timed, the gradient per second decides; a round of unknown length falls back to per round', (t) => {
+  const warm = (secondsOf: (i: number) => number | undefined) => {
+    const s = new TaskScheduler([{ weight: 1, flops: 1e6 }, { weight: 2, flops: 1e6 }], { epsilon: 0 });
+    s.record(0, 1e-3, false, secondsOf(0));
+    s.record(1, 1e-3, false, secondsOf(1));
+    return s;
+  };
+  // Task 1 weighs twice as much (twice the gradient per round) but its rounds take 10x as long.
+  t.is(warm(() => undefined).next(), 1, 'per round: the heavier task');
+  t.is(warm((i) => (i === 0 ? 2 : 20)).next(), 0, 'per second: the cheaper rounds gain more per second');
+  t.is(warm((i) => (i === 0 ? 2 : 3)).next(), 1, 'per second, rounds nearly alike: the heavier task');
+  t.is(warm((i) => (i === 0 ? 2 : undefined)).next(), 1, 'a round without its seconds: per round for all');
+  const s = warm((i) => (i === 0 ? 2 : 20));
+  t.is(s.roundSeconds(1), 20);
+  t.throws(() => s.record(0, 1e-3, false, 0), { instanceOf: RangeError, message: /seconds must be positive, got 0/ });
+});
+
 test('adaptTile keeps the inner factors that divide the new extent', (t) => {
   t.deepEqual(adaptTile([2, 4, 8], 48, 8), [3, 2, 8]);
   t.deepEqual(adaptTile([1, 2, 4], 64, 4), [8, 2, 4]);
