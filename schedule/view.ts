@@ -38,6 +38,11 @@ export interface AccessView {
   readonly indices: readonly (AffineIndex | undefined)[];
   /** Per dimension: the stage's axes its index uses (affine or not). */
   readonly uses: readonly (readonly string[])[];
+  /**
+   * Per dimension: whether its index takes a quotient or a remainder of the stage's axes (a gather
+   * that regroups them: tiles, residues, space-to-depth).
+   */
+  readonly regroups: readonly boolean[];
 }
 
 export interface AxisView { readonly name: string; readonly extent?: number }
@@ -86,6 +91,14 @@ export interface ScheduleView {
 
 /** The affine form of `e` over `axes` (variables by identity), or undefined. */
 /** The names of `axes` that `e` uses, in first-use order. */
+function regroupsAxes(e: ir.Expr, axes: ReadonlyMap<ir.Var, string>): boolean {
+  let found = false;
+  ir.walkExpr(e, (x) => {
+    if (x.kind === 'binary' && (x.op === 'div' || x.op === 'mod') && ir.usesVar(x.a, (v) => axes.has(v))) found = true;
+  });
+  return found;
+}
+
 function axesUsed(e: ir.Expr, axes: ReadonlyMap<ir.Var, string>): string[] {
   const out: string[] = [];
   ir.walkExpr(e, (x) => {
@@ -146,7 +159,7 @@ export function viewSchedule(sch: Schedule, sizes: Sizes = sch.sizes ?? {}): Sch
     const accesses: AccessView[] = [];
     ir.walkExpr(def.body, (x) => {
       if (x.kind !== 'access') return;
-      accesses.push({ tensor: x.func.name, isInput: inputNames.has(x.func.name), indices: x.args.map((a) => affineIndex(a, axisNames)), uses: x.args.map((a) => axesUsed(a, axisNames)) });
+      accesses.push({ tensor: x.func.name, isInput: inputNames.has(x.func.name), indices: x.args.map((a) => affineIndex(a, axisNames)), uses: x.args.map((a) => axesUsed(a, axisNames)), regroups: x.args.map((a) => regroupsAxes(a, axisNames)) });
     });
     const isOutput = sch.isOutput(s.name);
     return {

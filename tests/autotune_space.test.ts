@@ -253,3 +253,19 @@ test('a 1x1 convolution summed over its pixels laid end to end is tiled into reg
   const c = checkedSchedule(strided.pipeline, other, other.sketches[0]!.trace, strided.sizes, seededSampler(4));
   if ('schedule' in c) t.is(checkSchedule(strided, Schedule.replay(strided.pipeline, c.schedule.trace)), undefined);
 });
+
+test('a gather that regroups its axes (a space-to-depth) is not sampled inline where a consumer reads it at several points; read at one shifted point, or a plain stage read at several, it may be', async (t) => {
+  const { placeholder, compute, pipeline } = await import('../dsl/index.js');
+  const locations = (taps: number[], regroup: boolean) => {
+    const input = placeholder('input', [4, 64], 'f32');
+    const blocks = compute('blocks', [4, 4, 16], (c, r, i) => (regroup ? input.at(c, i.mod(4).mul(4).add(r)) : input.at(c, i.mul(4).add(r))), { axes: ['c', 'r', 'i'] });
+    const out = compute('out', [4, 4, 12], (c, r, i) => taps.map((d) => blocks.at(c, r, i.add(d))).reduce((a, b) => a.add(b)), { axes: ['c', 'r', 'i'] });
+    const space = generateSpace(pipeline(out), {}, { ...WASM_SIMD_TARGET, threads: 1 });
+    return space.sketches.map((sk) => sk.trace.find((i) => i.op === 'sample_compute_at' && i.stage === 'blocks') as { candidates?: string[] } | undefined);
+  };
+  const stencil = locations([0, 1, 2], true);
+  t.true(stencil.length > 0 && stencil.every((i) => i !== undefined && i.candidates!.includes('root') && !i.candidates!.includes('inline')), JSON.stringify(stencil));
+  for (const [what, found] of [['read at one shifted point', locations([2], true)], ['no regrouping', locations([0, 1, 2], false)]] as const) {
+    t.true(found.some((i) => i?.candidates?.includes('inline')), `${what}: ${JSON.stringify(found)}`);
+  }
+});
