@@ -6,7 +6,10 @@
  * workload; TVM's transfer learning, Chen et al. 2018 §5.3, carries the cost model over instead).
  *
  * Two workloads have one stage structure when a record's trace is a schedule of the new space
- * (autotune/candidate.ts inSpace: the same instructions, decisions aside). Their distance is the sum
+ * (autotune/candidate.ts inSpace: the same instructions, decisions aside) once its stages are
+ * renamed: stages are named after their ops (`conv0_relu1`, `conv0_clip1`), so a Conv+Relu layer of
+ * one model and a Conv+Clip layer of another, whose spaces are the same instructions on other stage
+ * names, are of one structure (stageRenaming). Their distance is the sum
  * over the tiled loops of |log(extent there / extent here)|, the extents read off the perfect-tile
  * decisions (their factors multiply to the loop's extent). A decision is carried over adapted: a
  * perfect tile keeps each factor, innermost first, as far as it divides what is left of the new
@@ -70,6 +73,48 @@ function tileExtents(trace: readonly Instruction[]): Map<string, number> {
   return out;
 }
 
+/**
+ * The renaming of `donor`'s stages under which it is a schedule of `space` (instruction k of the
+ * donor on the stage of instruction k of a sketch, one to one, and then the same instructions,
+ * decisions aside), and the renamed trace; undefined when there is none. A stage's name is renamed
+ * wherever it is referred to: as a stage, as the stage part of 'stage.loop' (locations), and as
+ * the prefix of a name derived from it (`conv0_relu1_local`).
+ */
+export function stageRenaming(space: DesignSpace, donor: readonly Instruction[]): { readonly renaming: ReadonlyMap<string, string>; readonly trace: Instruction[] } | undefined {
+  for (const sk of space.sketches) {
+    if (sk.trace.length !== donor.length) continue;
+    const renaming = new Map<string, string>();
+    const taken = new Map<string, string>();
+    const consistent = donor.every((i, k) => {
+      const j = sk.trace[k]!;
+      if (i.op !== j.op) return false;
+      const to = renaming.get(i.stage), from = taken.get(j.stage);
+      if ((to !== undefined && to !== j.stage) || (from !== undefined && from !== i.stage)) return false;
+      renaming.set(i.stage, j.stage);
+      taken.set(j.stage, i.stage);
+      return true;
+    });
+    if (!consistent) continue;
+    const trace = donor.map((i) => renameStages(i, renaming));
+    if (sketchOf(space, trace) === sk) return { renaming, trace };
+  }
+  return undefined;
+}
+
+function renameStages(i: Instruction, renaming: ReadonlyMap<string, string>): Instruction {
+  const longestFirst = [...renaming.keys()].sort((a, b) => b.length - a.length);
+  const rename = (v: unknown): unknown => {
+    if (typeof v === 'string') {
+      const from = longestFirst.find((d) => v === d || v.startsWith(`${d}.`) || v.startsWith(`${d}_`));
+      return from === undefined ? v : renaming.get(from)! + v.slice(from.length);
+    }
+    if (Array.isArray(v)) return v.map(rename);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, rename(x)]));
+    return v;
+  };
+  return rename(i) as Instruction;
+}
+
 const sampleKey = (i: SamplingInstruction): string => (i.op === 'sample_compute_at' ? `compute_at ${i.stage}` : i.name);
 
 /**
@@ -109,27 +154,28 @@ export function transferTrace(p: Pipeline, space: DesignSpace, donor: readonly I
  */
 export function transferSeeds(p: Pipeline, space: DesignSpace, workloadKey: string, records: readonly TuningRecord[], sampler: Sampler, o: TransferOptions = {}): TransferSeed[] {
   const count = o.count ?? 8, perWorkload = o.perWorkload ?? 2;
-  const byWorkload = new Map<string, TuningRecord[]>();
+  const byWorkload = new Map<string, { record: TuningRecord; trace: readonly Instruction[] }[]>();
   for (const r of records) {
-    if (r.workload === workloadKey || r.result.status !== 'ok' || !inSpace(space, r.trace)) continue;
-    byWorkload.set(r.workload, [...(byWorkload.get(r.workload) ?? []), r]);
+    if (r.workload === workloadKey || r.result.status !== 'ok') continue;
+    const trace = inSpace(space, r.trace) ? r.trace : stageRenaming(space, r.trace)?.trace;
+    if (trace) byWorkload.set(r.workload, [...(byWorkload.get(r.workload) ?? []), { record: r, trace }]);
   }
   if (byWorkload.size === 0 || count < 1) return [];
   const sample = drawCandidate(p, space, {}, sampler);
   const here = sample ? tileExtents(sample) : new Map<string, number>();
-  const distance = (r: TuningRecord) => {
+  const distance = (trace: readonly Instruction[]) => {
     let d = 0;
-    for (const [name, e] of tileExtents(r.trace)) { const h = here.get(name); if (h) d += Math.abs(Math.log(e / h)); }
+    for (const [name, e] of tileExtents(trace)) { const h = here.get(name); if (h) d += Math.abs(Math.log(e / h)); }
     return d;
   };
-  const ranked = [...byWorkload.values()].map((rs) => ({ rs: rs.sort((a, b) => a.result.seconds! - b.result.seconds!), d: distance(rs[0]!) }))
+  const ranked = [...byWorkload.values()].map((rs) => ({ rs: rs.sort((a, b) => a.record.result.seconds! - b.record.result.seconds!), d: distance(rs[0]!.trace) }))
     .sort((a, b) => a.d - b.d);
   const seeds: TransferSeed[] = [];
   for (const { rs, d } of ranked) {
-    for (const r of rs.slice(0, perWorkload)) {
+    for (const { record, trace } of rs.slice(0, perWorkload)) {
       if (seeds.length >= count) return seeds;
       try {
-        seeds.push({ trace: transferTrace(p, space, r.trace, sampler), from: r, distance: d });
+        seeds.push({ trace: transferTrace(p, space, trace, sampler), from: record, distance: d });
       } catch (e) {
         if (!(e instanceof ScheduleError)) throw e;
       }

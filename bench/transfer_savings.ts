@@ -2,8 +2,9 @@
  * What transfer saves on a second model: the trials a run seeded from another model's records took to
  * reach what a run from nothing reached with its whole budget.
  *
- * The runs are compared by speedup, each run's estimated kernel time (sum(weight x best), tuneModel's
- * curve) against its own op-schedule estimate, so that a machine that runs slower in one run than in
+ * The runs are compared by speedup, each run's estimated kernel time (tuneModel's curve: every
+ * kernel counted from the first round, at its op schedule until measured; model/tuning_curve.ts)
+ * against its own op-schedule estimate, so that a machine that runs slower in one run than in
  * the other (the same kernel varies by up to 1.5x here) does not count as tuning. The target is the
  * run from nothing's final speedup; `trialsSaved` is the difference in the trials each run needed to
  * reach it (undefined when the seeded run never did).

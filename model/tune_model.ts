@@ -36,6 +36,7 @@ import type { MeasureOptions } from '../autotune/measure.js';
 import { TaskTuner, type TaskTunerOptions } from '../autotune/task_tuner.js';
 import { TaskScheduler, type TaskSchedulerOptions } from '../autotune/task_scheduler.js';
 import { transferSeeds, type TransferOptions } from '../autotune/transfer.js';
+import { completedCurve, type RoundBest } from './tuning_curve.js';
 import { recordSnapshot } from '../autotune/database.js';
 import { seededSampler, withoutDecisions } from '../autotune/space.js';
 import { ArgumentError } from '../runtime/tensor.js';
@@ -135,7 +136,11 @@ export interface TuneModelResult {
   readonly elapsedSeconds: number;
   /** sum(weight x seconds) with the op schedules, and with the best found. */
   readonly estimated: { readonly baselineSeconds: number; readonly tunedSeconds: number };
-  /** The estimate after each round, against the trials so far (the 10%, 50%, 100% points of a budget). */
+  /**
+   * The kernels' estimate after each round, against the trials so far (the 10%, 50%, 100% points of a
+   * budget), every kernel counted, at its op schedule's time until one of its tasks is measured
+   * (model/tuning_curve.ts): from `estimated.baselineSeconds` down to `estimated.tunedSeconds`.
+   */
   readonly curve: readonly { readonly trials: number; readonly estimatedSeconds: number }[];
   /** The in-model check: per task that took a record, its kernels' time in the model without and with it, and what was declared. */
   readonly inModel?: readonly InModelVerdict[];
@@ -209,7 +214,7 @@ export async function tuneModel(model: Uint8Array | string | Graph, o: TuneModel
   const seeds: number[] = tasks.map(() => 0);
   const trialsToBest: (number | undefined)[] = [];
   const open: number[] = [];
-  const curve: { trials: number; estimatedSeconds: number }[] = [];
+  const roundBests: RoundBest[] = [];
   // Records of the target class on file after each round (aligned with curve): the snapshots of latencyAt.
   const filed: number[] = [];
   let trials = 0, rounds = 0;
@@ -252,7 +257,7 @@ export async function tuneModel(model: Uint8Array | string | Graph, o: TuneModel
       if (at >= 0) open.splice(at, 1);
       open.push(i);
       while (open.length > openLimit) await tuners[open.shift()!]!.suspend();
-      curve.push({ trials, estimatedSeconds: scheduler.estimatedSeconds() });
+      roundBests.push({ trials, task: i, ...(tt.best ? { bestSeconds: tt.best.result.seconds! } : {}) });
       filed.push(o.records.records(undefined, target).length);
       o.onProgress?.({
         task: i, taskTrials: tt.trials, ...(tt.best ? { taskBestSeconds: tt.best.result.seconds! } : {}),
@@ -288,6 +293,7 @@ export async function tuneModel(model: Uint8Array | string | Graph, o: TuneModel
     baselineSeconds: defaults.reduce((s, t) => s + t.weight * (t.baselineSeconds ?? 0), 0),
     tunedSeconds: defaults.reduce((s, t) => { const f = fastestOf(t.choice); return s + t.weight * (Number.isFinite(f) ? f : 0); }, 0),
   };
+  const curve = completedCurve(outcomes, roundBests);
   let latency: TuneModelResult['latency'];
   let inModel: InModelVerdict[] | undefined;
   if (latencyRounds > 0 || inModelRounds > 0) {

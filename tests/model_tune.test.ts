@@ -14,13 +14,13 @@ import { compileOnnx } from '../model/compile_onnx.js';
 import { modelKernelTarget } from '../model/kernel_records.js';
 import { tuneModel } from '../model/tune_model.js';
 import { seededFeeds } from '../model/latency.js';
-import { TuningDatabase } from '../autotune/database.js';
+import { TuningDatabase, type TuningRecord } from '../autotune/database.js';
 import { generateSpace, seededSampler } from '../autotune/space.js';
 import { ruleTargetOf } from '../autotune/tune.js';
 import { drawCandidate, inSpace, checkedSchedule } from '../autotune/candidate.js';
 import { definitionAxes } from '../autotune/workload.js';
 import { TaskScheduler } from '../autotune/task_scheduler.js';
-import { adaptTile, transferSeeds } from '../autotune/transfer.js';
+import { adaptTile, stageRenaming, transferSeeds } from '../autotune/transfer.js';
 import { tinyConvModel } from './helpers/tiny_model.js';
 import { assertOutputsClose, ortRun } from './helpers/ort_model.js';
 import { runCli } from './helpers/cli.js';
@@ -145,6 +145,37 @@ test('task scheduler: with every round timed, the gradient per second decides; a
   t.throws(() => s.record(0, 1e-3, false, 0), { instanceOf: RangeError, message: /seconds must be positive, got 0/ });
 });
 
+test('transfer across stage names: a Conv+Relu record seeds a Conv+Clip layer of other shapes (the same instructions on stages named after other ops); another structure does not', async (t) => {
+  const { placeholder, compute, reduceAxis, sum, pipeline } = await import('../dsl/index.js');
+  const layer = (k: number, c: number, hw: number, epilogue: 'relu' | 'clip' | undefined) => {
+    const x = placeholder('x', [1, c, hw], 'f32'), w = placeholder('w', [k, c], 'f32');
+    const rc = reduceAxis(c, 'rc');
+    const acc = compute('conv0_acc', [1, k, hw], (n, m, p) => sum(w.at(m, rc).mul(x.at(n, rc, p)), rc), { axes: ['n', 'k', 'p'] });
+    if (!epilogue) return pipeline(acc);
+    const out = compute(epilogue === 'relu' ? 'relu1' : 'clip1', [1, k, hw], (n, m, p) => (epilogue === 'relu' ? acc.at(n, m, p).max(0) : acc.at(n, m, p).max(0).min(6)), { axes: ['n', 'k', 'p'] });
+    return pipeline(out);
+  };
+  const target = ruleTargetOf(modelKernelTarget(1));
+  const donorPipeline = layer(16, 8, 64, 'relu');
+  const donorSpace = generateSpace(donorPipeline, {}, target);
+  const donorTrace = drawCandidate(donorPipeline, donorSpace, {}, seededSampler(3))!;
+  const p = layer(32, 16, 49, 'clip');
+  const space = generateSpace(p, {}, target);
+  t.false(inSpace(space, donorTrace), 'not a schedule of the new space as it stands: its stages have other names');
+  const renamed = stageRenaming(space, donorTrace)!;
+  t.truthy(renamed);
+  t.is(renamed.renaming.get('relu1'), 'clip1');
+  t.true(inSpace(space, renamed.trace));
+  t.false(JSON.stringify(renamed.trace).includes('relu1'), 'every reference renamed, locations included');
+  const record: TuningRecord = { version: 1, id: 'r1', tessera: 'test', time: '2026-12-03T00:00:00Z', workload: 'donor', workloadName: 'Conv+Relu', axes: {}, target: modelKernelTarget(1), trace: donorTrace, result: { status: 'ok' as const, seconds: 1e-3, spread: 0, repeats: 1, inner: 1 } };
+  const seeds = transferSeeds(p, space, 'new', [record], seededSampler(1));
+  t.is(seeds.length, 1);
+  t.true('schedule' in checkedSchedule(p, space, seeds[0]!.trace, {}, seededSampler(2)), 'the seed replays and passes the checks');
+  const other = layer(32, 16, 49, undefined);
+  t.is(stageRenaming(generateSpace(other, {}, target), donorTrace), undefined, 'no epilogue stage: another structure');
+  t.deepEqual(transferSeeds(other, generateSpace(other, {}, target), 'new', [record], seededSampler(1)), []);
+});
+
 test('adaptTile keeps the inner factors that divide the new extent', (t) => {
   t.deepEqual(adaptTile([2, 4, 8], 48, 8), [3, 2, 8]);
   t.deepEqual(adaptTile([1, 2, 4], 64, 4), [8, 2, 4]);
@@ -161,6 +192,14 @@ test('tuneModel end to end, then a second model of other shapes seeded by transf
   t.is(r.tasks.length, 6);
   t.true(r.trials <= 18 && r.trials >= 6, `${r.trials}`);
   t.deepEqual(progress, r.curve.map((c) => c.trials));
+  // The curve counts every kernel from the first round on (at its op schedule until measured): it never rises, and ends at the tuned estimate.
+  t.true(r.curve.every((c, k) => k === 0 || c.estimatedSeconds <= r.curve[k - 1]!.estimatedSeconds), JSON.stringify(r.curve));
+  // The first round was task 0's (a default): the other kernels count at their op schedules, task 0 at most at its own, at least at its final best.
+  const t0 = r.tasks[0]!;
+  t.is(t0.key, t0.choice);
+  const floor = r.estimated.baselineSeconds - t0.weight * (t0.baselineSeconds! - t0.bestSeconds!);
+  t.true(r.curve[0]!.estimatedSeconds <= r.estimated.baselineSeconds + 1e-12 && r.curve[0]!.estimatedSeconds >= floor - 1e-12, `${r.curve[0]!.estimatedSeconds} against ${floor}..${r.estimated.baselineSeconds}`);
+  t.true(Math.abs(r.curve.at(-1)!.estimatedSeconds - r.estimated.tunedSeconds) <= 1e-12, `${r.curve.at(-1)!.estimatedSeconds} against ${r.estimated.tunedSeconds}`);
   // The warm-up: a round of at most warmupBatch candidates per task; the rounds after it, batchSize.
   const perRound = progress.map((n, k) => n - (progress[k - 1] ?? 0));
   t.true(perRound.slice(0, 6).every((n) => n <= 2), JSON.stringify(perRound));
