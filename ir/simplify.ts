@@ -54,20 +54,30 @@ class Linear {
   /**
    * k*c*(x / c) + k*(x mod c) = k*x for a constant c > 0 (floor division and the Euclidean remainder):
    * the coordinates of a fused loop, y = f / W and x = f mod W, recombine into f in y*W + x, so the
-   * index of a dense tensor stays affine (Halide's Simplify_Add rule for x / c * c + x % c).
+   * index of a dense tensor stays affine (Halide's Simplify_Add rule for x / c * c + x % c). With
+   * x = f / a itself a quotient, x / c is also found as f / (a c) (floor division by positive
+   * constants composes), and the rule repeats on what it made: three or more fused axes,
+   * f / (H W) * H W + (f / W) mod H * W + f mod W, recombine into f.
    */
   recombineDivMod(): Linear {
     let out: Linear = this;
-    for (const [key, t] of this.terms) {
-      const m = t.atom;
-      if (m.kind !== 'binary' || m.op !== 'mod') continue;
-      const c = constValue(m.b);
-      if (c === undefined || c <= 0) continue;
-      const divKey = exprKey(binary('div', m.a, m.b));
-      const d = out.terms.get(divKey);
-      if (!d || d.coeff !== t.coeff * c || !out.terms.has(key)) continue;
-      const rest = new Linear(new Map([...out.terms].filter(([k]) => k !== key && k !== divKey)), out.c);
-      out = rest.addScaled(Linear.of(m.a), t.coeff);
+    for (let changed = true; changed;) {
+      changed = false;
+      for (const [key, t] of out.terms) {
+        const m = t.atom;
+        if (m.kind !== 'binary' || m.op !== 'mod') continue;
+        const c = constValue(m.b);
+        if (c === undefined || c <= 0) continue;
+        const keys = [exprKey(binary('div', m.a, m.b))];
+        const a = m.a.kind === 'binary' && m.a.op === 'div' ? constValue(m.a.b) : undefined;
+        if (m.a.kind === 'binary' && a !== undefined && a > 0) keys.push(exprKey(binary('div', m.a.a, constant(a * c, m.a.b.dtype))));
+        const divKey = keys.find((k) => out.terms.get(k)?.coeff === t.coeff * c);
+        if (divKey === undefined) continue;
+        const rest = new Linear(new Map([...out.terms].filter(([k]) => k !== key && k !== divKey)), out.c);
+        out = rest.addScaled(Linear.of(m.a), t.coeff);
+        changed = true;
+        break;
+      }
     }
     return out;
   }

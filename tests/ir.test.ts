@@ -127,6 +127,20 @@ test('the coordinates of a fused loop recombine: (x / 7) * 7 + x % 7 -> x, also 
   t.not(p(simplify(d)), 'x');
 });
 
+test('three fused axes recombine: x / 3136 * 3136 + (x / 56) % 56 * 56 + x % 56 -> x, in any order, scaled; one scale off does not', (t) => {
+  const q = (e: ir.Expr, k: number) => ir.mul(e, c(k));
+  const a = ir.add(ir.add(q(ir.div(X, c(3136)), 3136), ir.mod(X, c(56))), q(ir.mod(ir.div(X, c(56)), c(56)), 56));
+  t.is(p(simplify(a)), 'x');
+  assertEquivalent(t, a, simplify(a));
+  // The quotient written as a quotient of a quotient, and the whole scaled by 4 beside another term.
+  const b = ir.add(ir.add(ir.add(q(ir.div(ir.div(X, c(56)), c(56)), 12544), q(ir.mod(ir.div(X, c(56)), c(56)), 224)), q(ir.mod(X, c(56)), 4)), Y);
+  t.is(p(simplify(b)), 'x * 4 + y');
+  assertEquivalent(t, b, simplify(b));
+  const d = ir.add(ir.add(q(ir.div(X, c(3136)), 3136), ir.mod(X, c(56))), q(ir.mod(ir.div(X, c(56)), c(56)), 55));
+  assertEquivalent(t, d, simplify(d));
+  t.not(p(simplify(d)), 'x');
+});
+
 test('(x*8 + y) % 8 -> y % 8 and (x*6 + y) % 4 -> (x*2 + y) % 4', (t) => {
   const a = ir.mod(ir.add(ir.mul(X, c(8)), Y), c(8));
   t.is(p(simplify(a)), 'y % 8');
