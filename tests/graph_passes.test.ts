@@ -144,6 +144,22 @@ test('epilogue fusion: Conv + Add(residual) + Relu is one kernel; a producer rea
   await matchesOrt(t, bytes, feedsOf('x', [1, 6, 5, 5]));
 });
 
+test('epilogue fusion: the producer at any input of the link, as MobileNetV2\'s Add(residual, conv); Sub(x, conv) keeps its operand order', async (t) => {
+  const bytes = (op: 'Add' | 'Sub') => onnxModel({
+    nodes: [
+      { op: 'Conv', inputs: ['x', 'w'], outputs: ['c'], attrs: { kernel_shape: [1, 1] } },
+      { op, inputs: ['x', 'c'], outputs: ['out'] },
+    ],
+    inputs: [{ name: 'x', dtype: 'f32', shape: [1, 6, 5, 7] }], outputs: [{ name: 'out', dtype: 'f32' }],
+    initializers: [init('w', [6, 6, 1, 1], 0.5)],
+  });
+  for (const op of ['Add', 'Sub'] as const) {
+    const g = optimizeGraph(loadOnnx(bytes(op)), TESSERA_OPS).graph;
+    t.deepEqual(g.groups?.map((x) => x.nodes.map((n) => g.nodes.find((m) => m.name === n)!.op)), [['Conv', op]]);
+    await matchesOrt(t, bytes(op), feedsOf('x', [1, 6, 5, 7]));
+  }
+});
+
 test('the debug dump shows the graph after shape inference and after every pass, in order; skip names a pass', (t) => {
   const bytes = onnxModel({ nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }], inputs: [{ name: 'x', dtype: 'f32', shape: [3] }], outputs: [{ name: 'y', dtype: 'f32' }] });
   const seen: string[] = [];

@@ -2,8 +2,10 @@
  * Elementwise epilogue fusion: a node followed by a chain of elementwise ops (ops/op.ts `elementwise`:
  * Relu, Clip, Add of a bias or a residual, ...) becomes one kernel group, in which the chain is
  * computed inline in the producer's loops (Halide's compute_inline; TVM's FuseOps for injective
- * consumers). A link E joins the group when the group's output feeds only E, as E's input 0 and
- * nowhere else, is no graph output, and has E's output shape (E does not broadcast it larger).
+ * consumers). A link E joins the group when the group's output feeds only E, as one of E's inputs
+ * (any one: the kernel binds inputs by tensor, so MobileNetV2's Add(residual, conv) fuses into the
+ * conv as Add(conv, residual) does), is no graph output, and has E's output shape (E does not
+ * broadcast it larger).
  * A group runs where its last node stood, so E's other inputs are ready. Alias ops (Reshape & co.)
  * run no kernel and are in no group.
  */
@@ -34,7 +36,7 @@ export const fuseEpilogues: GraphPass = {
         const next = g.nodes[r[0]!]!;
         const entry = a.entries.get(next.name);
         if (!entry?.elementwise || runsAsAlias(a, next) || grouped.has(next.name) || !single(next)) break;
-        if (next.inputs[0] !== out || next.inputs.slice(1).includes(out)) break;
+        if (next.inputs.filter((x) => x === out).length !== 1) break;
         if (!sameShape(a.types.get(out)?.shape, a.types.get(next.outputs[0]!)?.shape)) break;
         chain.push(next);
         grouped.add(next.name);
