@@ -95,13 +95,13 @@ export function stageRenaming(space: DesignSpace, donor: readonly Instruction[])
       return true;
     });
     if (!consistent) continue;
-    const trace = donor.map((i) => renameStages(i, renaming));
+    const trace = renameStages(donor, renaming);
     if (sketchOf(space, trace) === sk) return { renaming, trace };
   }
   return undefined;
 }
 
-function renameStages(i: Instruction, renaming: ReadonlyMap<string, string>): Instruction {
+function renameStages(trace: readonly Instruction[], renaming: ReadonlyMap<string, string>): Instruction[] {
   const longestFirst = [...renaming.keys()].sort((a, b) => b.length - a.length);
   const rename = (v: unknown): unknown => {
     if (typeof v === 'string') {
@@ -112,7 +112,7 @@ function renameStages(i: Instruction, renaming: ReadonlyMap<string, string>): In
     if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, rename(x)]));
     return v;
   };
-  return rename(i) as Instruction;
+  return trace.map((i) => rename(i) as Instruction);
 }
 
 const sampleKey = (i: SamplingInstruction): string => (i.op === 'sample_compute_at' ? `compute_at ${i.stage}` : i.name);

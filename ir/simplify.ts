@@ -69,8 +69,9 @@ class Linear {
         const c = constValue(m.b);
         if (c === undefined || c <= 0) continue;
         const keys = [exprKey(binary('div', m.a, m.b))];
-        const a = m.a.kind === 'binary' && m.a.op === 'div' ? constValue(m.a.b) : undefined;
-        if (m.a.kind === 'binary' && a !== undefined && a > 0) keys.push(exprKey(binary('div', m.a.a, constant(a * c, m.a.b.dtype))));
+        const inner = m.a.kind === 'binary' && m.a.op === 'div' ? m.a : undefined;
+        const a = inner && constValue(inner.b);
+        if (inner && a !== undefined && a > 0) keys.push(exprKey(binary('div', inner.a, constant(a * c, inner.b.dtype))));
         const divKey = keys.find((k) => out.terms.get(k)?.coeff === t.coeff * c);
         if (divKey === undefined) continue;
         const rest = new Linear(new Map([...out.terms].filter(([k]) => k !== key && k !== divKey)), out.c);

@@ -2,9 +2,10 @@
  * A model tuning run's curve: the kernels' estimated seconds (sum over the model's kernels of weight x
  * seconds) after each round, with every kernel counted from the first round on. A kernel none of whose
  * tasks has been measured yet counts at its op schedule's time as the run measured it: that is what the
- * untuned model runs (a kernel whose op schedule has no time, at the fastest the run found for it). So
- * the curve starts at the op-schedule estimate and ends at the tuned one, and it never rises; a sum over the measured tasks only (the live progress figure) grows as tasks enter it,
- * and a speedup over it is the first tasks' (3.5x after 4 trials of a MobileNetV2 run that ended at 1.26x).
+ * untuned model runs (a kernel whose op schedule has no time, at the fastest the run found for it).
+ * So the curve starts at the op-schedule estimate, ends at the tuned one and never rises. A sum over
+ * the measured tasks only (the live progress figure) grows as tasks enter it, and a speedup over it
+ * is the first tasks' (3.5x after 4 trials of a MobileNetV2 run that ended at 1.26x).
  */
 
 /** What the curve needs of a task: its kernels' weight, its choice (alternatives share one), its op schedule's time. */

@@ -89,16 +89,7 @@ export interface ScheduleView {
   stage(name: string): StageView | undefined;
 }
 
-/** The affine form of `e` over `axes` (variables by identity), or undefined. */
 /** The names of `axes` that `e` uses, in first-use order. */
-function regroupsAxes(e: ir.Expr, axes: ReadonlyMap<ir.Var, string>): boolean {
-  let found = false;
-  ir.walkExpr(e, (x) => {
-    if (x.kind === 'binary' && (x.op === 'div' || x.op === 'mod') && ir.usesVar(x.a, (v) => axes.has(v))) found = true;
-  });
-  return found;
-}
-
 function axesUsed(e: ir.Expr, axes: ReadonlyMap<ir.Var, string>): string[] {
   const out: string[] = [];
   ir.walkExpr(e, (x) => {
@@ -109,6 +100,16 @@ function axesUsed(e: ir.Expr, axes: ReadonlyMap<ir.Var, string>): string[] {
   return out;
 }
 
+/** Whether `e` divides, or takes the remainder of, an expression of `axes`. */
+function regroupsAxes(e: ir.Expr, axes: ReadonlyMap<ir.Var, string>): boolean {
+  let found = false;
+  ir.walkExpr(e, (x) => {
+    if (x.kind === 'binary' && (x.op === 'div' || x.op === 'mod') && ir.usesVar(x.a, (v) => axes.has(v))) found = true;
+  });
+  return found;
+}
+
+/** The affine form of `e` over `axes` (variables by identity), or undefined. */
 export function affineIndex(e: ir.Expr, axes: ReadonlyMap<ir.Var, string>): AffineIndex | undefined {
   const go = (x: ir.Expr): { c: Map<string, number>; k: number | undefined } | undefined => {
     switch (x.kind) {
