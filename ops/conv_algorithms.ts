@@ -157,12 +157,18 @@ const depthwise: ConvAlgorithm = {
 
 /**
  * A 1x1 layer (stride 1, no pads, one group) as a GEMM of the weights [M, C] by the pixels [C, H*W]:
- *   acc(n, m, p) = sum over c of X(n, c, p / W, p mod W) * W(m, c, 0, 0),  out(n, m, y, x) = acc(n, m, y*W + x) + B(m)
- * The pixels of a plane are one axis, so the 13x13 or 7x7 maps of late layers still fill vectors;
- * register tiles of 4 output channels x 8 pixels, the sum over c outermost.
+ *   pixels(n, c, p) = X(n, c, p / W, p mod W)
+ *   acc(n, m, p) = sum over c of pixels(n, c, p) * W(m, c, 0, 0),  out(n, m, y, x) = acc(n, m, y*W + x) + B(m)
+ * The pixels of a plane are one axis, so the 13x13 or 7x7 maps of late layers still fill vectors.
+ * On wasm-simd: strips of 8 pixels outermost; per strip, its C x 8 panel of `pixels` is copied dense
+ * (the GEMM's packed B panel, 16 KB at C = 512, kept in L1), then register tiles of 4 output channels
+ * x 8 pixels sweep the output channels with the sum over c outermost. Read from X directly, every c
+ * loaded two vectors from another cache line (rows 4*H*W bytes apart): SqueezeNet's 512->1000 layer
+ * at 13x13 ran at 26 GFLOP/s, 35 with the panel (scratch measurements, 1 thread, no FMA).
  */
-/** Weights of a pointwise layer up to this size are read once per strip of pixels (half of L2 here). */
-const POINTWISE_CACHED_WEIGHT_BYTES = 256 * 1024;
+
+/** The stage of a pointwise layer's input with the pixels of each plane laid end to end. */
+const pixelsName = (layer: ConvLayer) => `${layer.names.out}_pixels`;
 
 const pointwise: ConvAlgorithm = {
   name: 'pointwise',
@@ -174,13 +180,16 @@ const pointwise: ConvAlgorithm = {
   define(layer, X, W, B) {
     const [H, Wd] = layer.geometry.output as [number, number];
     const c = reduceAxis(layer.C, 'rc');
-    const acc = compute(layer.names.acc, [layer.N, layer.M, H * Wd], (n, m, p) => sum(X.at(n, c, p.div(Wd), p.mod(Wd)).mul(W.at(m, c, 0, 0)), c), { axes: ['n', 'k', 'p'] });
+    const pixels = compute(pixelsName(layer), [layer.N, layer.C, H * Wd], (n, ch, p) => X.at(n, ch, p.div(Wd), p.mod(Wd)), { axes: ['n', 'c', 'p'] });
+    const acc = compute(layer.names.acc, [layer.N, layer.M, H * Wd], (n, m, p) => sum(pixels.at(n, c, p).mul(W.at(m, c, 0, 0)), c), { axes: ['n', 'k', 'p'] });
     return [outputOfRows(layer, acc, H, Wd, Wd, B)];
   },
   schedule(sch, layer, request) {
     const final = placeOutput(sch, request);
     const a = sch.stage(layer.names.acc);
+    const pixels = sch.stage(pixelsName(layer));
     if (request.target === 'webgpu') {
+      pixels.computeInline();
       const thread = pointGpu(sch, final);
       if (thread) a.computeAt(final, thread);
       return;
@@ -193,21 +202,18 @@ const pointwise: ConvAlgorithm = {
     const p = h.fuse(y, x, { fused: 'p' });
     h.split(k, channels, { outer: 'ko', inner: 'ki', tail: 'guard' });
     h.split(p, lanes, { outer: 'po', inner: 'pi', tail: 'guard' });
-    // Weights that stay in cache: one pass over the pixels, every channel tile per pixel strip (the
-    // input read once); more: one pass over the pixels per channel tile (the weights read once).
-    const pixelsOuter = layer.M * layer.C * 4 <= POINTWISE_CACHED_WEIGHT_BYTES;
-    const order = pixelsOuter ? ['po', 'ko'] as const : ['ko', 'po'] as const;
-    h.reorder(order[0], order[1], 'ki', 'pi');
+    h.reorder('po', 'ko', 'ki', 'pi');
     h.unroll('ki');
     h.vectorize('pi');
     if (parallelWorthIt(layer)) {
-      const extents = { ko: Math.ceil(layer.M / channels), po: Math.ceil(OH * OW / lanes) };
-      parallelOuter(h, order.map((name) => ({ name, extent: extents[name] })), request.threads);
+      parallelOuter(h, [{ name: 'po', extent: Math.ceil(OH * OW / lanes) }, { name: 'ko', extent: Math.ceil(layer.M / channels) }], request.threads);
     }
-    a.computeAt(final, order[1]);
+    a.computeAt(final, 'ko');
     a.reorder('rc', 'n', 'k', 'p');
     a.unroll('k');
     a.vectorize('p');
+    pixels.computeAt(final, 'po');
+    pixels.vectorize('p', lanes, { outer: 'po', inner: 'pv', tail: 'guard' });
   },
 };
 

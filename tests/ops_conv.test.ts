@@ -1,17 +1,19 @@
 /**
  * Conv and ConvTranspose (ops/conv.ts, ops/conv_algorithms.ts) against onnxruntime-node: each
- * algorithm of the table (pointwise 1x1, channels along the lanes, depthwise, depthwise with channels along the lanes, rows, Winograd F(2x2,3x3), direct, generic for 1-D and 3-D), pads, strides,
+ * algorithm of the table (pointwise 1x1 and its packed panel, channels along the lanes, depthwise, depthwise with channels along the lanes, rows, Winograd F(2x2,3x3), direct, generic for 1-D and 3-D), pads, strides,
  * dilations, groups, every auto_pad, odd channel counts and 1x1 spatial maps (tails), fused
  * epilogues (Relu, a residual Add, Clip), two threads, a property test over random layers, a WebGPU
  * sample, and the refusals.
  */
 import test from 'ava';
 import fc from 'fast-check';
-import { ThreadPool, acquireGpu } from '../tessera.js';
-import { attr, checkNode, compareResults, inputValues, runOrt, runTessera, nodeContext, type NodeCase, type NodeInput, type Tolerance } from './helpers/onnx_node.js';
+import { ThreadPool, acquireGpu, compile } from '../tessera.js';
+import { attr, checkNode, compareResults, inputValues, nodeModel, runOrt, runTessera, nodeContext, type NodeCase, type NodeInput, type Tolerance } from './helpers/onnx_node.js';
 import { convLayer } from '../ops/conv.js';
 import { chooseConvAlgorithm, convAlgorithms } from '../ops/conv_algorithms.js';
 import { requireGpu } from './helpers/environment.js';
+import { extractTasks } from '../model/tasks.js';
+import { Schedule } from '../schedule/schedule.js';
 const gpu = await requireGpu(import.meta.url);
 
 const X = (shape: number[]): NodeInput => ({ dtype: 'f32', shape });
@@ -86,6 +88,19 @@ test('the algorithm table picks pointwise, channels, depthwise, rows, direct and
   t.deepEqual(all(conv([1, 8, 9, 16], [8, 8, 3, 3], { strides: attr.ints([2, 2]) })), ['channels'], 'stride 2');
   t.deepEqual(all(conv([1, 8, 9, 16], [8, 8, 3, 3], { dilations: attr.ints([2, 2]) })), ['channels', 'rows'], 'dilated');
   t.deepEqual(all(conv([1, 8, 9, 16], [8, 1, 3, 3], { group: attr.int(8) })), ['depthwise-channels', 'depthwise'], 'depthwise');
+});
+
+test('pointwise reads a dense C x 8 panel of pixels per strip: the sum over c loads consecutive vectors, not rows H*W apart', (t) => {
+  const C = 24, K = 40;
+  const { tasks } = extractTasks(nodeModel(conv([1, C, 13, 13], [K, C, 1, 1])));
+  const task = tasks[0]!;
+  const text = compile(task.workload.pipeline, Schedule.replay(task.workload.pipeline, task.baseline), { target: 'interp' }).loweredText;
+  const strip = text.indexOf('for (conv0.po, 0, 21)');
+  t.true(strip >= 0, 'strips of 8 of the 169 pixels outermost');
+  t.regex(text.slice(strip), new RegExp(`^for \\(conv0\\.po, 0, 21\\) \\{\\s*allocate conv0_pixels\\[f32 \\* ${C * 8}\\] in stack`), 'the panel is allocated per strip');
+  const reduction = text.slice(text.indexOf('for (conv0_acc.rc, 0, 24)'));
+  t.regex(reduction, /conv0_pixels\[ramp\(conv0_acc\.rc \* 8/, 'the sum reads the panel at 8 floats per input channel');
+  t.notRegex(reduction.slice(0, 400), /input_0\[/, 'and not the input');
 });
 
 test('fused epilogues: Relu after a 3x3, a residual Add after a 1x1, Clip after a strided depthwise', async (t) => {
