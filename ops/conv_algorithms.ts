@@ -155,6 +155,9 @@ const depthwise: ConvAlgorithm = {
   },
 };
 
+/** The stage of a pointwise layer's input with the pixels of each plane laid end to end. */
+const pixelsName = (layer: ConvLayer) => `${layer.names.out}_pixels`;
+
 /**
  * A 1x1 layer (stride 1, no pads, one group) as a GEMM of the weights [M, C] by the pixels [C, H*W]:
  *   pixels(n, c, p) = X(n, c, p / W, p mod W)
@@ -166,10 +169,6 @@ const depthwise: ConvAlgorithm = {
  * loaded two vectors from another cache line (rows 4*H*W bytes apart): SqueezeNet's 512->1000 layer
  * at 13x13 ran at 26 GFLOP/s, 35 with the panel (scratch measurements, 1 thread, no FMA).
  */
-
-/** The stage of a pointwise layer's input with the pixels of each plane laid end to end. */
-const pixelsName = (layer: ConvLayer) => `${layer.names.out}_pixels`;
-
 const pointwise: ConvAlgorithm = {
   name: 'pointwise',
   applies: (l) => {

@@ -98,7 +98,7 @@ test('pointwise reads a dense C x 8 panel of pixels per strip: the sum over c lo
   const strip = text.indexOf('for (conv0.po, 0, 21)');
   t.true(strip >= 0, 'strips of 8 of the 169 pixels outermost');
   t.regex(text.slice(strip), new RegExp(`^for \\(conv0\\.po, 0, 21\\) \\{\\s*allocate conv0_pixels\\[f32 \\* ${C * 8}\\] in stack`), 'the panel is allocated per strip');
-  const reduction = text.slice(text.indexOf('for (conv0_acc.rc, 0, 24)'));
+  const reduction = text.slice(text.indexOf(`for (conv0_acc.rc, 0, ${C})`));
   t.regex(reduction, /conv0_pixels\[ramp\(conv0_acc\.rc \* 8/, 'the sum reads the panel at 8 floats per input channel');
   t.notRegex(reduction.slice(0, 400), /input_0\[/, 'and not the input');
 });
