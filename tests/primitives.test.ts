@@ -630,3 +630,26 @@ test('vectorize: stride-2 loads (two vector loads and a shuffle per vector) for 
     }
   }
 });
+
+test('vectorize: a store into rows stored de-interleaved (x at x mod 2, x / 2) is a shuffle and a vector store per run of adjacent elements, with tails, matching the reference', (t) => {
+  const deinterleaved = (lanes: number) => (s: Schedule) => {
+    const copy = s.cacheRead('input', ['out'], { name: 'rows' });
+    s.stage(copy).transformLayout({ split: { dim: 'ax1', factor: 2, outer: 'ax1q', inner: 'ax1r' }, order: ['ax0', 'ax1r', 'ax1q'] });
+    s.stage(copy).vectorize('ax1', lanes, { tail: 'guard' });
+    s.stage('out').vectorize('x', lanes, { tail: 'guard' });
+  };
+  for (const dtype of ['u8', 'u16', 'i32', 'f32', 'f64'] as const) {
+    for (const lanes of [4, 8, 16, 32]) {
+      check(t, decimate(dtype), deinterleaved(lanes));
+      const tp = decimate(dtype, 2, lanes * 3);
+      const sch = check(t, tp, deinterleaved(lanes));
+      const bits = { u8: 8, u16: 16, i32: 32, f32: 32, f64: 64 }[dtype];
+      // Each half of the vector (the even columns, the odd ones) fills whole v128s once it is 128 bits wide.
+      if ((lanes / 2) * bits >= 128) {
+        const wat = compile(tp.pipeline, sch).wasmText!;
+        t.notRegex(wat, /\((i32|i64|f32|f64)\.store/, `${dtype} x ${lanes}: no element is stored one by one`);
+        t.regex(wat, /i8x16\.shuffle/, `${dtype} x ${lanes}: the lanes are regrouped by a shuffle`);
+      }
+    }
+  }
+});

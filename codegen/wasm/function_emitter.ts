@@ -16,6 +16,7 @@ import {
 } from './values.js';
 import { type ScalarCtx, type HelperName, scalarBinary, scalarCmp, scalarCast, scalarReinterpret, scalarLoad, scalarStore, scalarConst } from './scalar_ops.js';
 import { simdBinary, simdCmp, simdCall, simdCast, convertMask, splat, constChunk, extractLane, replaceLane, relaxedMadd } from './simd_ops.js';
+import { constantLanes, scalarPlusLanes, denseRuns, type LaneRun } from './lane_runs.js';
 
 export { CodegenError };
 
@@ -93,6 +94,9 @@ export class FunctionEmitter implements ScalarCtx {
    * WebAssembly adds the offset to the unsigned address without wrapping (§4.4.7).
    */
   private readonly nonNegative = new Set<ir.Var>();
+  /** The lane values of i32 vector variables bound to constants (a de-interleaved store's lane offsets). */
+  private readonly lanesOfVar = new Map<ir.Var, readonly number[]>();
+  private readonly knownLanes = (v: ir.Var): readonly number[] | undefined => this.lanesOfVar.get(v);
   private labels = 0;
   /** Loops around the statement being emitted. */
   private loopDepth = 0;
@@ -156,6 +160,15 @@ export class FunctionEmitter implements ScalarCtx {
   }
 
   // --- bindings -----------------------------------------------------------------------------------
+  /** Binds a let's variable, noting what later accesses use: non-negativity and constant lanes. */
+  private bindLet(v: ir.Var, value: ir.Expr): void {
+    this.bind(v, this.val(value));
+    if (this.isNonNegative(value)) this.nonNegative.add(v);
+    if (value.lanes > 1) {
+      const lanes = constantLanes(value, this.knownLanes);
+      if (lanes) this.lanesOfVar.set(v, lanes);
+    }
+  }
   private bind(v: ir.Var, val: Val): void {
     switch (val.rep) {
       case 'scalar': {
@@ -216,8 +229,7 @@ export class FunctionEmitter implements ScalarCtx {
         return scalarLoad(m, e.buffer.dtype, offset, ptr);
       }
       case 'let': {
-        this.bind(e.v, this.val(e.value));
-        if (this.isNonNegative(e.value)) this.nonNegative.add(e.v);
+        this.bindLet(e.v, e.value);
         return this.scalar(e.body);
       }
       default:
@@ -343,7 +355,7 @@ export class FunctionEmitter implements ScalarCtx {
       }
       case 'load': return this.vectorLoad(e);
       case 'let': {
-        this.bind(e.v, this.val(e.value));
+        this.bindLet(e.v, e.value);
         return this.vector(e.body);
       }
       default:
@@ -582,8 +594,7 @@ export class FunctionEmitter implements ScalarCtx {
       case 'block': return m.block(null, s.stmts.map((x) => this.stmt(x)));
       case 'produce': return this.stmt(s.body);
       case 'letStmt': return this.statement(() => {
-        this.bind(s.v, this.val(s.value));
-        if (this.isNonNegative(s.value)) this.nonNegative.add(s.v);
+        this.bindLet(s.v, s.value);
         return this.stmt(s.body);
       });
       case 'if': return this.statement(() => m.if(this.scalar(s.cond), this.stmt(s.then), s.else ? this.stmt(s.else) : undefined));
@@ -692,6 +703,7 @@ export class FunctionEmitter implements ScalarCtx {
     if (mode === 'pool') this.ctx.tasks.push(name);
     const task = new FunctionEmitter(m, this.f, this.ctx, true);
     for (const v of this.nonNegative) task.nonNegative.add(v);
+    for (const [v, lanes] of this.lanesOfVar) task.lanesOfVar.set(v, lanes);
     if (this.isNonNegative(s.min)) task.nonNegative.add(s.v);
     task.emitTask(name, s, layout, bufferSlots);
     // The call.
@@ -799,9 +811,60 @@ export class FunctionEmitter implements ScalarCtx {
       const p = chunks.length > 1 ? this.share(ptr, binaryen.i32) : () => ptr;
       return m.block(null, chunks.map((c, i) => m.v128.store(offset + i * 16, bytes(t), p(), c)));
     }
+    const runs = this.denseStore(b, s.index, t, L, v);
+    if (runs) return runs;
     const idx = this.lanesOf(this.vector(s.index));
     const lanes = this.lanesOf(v);
     return m.block(null, idx.map((i, k) => scalarStore(m, t, 0, this.scaledAddress(b.base, i, bytes(t)), lanes[k]!)));
+  }
+
+  /**
+   * A store whose index is a scalar plus constant lane offsets that cover whole vectors of adjacent
+   * elements (a row stored de-interleaved: lanes 0, 2, 4, 6 land on one run, 1, 3, 5, 7 on another):
+   * per run, one i8x16.shuffle of at most two chunks of the value and one v128.store; lanes outside
+   * any run are stored one by one. Undefined when the index has no such form or no run.
+   */
+  private denseStore(b: BufferBinding & { kind: 'memory' }, index: ir.Expr, t: DType, L: number, v: VecVal): X | undefined {
+    const m = this.m;
+    if (t === 'bool' || !fitsSimd(L, bits(t))) return undefined;
+    const form = scalarPlusLanes(index, this.knownLanes);
+    if (!form) return undefined;
+    const w = bytes(t), per = 16 / w;
+    const split = denseRuns(form.offsets, per);
+    if (!split || split.runs.length === 0) return undefined;
+    const value = v.rep === 'simd' && v.laneBits === bits(t) ? v : this.packLanes(t, this.lanesOf(v));
+    const chunks = value.chunks.map((c) => this.shareV128(c));
+    const folded = !form.scalar || this.isNonNegative(form.scalar);
+    const base = this.share(form.scalar ? this.scaledAddress(b.base, this.scalar(form.scalar), w) : this.get(b.base, binaryen.i32), binaryen.i32);
+    const at = (offset: number): { ptr: X; offset: number } =>
+      folded && offset >= 0 && offset * w <= 0x7fffffff ? { ptr: base(), offset: offset * w } : { ptr: m.i32.add(base(), m.i32.const(offset * w)), offset: 0 };
+    const out: X[] = [];
+    const rest = [...split.rest];
+    for (const run of split.runs) {
+      const vec = this.runVector(run, chunks, per, w);
+      if (!vec) { rest.push(...run.lanes); continue; }
+      const a = at(run.start);
+      out.push(m.v128.store(a.offset, w, a.ptr, vec));
+    }
+    for (const l of rest) {
+      const a = at(form.offsets[l]!);
+      out.push(scalarStore(m, t, a.offset, a.ptr, extractLane(m, t, bits(t), chunks[Math.floor(l / per)]!(), l % per)));
+    }
+    return m.block(null, out);
+  }
+
+  /** The vector of a run's lanes in element order: a chunk as is, or one shuffle of at most two chunks. */
+  private runVector(run: LaneRun, chunks: readonly (() => X)[], per: number, w: number): X | undefined {
+    const sources = [...new Set(run.lanes.map((l) => Math.floor(l / per)))];
+    if (sources.length > 2) return undefined;
+    const [first, second = first] = sources as [number, number?];
+    if (sources.length === 1 && run.lanes.every((l, j) => l % per === j)) return chunks[first!]!();
+    const mask: number[] = [];
+    for (const l of run.lanes) {
+      const lane = (Math.floor(l / per) === first ? 0 : per) + (l % per);
+      for (let k = 0; k < w; k++) mask.push(lane * w + k);
+    }
+    return this.m.i8x16.shuffle(chunks[first!]!(), chunks[second!]!(), mask);
   }
   private registerSlotLocals(b: BufferBinding & { kind: 'register' }, buf: ir.Buffer, index: ir.Expr, lanes: number): readonly number[] {
     const start = ir.constValue(index.kind === 'ramp' ? index.base : index);
