@@ -307,18 +307,22 @@ const channels: ConvAlgorithm = {
 };
 
 /**
- * A depthwise layer (one input channel per output channel) on a map under 32 pixels wide, with the
- * channels along the lanes, as 'channels' computes a dense one: each window tap a vector load of 4
- * channels of the NHWC copy times a vector of 4 weights, so a 14- or 7-wide map fills its vectors,
+ * A depthwise layer (one input channel per output channel) on a map under 16 pixels wide (under 32
+ * at stride 1), with the channels along the lanes, as 'channels' computes a dense one: each window
+ * tap a vector load of 4 channels of the NHWC copy times a vector of 4 weights, so a 14- or 7-wide
+ * map fills its vectors,
  * where 'depthwise' (pixels along the lanes) runs a tail and a short strip per row. One vector of
  * channels per tile: with the taps loaded, not broadcast, two would need 8 accumulators and 8 input
  * vectors live. One thread, MobileNetV2's layers against 'depthwise': 576 channels at 14x14 2.3x
- * and 960 at 7x7 2.4x faster, 192 at 28x28 1.24x; at 56 and 112 wide 0.85x and 0.4x (so not there).
+ * and 960 at 7x7 2.4x faster, 192 at 28x28 1.05x-1.24x; at 56 and 112 wide 0.85x and 0.4x, and 144
+ * at 28x28 with stride 2 0.63x (0.62 against 0.39 ms: 'depthwise' stores its padded rows
+ * de-interleaved with vector stores, this one transposes them to NHWC element by element), so not there.
  * Its definition is the direct one, as 'depthwise''s: one workload, whose tuning explores both.
  */
 const depthwiseChannels: ConvAlgorithm = {
   name: 'depthwise-channels',
-  applies: (l) => l.group === l.C && l.M === l.C && l.C % LANE_CHANNELS === 0 && rowTilesFit(l) && l.geometry.output[1]! < 32,
+  applies: (l) => l.group === l.C && l.M === l.C && l.C % LANE_CHANNELS === 0 && rowTilesFit(l)
+    && (l.geometry.output[1]! < 16 || (l.geometry.output[1]! < 32 && l.geometry.strides.every((s) => s === 1))),
   schedule: (sch, layer, request) => scheduleChannelLanes(sch, layer, request, 1),
 };
 
