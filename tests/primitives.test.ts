@@ -14,7 +14,7 @@ import type { TailStrategy } from '../schedule/state.js';
 import type { Instruction } from '../schedule/instruction.js';
 import { compile } from '../tessera.js';
 import {
-  type TestPipeline, blurU16, blurF32, decimate, matmul, conv2d, slidingMax, rowMax, rowSum, threeStage, castPipeline, pointwise,
+  type TestPipeline, blurU16, blurF32, decimate, matmul, conv2d, slidingMax, rowMax, rowSum, threeStage, castPipeline, pointwise, transpose,
 } from './helpers/pipelines.js';
 import { assertMatches, checkSchedule, reference, diffArrays, checkWith } from './helpers/compare.js';
 
@@ -651,5 +651,25 @@ test('vectorize: a store into rows stored de-interleaved (x at x mod 2, x / 2) i
         t.regex(wat, /i8x16\.shuffle/, `${dtype} x ${lanes}: the lanes are regrouped by a shuffle`);
       }
     }
+  }
+});
+
+test('vectorize: four vectors stored transposed (a vector along a written B apart, four of them at b..b+3) are transposed in registers and stored as four vectors, with tails, matching the reference', (t) => {
+  const transposed = (s: Schedule) => {
+    const h = s.stage('out');
+    h.split('a', 4, { outer: 'ao', inner: 'ai', tail: 'guard' });
+    h.split('b', 4, { outer: 'bo', inner: 'bi', tail: 'guard' });
+    h.reorder('ao', 'bo', 'bi', 'ai');
+    h.unroll('bi');
+    h.vectorize('ai');
+  };
+  for (const dtype of ['i32', 'f32'] as const) {
+    check(t, transpose(dtype, 10, 13), transposed);
+    check(t, transpose(dtype, 4, 4), transposed);
+    const tp = transpose(dtype, 8, 12);
+    const sch = check(t, tp, transposed);
+    const wat = compile(tp.pipeline, sch).wasmText!;
+    t.notRegex(wat, /extract_lane/, `${dtype}: no lane is extracted to be stored alone`);
+    t.is(wat.match(/i8x16\.shuffle/g)?.length, 8, `${dtype}: one 4x4 transpose (8 shuffles) per block`);
   }
 });

@@ -17,6 +17,7 @@ import {
 import { type ScalarCtx, type HelperName, scalarBinary, scalarCmp, scalarCast, scalarReinterpret, scalarLoad, scalarStore, scalarConst } from './scalar_ops.js';
 import { simdBinary, simdCmp, simdCall, simdCast, convertMask, splat, constChunk, extractLane, replaceLane, relaxedMadd } from './simd_ops.js';
 import { constantLanes, scalarPlusLanes, denseRuns, type LaneRun } from './lane_runs.js';
+import { transposedStores, transpose4x4, type TransposedStores } from './transposed_stores.js';
 
 export { CodegenError };
 
@@ -591,7 +592,7 @@ export class FunctionEmitter implements ScalarCtx {
   private stmt(s: Stmt): X {
     const m = this.m;
     switch (s.kind) {
-      case 'block': return m.block(null, s.stmts.map((x) => this.stmt(x)));
+      case 'block': return m.block(null, this.blockStmts(s.stmts));
       case 'produce': return this.stmt(s.body);
       case 'letStmt': return this.statement(() => {
         this.bindLet(s.v, s.value);
@@ -785,6 +786,38 @@ export class FunctionEmitter implements ScalarCtx {
     // Exported, a chunk function is also kept whole: binaryen inlines a function of one caller only
     // when nothing else can reach it.
     m.addFunctionExport(name, name);
+  }
+
+  /** A block's statements, each run of four stores that writes a 4x4 block transposed as one group. */
+  private blockStmts(stmts: readonly Stmt[]): X[] {
+    const out: X[] = [];
+    for (let i = 0; i < stmts.length;) {
+      const group = transposedStores(stmts, i);
+      if (group && this.bufferOf(group.stores[0].buffer).kind === 'memory') {
+        out.push(this.statement(() => this.transposedStore(group)));
+        i += 4;
+      } else {
+        out.push(this.stmt(stmts[i]!));
+        i++;
+      }
+    }
+    return out;
+  }
+
+  /** Four stores writing a 4x4 block transposed (codegen/wasm/transposed_stores.ts): the values transposed, four vector stores. */
+  private transposedStore(g: TransposedStores): X {
+    const m = this.m;
+    const buf = g.stores[0].buffer, t = buf.dtype;
+    const b = this.bufferOf(buf) as BufferBinding & { kind: 'memory' };
+    const rows = g.stores.map((s) => {
+      const v = this.vector(s.value);
+      const simd = v.rep === 'simd' && v.laneBits === 32 ? v : this.packLanes(t, this.lanesOf(v));
+      return this.shareV128(simd.chunks[0]!);
+    });
+    const columns = transpose4x4(m, rows, this.shareV128);
+    const { ptr, offset } = this.address(b, buf, g.base);
+    const at = this.share(ptr, binaryen.i32);
+    return m.block(null, columns.map((c, i) => m.v128.store(offset + i * g.stride * 4, 4, at(), c)));
   }
 
   private store(s: Stmt & { kind: 'store' }): X {

@@ -351,6 +351,26 @@ export function decimate(dtype: 'u8' | 'u16' | 'i32' | 'f32' | 'f64', h = 3, w =
   };
 }
 
+/**
+ * A transpose (what an NHWC result written back to NCHW does): out(a, b) = in(b, a) + 1, out [A, B]
+ * from in [B, A], so a vector along a is stored B elements apart.
+ */
+export function transpose(dtype: 'i32' | 'f32', a = 8, b = 12): TestPipeline {
+  const input = placeholder('input', [b, a], dtype);
+  const out = compute('out', [a, b], (x, y) => input.at(y, x).add(1), { axes: ['a', 'b'] });
+  const [lo, hi] = dtype === 'f32' ? [-100, 100] : [-1000000, 1000000];
+  return {
+    name: `transpose_${dtype}`,
+    pipeline: pipeline(out),
+    inputs: (seed = 1) => ({ input: randomTensor(dtype, [b, a], seed, lo, hi) }),
+    sizes: {},
+    outputs: ['out'],
+    intermediates: [],
+    float: dtype === 'f32',
+    rebuild: () => transpose(dtype, a, b),
+  };
+}
+
 /** The pipelines the property tests cover. */
 export const ALL: Readonly<Record<string, () => TestPipeline>> = {
   blur_u16: () => blurU16(),
