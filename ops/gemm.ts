@@ -168,6 +168,10 @@ function scheduleProduct(sch: Schedule, request: ScheduleRequest, p: Product): v
       rf.computeAt(final, inner);
       rf.reorder('rko', 'rki');
       rf.vectorize('rki');
+      // The lanes summed one by one: unrolled, the partial sums are read at constant indices and
+      // stay in registers (MobileNetV2's 1280 -> 1000 Gemm 0.50 -> 0.19 ms; in memory, each step of
+      // the sum waited on the store of the previous one).
+      a.unroll('rki');
     }
     return;
   }

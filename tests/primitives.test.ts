@@ -423,6 +423,23 @@ test('rfactor: the inner half of a split that divides, vectorized (row sums, f32
   check(t, matmul(5, 9, 12), (s) => { s.stage('C').split('k', 4); s.stage('C').rfactor('ko'); });
 });
 
+test('rfactor: vector partial sums added up lane by lane in an unrolled loop stay in registers, each lane read where it is summed', (t) => {
+  for (const [n, lanes] of [[16, 8], [12, 4]] as const) {
+    const tp = matmul(5, 9, n);
+    const sch = check(t, tp, (s) => {
+      s.stage('C').split('k', lanes);
+      const rf = s.stage('C').rfactor('ki');
+      s.stage(rf).computeAt('C', 'j');
+      s.stage(rf).reorder('ko', 'ki');
+      s.stage(rf).vectorize('ki');
+      s.stage('C').unroll('ki');
+    });
+    const out = compile(tp.pipeline, sch);
+    t.regex(out.loweredText, new RegExp(`allocate C_rf\\[f32 \\* ${lanes}\\] in register`), `${lanes} partial sums in registers`);
+    t.regex(out.wasmText!, /f32x4\.extract_lane/, 'each lane read out of its vector');
+  }
+});
+
 test('rfactor: a maximum, split inner half, vectorized over the new axis', (t) => {
   check(t, rowMax(), (s) => {
     s.stage('rmax').split('r', 4);

@@ -225,7 +225,7 @@ export class FunctionEmitter implements ScalarCtx {
       case 'call': return this.scalarCall(e.fn, e.dtype, e.args.map((a) => this.scalar(a)));
       case 'load': {
         const b = this.bufferOf(e.buffer);
-        if (b.kind === 'register') return this.registerSlot(b, e.buffer, e.index, 1)[0]!;
+        if (b.kind === 'register') return this.registerElement(b, e.buffer, e.index);
         const { ptr, offset } = this.address(b, e.buffer, e.index);
         return scalarLoad(m, e.buffer.dtype, offset, ptr);
       }
@@ -578,6 +578,28 @@ export class FunctionEmitter implements ScalarCtx {
     const ptr = rest ? this.scaledAddress(b.base, this.scalar(rest), size) : this.get(b.base, binaryen.i32);
     return { ptr, offset: c * size };
   }
+  /** One element of a register-promoted buffer, read at a constant index: its slot's local, or a lane of it. */
+  private registerElement(b: BufferBinding & { kind: 'register' }, buf: ir.Buffer, index: ir.Expr): X {
+    if (b.slotLanes === 1) return this.registerSlot(b, buf, index, 1)[0]!;
+    const k = ir.constValue(index);
+    if (k === undefined) throw new CodegenError('internal', `internal: register buffer ${buf.name} read at ${printExpr(index)}`);
+    const slot = b.slots[Math.floor(k / b.slotLanes)]!, lane = k % b.slotLanes;
+    const t = buf.dtype;
+    if (!fitsSimd(b.slotLanes, bits(t))) return this.get(slot[lane]!, wasmType(t));
+    const per = lanesPerChunk(bits(t));
+    return extractLane(this.m, t, bits(t), this.get(slot[Math.floor(lane / per)]!, binaryen.v128), lane % per);
+  }
+  /** Writes one element of a register-promoted buffer with vector slots, at a constant index: its lane replaced. */
+  private registerElementStore(b: BufferBinding & { kind: 'register' }, buf: ir.Buffer, index: ir.Expr, value: X): X {
+    const k = ir.constValue(index);
+    if (k === undefined) throw new CodegenError('internal', `internal: register buffer ${buf.name} written at ${printExpr(index)}`);
+    const slot = b.slots[Math.floor(k / b.slotLanes)]!, lane = k % b.slotLanes;
+    const t = buf.dtype;
+    if (!fitsSimd(b.slotLanes, bits(t))) return this.m.local.set(slot[lane]!, value);
+    const per = lanesPerChunk(bits(t));
+    const local = slot[Math.floor(lane / per)]!;
+    return this.m.local.set(local, replaceLane(this.m, t, bits(t), this.get(local, binaryen.v128), lane % per, value));
+  }
   /** The locals of a register-promoted buffer read or written at a constant index. */
   private registerSlot(b: BufferBinding & { kind: 'register' }, buf: ir.Buffer, index: ir.Expr, lanes: number): X[] {
     const start = ir.constValue(index.kind === 'ramp' ? index.base : index);
@@ -825,6 +847,7 @@ export class FunctionEmitter implements ScalarCtx {
     const b = this.bufferOf(s.buffer);
     const t = s.buffer.dtype;
     const L = s.value.lanes;
+    if (b.kind === 'register' && L === 1 && b.slotLanes > 1) return this.registerElementStore(b, s.buffer, s.index, this.scalar(s.value));
     if (b.kind === 'register') {
       const v = this.val(s.value);
       const parts = v.rep === 'scalar' ? [v.e] : v.rep === 'simd' ? v.chunks : v.lanes;
@@ -941,13 +964,14 @@ export class FunctionEmitter implements ScalarCtx {
   }
 }
 
-/** The lane count every access of a register buffer uses (register promotion guarantees one). */
+/** The slot width of a register buffer: the widest access (register promotion aligns the others or reads single elements). */
 function registerSlotLanes(s: Stmt, buf: ir.Buffer): number | undefined {
   let lanes: number | undefined;
-  const see = (e: ir.Expr) => ir.walkExpr(e, (x) => { if (x.kind === 'load' && x.buffer === buf) lanes = x.lanes; });
+  const widen = (n: number) => { lanes = Math.max(lanes ?? 0, n); };
+  const see = (e: ir.Expr) => ir.walkExpr(e, (x) => { if (x.kind === 'load' && x.buffer === buf) widen(x.lanes); });
   const visit = (x: Stmt): void => {
     switch (x.kind) {
-      case 'store': if (x.buffer === buf) lanes = x.value.lanes; see(x.index); see(x.value); return;
+      case 'store': if (x.buffer === buf) widen(x.value.lanes); see(x.index); see(x.value); return;
       case 'for': see(x.min); see(x.extent); visit(x.body); return;
       case 'letStmt': see(x.value); visit(x.body); return;
       case 'if': see(x.cond); visit(x.then); if (x.else) visit(x.else); return;
