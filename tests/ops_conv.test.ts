@@ -103,6 +103,25 @@ test('pointwise reads a dense C x 8 panel of pixels per strip: the sum over c lo
   t.notRegex(reduction.slice(0, 400), /input_0\[/, 'and not the input');
 });
 
+test('pointwise: a tail of 2 pixels or more is a last strip shifted inwards, its sums vectors in registers; a 1-pixel tail stays lane by lane', async (t) => {
+  const C = 8, K = 12;
+  const lowered = (h: number, w: number) => {
+    const { tasks } = extractTasks(nodeModel(conv([1, C, h, w], [K, C, 1, 1])));
+    const task = tasks.find((x) => x.workload.key.includes('pointwise') || x.name?.includes('pointwise')) ?? tasks[0]!;
+    return compile(task.workload.pipeline, Schedule.replay(task.workload.pipeline, task.baseline), { target: 'interp' }).loweredText;
+  };
+  // 14 x 14 = 196 = 24 x 8 + 4: 25 strips, the last at pixel 188.
+  const shifted = lowered(14, 14);
+  t.regex(shifted, /for \(conv0\.po, 0, 25\)/, '25 strips of 8 pixels');
+  t.regex(shifted, /min\(conv0\.po \* 8, 188\)/, 'the last one starts at 188');
+  t.notRegex(shifted, /allocate conv0_acc\[f32 \* \d+\] in stack/, 'no strip sums in memory');
+  await checkNode(t, conv([1, C, 14, 14], [K, C, 1, 1]));
+  await checkNode(t, conv([1, C, 5, 6], [K, C, 1, 1]));
+  // 13 x 13 = 169 = 21 x 8 + 1: a guarded 1-pixel tail.
+  t.regex(lowered(13, 13), /for \(conv0\.po, 0, 21\)/);
+  await checkNode(t, conv([1, C, 13, 13], [K, C, 1, 1]));
+});
+
 test('fused epilogues: Relu after a 3x3, a residual Add after a 1x1, Clip after a strided depthwise', async (t) => {
   await checkNode(t, conv([1, 8, 13, 14], [9, 8, 3, 3], { pads: attr.ints([1, 1, 1, 1]) }, true, { epilogue: { op: 'Relu' } }));
   await checkNode(t, conv([1, 8, 13, 13], [9, 8, 1, 1], {}, true, { epilogue: { op: 'Add', inputs: [X([1, 9, 13, 13])] } }));
