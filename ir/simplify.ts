@@ -162,6 +162,13 @@ function simplifyMinMax(e: Expr & { kind: 'binary' }): Expr {
       la.c = 0; lb.c = 0;
       return binary('add', binary(e.op, la.build(), lb.build()), constant(k));
     }
+    // min(x + c1, c2) -> min(x, c2 - c1) + c1 (Halide's Simplify_Min): one form for both, so
+    // min(x + 7, 19) - min(x, 12) is 7 and a tile's extent a constant.
+    if (la.c !== 0 && !la.isConst() && lb.isConst()) {
+      const k = la.c;
+      la.c = 0;
+      return binary('add', binary(e.op, la.build(), constant(lb.c - k)), constant(k));
+    }
   }
   return a === e.a && b === e.b ? e : binary(e.op, a, b);
 }

@@ -138,7 +138,9 @@ const depthwise: ConvAlgorithm = {
     const lanes = vectorLanes('f32', OW);
     const rows = Math.min(2, OH);
     const h = sch.stage(final);
-    h.vectorize(x, lanes, { outer: 'xo', inner: 'xi', tail: 'guard' });
+    // As pointwise's strips: a tail of 2 pixels or more shifted inwards, in vectors (MobileNetV2's
+    // 28-wide stride-2 layer, 28 = 3 x 8 + 4, 0.40 -> 0.23 ms).
+    h.vectorize(x, lanes, { outer: 'xo', inner: 'xi', tail: OW % lanes >= 2 ? 'shift_inwards' : 'guard' });
     h.split(y, rows, { outer: 'yo', inner: 'yi', tail: 'guard' });
     h.reorder('yo', 'xo', 'yi');
     h.unroll('yi');
