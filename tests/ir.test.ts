@@ -183,6 +183,17 @@ test('min/max: constants merge and common offsets move out', (t) => {
   assertEquivalent(t, e, simplify(e));
 });
 
+test('min and max of a sum with a constant and a constant take the constant out, so the extents of shifted tiles cancel', (t) => {
+  const a = ir.mul(X, c(8));
+  // A tile of 8 shifted inwards on 20: [min(8x, 12), min(8x + 7, 19)].
+  const extent = ir.add(ir.sub(ir.min(ir.add(a, c(7)), c(19)), ir.min(a, c(12))), c(1));
+  t.is(p(simplify(extent)), '8');
+  assertEquivalent(t, extent, simplify(extent));
+  const e = ir.max(ir.sub(X, c(1)), c(0));
+  t.is(p(simplify(e)), 'max(x, 1) - 1');
+  assertEquivalent(t, e, simplify(e));
+});
+
 test('comparisons of expressions with a constant difference fold', (t) => {
   t.is(p(simplify(ir.cmp('lt', ir.add(X, c(1)), ir.add(X, c(2))))), 'true');
   t.is(p(simplify(ir.cmp('ge', X, ir.add(X, c(1))))), 'false');

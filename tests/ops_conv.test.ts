@@ -122,6 +122,18 @@ test('pointwise: a tail of 2 pixels or more is a last strip shifted inwards, its
   await checkNode(t, conv([1, C, 13, 13], [K, C, 1, 1]));
 });
 
+test('depthwise: a row tail of 2 pixels or more is a last strip shifted inwards, its sums vectors in registers', async (t) => {
+  // 20 wide (stride 2 from 40) = 2 x 8 + 4; 28 wide (from 56, as MobileNetV2's) = 3 x 8 + 4.
+  for (const [w, s] of [[40, 2], [56, 2]] as const) {
+    const c = conv([1, 8, 12, w], [8, 1, 3, 3], { group: attr.int(8), pads: attr.ints([1, 1, 1, 1]), strides: attr.ints([s, s]) });
+    const { tasks } = extractTasks(nodeModel(c));
+    const task = tasks[0]!;
+    const text = compile(task.workload.pipeline, Schedule.replay(task.workload.pipeline, task.baseline), { target: 'interp' }).loweredText;
+    t.notRegex(text, /allocate conv0_acc\[f32 \* \d+\] in stack/, `${w} wide, stride ${s}: no strip sums in memory`);
+    await checkNode(t, c);
+  }
+});
+
 test('fused epilogues: Relu after a 3x3, a residual Add after a 1x1, Clip after a strided depthwise', async (t) => {
   await checkNode(t, conv([1, 8, 13, 14], [9, 8, 3, 3], { pads: attr.ints([1, 1, 1, 1]) }, true, { epilogue: { op: 'Relu' } }));
   await checkNode(t, conv([1, 8, 13, 13], [9, 8, 1, 1], {}, true, { epilogue: { op: 'Add', inputs: [X([1, 9, 13, 13])] } }));
