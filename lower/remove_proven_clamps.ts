@@ -31,7 +31,9 @@ export function removeProvenClamps(s: Stmt, params: ReadonlySet<ir.Var> = new Se
     stmt: (x) => {
       if (x.kind === 'for') {
         const min = expr(x.min), extent = expr(x.extent);
-        scope.set(x.v, { min, max: simplify(ir.sub(ir.add(min, extent), ir.constant(1))) });
+        // In the bounds of the lets they use: loop partitioning's steady_min and steady_end are lets.
+        const last = simplify(ir.sub(ir.add(min, extent), ir.constant(1)));
+        scope.set(x.v, { min: boundsOf(min, scope, params).min, max: boundsOf(last, scope, params).max });
         const body = m.stmt(x.body);
         scope.delete(x.v);
         return min === x.min && extent === x.extent && body === x.body ? x : forLoop(x.v, min, extent, x.forKind, body);

@@ -11,6 +11,7 @@ import { simplify, constDiff, simplifyStmt } from '../ir/simplify.js';
 import { boundsOf, union, type Interval } from '../ir/interval.js';
 import { printExpr, printStmt } from '../ir/printer.js';
 import { forLoop, store, block, ifThen, letStmt } from '../ir/stmt.js';
+import { removeProvenClamps } from '../lower/remove_proven_clamps.js';
 import { Schedule } from '../schedule/schedule.js';
 import { compile } from '../tessera.js';
 import { blurU16, matmul } from './helpers/pipelines.js';
@@ -287,6 +288,18 @@ test('simplifyStmt drops empty and unit loops and constant conditions', (t) => {
     letStmt(k, c(5), store(out, ir.varRef(k), ir.varRef(k))),
   ]);
   t.is(printStmt(simplifyStmt(s)), 'out[3] = 4\nout[0] = 7\nout[5] = 5\n');
+});
+
+test('removeProvenClamps: a clamp that a loop never leaves goes, the loop bounds read through the lets loop partitioning binds them to', (t) => {
+  const out = new ir.Buffer('out', 'f32'), input = new ir.Buffer('input', 'f32');
+  const x = new ir.Var('x'), lo = new ir.Var('steady_min'), hi = new ir.Var('steady_end');
+  const clamp = ir.min(ir.max(ir.varRef(x), c(1)), c(14));
+  const loop = (min: ir.Expr, extent: ir.Expr) => forLoop(x, min, extent, 'serial', store(out, ir.varRef(x), ir.load(input, clamp)));
+  // The steady state of a 16-wide padded row: x in [1, 14], through lets.
+  const steady = letStmt(lo, c(1), letStmt(hi, ir.min(ir.max(ir.varRef(lo), c(15)), c(16)), loop(ir.varRef(lo), ir.sub(ir.varRef(hi), ir.varRef(lo)))));
+  t.regex(printStmt(simplifyStmt(removeProvenClamps(steady))), /out\[x\] = input\[x\]/);
+  // Over the whole row the clamp stays.
+  t.regex(printStmt(simplifyStmt(removeProvenClamps(loop(c(0), c(16))))), /input\[min\(max\(x, 1\), 14\)\]/);
 });
 
 // --- interval analysis -------------------------------------------------------------------------------
