@@ -581,24 +581,24 @@ export class FunctionEmitter implements ScalarCtx {
   /** One element of a register-promoted buffer, read at a constant index: its slot's local, or a lane of it. */
   private registerElement(b: BufferBinding & { kind: 'register' }, buf: ir.Buffer, index: ir.Expr): X {
     if (b.slotLanes === 1) return this.registerSlot(b, buf, index, 1)[0]!;
-    const k = ir.constValue(index);
-    if (k === undefined) throw new CodegenError('internal', `internal: register buffer ${buf.name} read at ${printExpr(index)}`);
-    const slot = b.slots[Math.floor(k / b.slotLanes)]!, lane = k % b.slotLanes;
-    const t = buf.dtype;
-    if (!fitsSimd(b.slotLanes, bits(t))) return this.get(slot[lane]!, wasmType(t));
-    const per = lanesPerChunk(bits(t));
-    return extractLane(this.m, t, bits(t), this.get(slot[Math.floor(lane / per)]!, binaryen.v128), lane % per);
+    const at = this.registerLane(b, buf, index);
+    if (at.lane === undefined) return this.get(at.local, wasmType(buf.dtype));
+    return extractLane(this.m, buf.dtype, bits(buf.dtype), this.get(at.local, binaryen.v128), at.lane);
   }
   /** Writes one element of a register-promoted buffer with vector slots, at a constant index: its lane replaced. */
   private registerElementStore(b: BufferBinding & { kind: 'register' }, buf: ir.Buffer, index: ir.Expr, value: X): X {
+    const at = this.registerLane(b, buf, index);
+    if (at.lane === undefined) return this.m.local.set(at.local, value);
+    return this.m.local.set(at.local, replaceLane(this.m, buf.dtype, bits(buf.dtype), this.get(at.local, binaryen.v128), at.lane, value));
+  }
+  /** Where element `index` (a constant) of a register buffer lives: a scalar local, or a lane of a v128 local. */
+  private registerLane(b: BufferBinding & { kind: 'register' }, buf: ir.Buffer, index: ir.Expr): { local: number; lane?: number } {
     const k = ir.constValue(index);
-    if (k === undefined) throw new CodegenError('internal', `internal: register buffer ${buf.name} written at ${printExpr(index)}`);
+    if (k === undefined) throw new CodegenError('internal', `internal: register buffer ${buf.name} accessed at ${printExpr(index)}`);
     const slot = b.slots[Math.floor(k / b.slotLanes)]!, lane = k % b.slotLanes;
-    const t = buf.dtype;
-    if (!fitsSimd(b.slotLanes, bits(t))) return this.m.local.set(slot[lane]!, value);
-    const per = lanesPerChunk(bits(t));
-    const local = slot[Math.floor(lane / per)]!;
-    return this.m.local.set(local, replaceLane(this.m, t, bits(t), this.get(local, binaryen.v128), lane % per, value));
+    if (!fitsSimd(b.slotLanes, bits(buf.dtype))) return { local: slot[lane]! };
+    const per = lanesPerChunk(bits(buf.dtype));
+    return { local: slot[Math.floor(lane / per)]!, lane: lane % per };
   }
   /** The locals of a register-promoted buffer read or written at a constant index. */
   private registerSlot(b: BufferBinding & { kind: 'register' }, buf: ir.Buffer, index: ir.Expr, lanes: number): X[] {

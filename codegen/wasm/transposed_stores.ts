@@ -21,7 +21,7 @@ export interface TransposedStores {
   readonly stride: number;
 }
 
-/** An index as a rest plus a constant (rest undefined when it is the constant alone). */
+/** An index as the structural key of a rest plus a constant (the key '' when it is the constant alone). */
 function splitConstant(e: ir.Expr): { rest: string; c: number } {
   const c = ir.constValue(e);
   if (c !== undefined) return { rest: '', c };
