@@ -15,6 +15,7 @@ import test from 'ava';
 import fc from 'fast-check';
 import { compile, Schedule, DefinitionError, placeholder, compute, sizeVar, pipeline, exp, log, tanh, sigmoid, erf, reinterpret, cast, type Target } from '../tessera.js';
 import { evaluate } from '../reference/evaluate.js';
+import type { Term } from '../dsl/index.js';
 import { evalCall } from '../ir/ops.js';
 import * as ir from '../ir/expr.js';
 import { simplify } from '../ir/simplify.js';
@@ -105,6 +106,34 @@ test('special values: NaN, infinities, zeros, overflow, gradual underflow and sa
       });
     }
   }
+});
+
+test('min and max against a constant (ReLU, Clip, padding): one pseudo-min/max instruction where exact, Math.min/Math.max\'s bits for NaN, zeros of both signs and infinities', (t) => {
+  const data = new Float32Array([NaN, -NaN, 0, -0, 6, -6, 1e-40, -1e-40, Infinity, -Infinity, 3.5, -3.5, 7, 0.5, -0.5]);
+  const cases: [string, (x: Term) => Term, string][] = [
+    ['max(x, 0)', (x) => x.max(0), 'f32x4.pmax'],
+    ['max(x, -0)', (x) => x.max(-0), 'f32x4.pmax'],
+    ['max(x, -6)', (x) => x.max(-6), 'f32x4.pmax'],
+    ['min(x, 6)', (x) => x.min(6), 'f32x4.pmin'],
+    ['min(x, 0)', (x) => x.min(0), 'f32x4.pmin'],
+    ['min(x, -0)', (x) => x.min(-0), 'f32x4.min'],
+    ['min(max(x, 0), 6)', (x) => x.max(0).min(6), 'f32x4.pmin'],
+  ];
+  for (const [what, fn, instruction] of cases) {
+    const { pipeline: p, out } = pointwisePipeline(fn);
+    const reference = evaluate(p, { input: { data, shape: [data.length] } }).out!.data;
+    for (const lanes of [4, 8]) {
+      const sch = new Schedule(p);
+      sch.stage(out).vectorize('i', lanes, { tail: 'guard' });
+      const kernel = compile(p, sch, OPTIONS);
+      t.true(kernel.wasmText!.includes(instruction), `${what}: ${instruction}`);
+      const got = kernel({ input: { data, shape: [data.length] } }).out!.data;
+      data.forEach((x, i) => t.true(sameBits(got[i]!, reference[i]!), `${what} at ${Object.is(x, -0) ? '-0' : x}, ${lanes} lanes: got ${got[i]}, want ${reference[i]}`));
+    }
+  }
+  // The reference is Math.max / Math.min (ir/ops.ts): max(-0, 0) is +0, min(0, -0) is -0.
+  t.true(Object.is(evaluate(pointwisePipeline((x) => x.max(0)).pipeline, { input: { data: new Float32Array([-0]), shape: [1] } }).out!.data[0], 0));
+  t.true(Object.is(evaluate(pointwisePipeline((x) => x.min(-0)).pipeline, { input: { data: new Float32Array([0]), shape: [1] } }).out!.data[0], -0));
 });
 
 /** Inputs across a function's domain, its edges and beyond, and the special values. */

@@ -62,7 +62,7 @@ export function simdBinary(m: M, op: BinOp, t: DType, a: X, b: X, cb?: number, b
       if (!isFloat(t) && cb !== undefined && cb > 0 && (cb & (cb - 1)) === 0) return m.v128.and(a, splat(m, sh, m.i32.const(cb - 1)));
       return undefined;
     case 'min': case 'max':
-      if (isFloat(t)) return v[op]!(a, b);
+      if (isFloat(t)) return floatMinMax(m, op, v, a, b, cb);
       if (sh === 'i64x2') return undefined;
       return v[`${op}${signedSuffix(t)}`]!(a, b);
     case 'and': return m.v128.and(a, b);
@@ -74,6 +74,20 @@ export function simdBinary(m: M, op: BinOp, t: DType, a: X, b: X, cb?: number, b
       return (m[sh] as unknown as Record<string, (x: X, s: X) => X>)[f]!(a, bScalar());
     }
   }
+}
+
+/**
+ * Float min/max with Math.min/Math.max's result. Against a constant c that is not NaN, the pseudo
+ * forms (WebAssembly §4.3.2 fpmin/fpmax: pmax(x, c) = x < c ? c : x, pmin(x, c) = c < x ? c : x)
+ * give it too, and they are one minps/maxps on x86 where V8 lowers f32x4.min/max to about 8
+ * instructions of NaN and signed-zero fix-ups (ReLU, Clip and max pooling are made of these): a NaN
+ * x propagates, and only a tie of zeros of other signs differs. max(x, +0) at x = -0 is made right
+ * by adding +0 first (-0 + +0 = +0, any other x unchanged); min(x, -0) keeps the IEEE form.
+ */
+function floatMinMax(m: M, op: 'min' | 'max', v: Record<string, (x: X, y: X) => X>, a: X, b: X, cb: number | undefined): X {
+  if (cb === undefined || Number.isNaN(cb)) return v[op]!(a, b);
+  if (op === 'max') return v.pmax!(Object.is(cb, 0) ? v.add!(a, m.copyExpression(b)) : a, b);
+  return Object.is(cb, -0) ? v.min!(a, b) : v.pmin!(a, b);
 }
 
 /**
