@@ -5,6 +5,7 @@
  * and one vector store per run instead of one extract and one scalar store per lane.
  */
 import * as ir from '../../ir/expr.js';
+import { evalBinary } from '../../ir/ops.js';
 
 /** The lane values of a constant i32 vector expression, or undefined when it is not constant. */
 export function constantLanes(e: ir.Expr, known: (v: ir.Var) => readonly number[] | undefined): readonly number[] | undefined {
@@ -24,28 +25,8 @@ export function constantLanes(e: ir.Expr, known: (v: ir.Var) => readonly number[
     case 'binary': {
       const a = constantLanes(e.a, known), b = constantLanes(e.b, known);
       if (!a || !b) return undefined;
-      const out: number[] = [];
-      for (let i = 0; i < L; i++) {
-        const r = laneOp(e.op, a[i]!, b[i]!);
-        if (r === undefined) return undefined;
-        out.push(r);
-      }
-      return out;
+      return a.map((x, i) => evalBinary(e.op, 'i32', x, b[i]!));
     }
-    default: return undefined;
-  }
-}
-
-/** One lane of an i32 operation with the IR's semantics (floor division, Euclidean remainder, x/0 = x%0 = 0). */
-function laneOp(op: ir.BinOp, a: number, b: number): number | undefined {
-  switch (op) {
-    case 'add': return (a + b) | 0;
-    case 'sub': return (a - b) | 0;
-    case 'mul': return Math.imul(a, b);
-    case 'div': return b === 0 ? 0 : Math.floor(a / b) | 0;
-    case 'mod': return b === 0 ? 0 : ((a % b) + Math.abs(b)) % Math.abs(b);
-    case 'min': return Math.min(a, b);
-    case 'max': return Math.max(a, b);
     default: return undefined;
   }
 }

@@ -8,7 +8,7 @@
 import binaryen from 'binaryen';
 import * as ir from '../../ir/expr.js';
 import type { Stmt } from '../../ir/stmt.js';
-import { exprKey } from '../../ir/key.js';
+import { constDiff } from '../../ir/simplify.js';
 import { bits } from '../../ir/dtype.js';
 
 type X = binaryen.ExpressionRef;
@@ -19,17 +19,6 @@ export interface TransposedStores {
   readonly stores: readonly [Store, Store, Store, Store];
   readonly base: ir.Expr;
   readonly stride: number;
-}
-
-/** An index as the structural key of a rest plus a constant (the key '' when it is the constant alone). */
-function splitConstant(e: ir.Expr): { rest: string; c: number } {
-  const c = ir.constValue(e);
-  if (c !== undefined) return { rest: '', c };
-  if (e.kind === 'binary' && e.op === 'add') {
-    const k = ir.constValue(e.b);
-    if (k !== undefined) return { rest: exprKey(e.a), c: k };
-  }
-  return { rest: exprKey(e), c: 0 };
 }
 
 const reads = (e: ir.Expr, buf: ir.Buffer): boolean => {
@@ -52,16 +41,13 @@ export function transposedStores(stmts: readonly Stmt[], at: number): Transposed
   const buf = first.buffer;
   if (bits(buf.dtype) !== 32 || buf.dtype === 'bool') return undefined;
   let stride: number | undefined;
-  let rest: string | undefined, c0 = 0;
   for (let j = 0; j < 4; j++) {
     const s = group[j] as Store;
     if (s.buffer !== buf || s.value.lanes !== 4 || s.index.kind !== 'ramp' || reads(s.value, buf)) return undefined;
     const S = ir.constValue(s.index.stride);
     if (S === undefined || S < 4 || (stride !== undefined && S !== stride)) return undefined;
     stride = S;
-    const b = splitConstant(s.index.base);
-    if (j === 0) { rest = b.rest; c0 = b.c; }
-    else if (b.rest !== rest || b.c !== c0 + j) return undefined;
+    if (constDiff(s.index.base, (first.index as ir.Ramp).base) !== j) return undefined;
   }
   return { stores: group as [Store, Store, Store, Store], base: (first.index as ir.Ramp).base, stride: stride! };
 }
