@@ -7,8 +7,10 @@
  */
 import test from 'ava';
 import fc from 'fast-check';
-import { ThreadPool, acquireGpu } from '../tessera.js';
-import { attr, checkNode, compareResults, inputValues, runOrt, runTessera, type NodeCase, type NodeInput } from './helpers/onnx_node.js';
+import { ThreadPool, acquireGpu, compile } from '../tessera.js';
+import { attr, checkNode, compareResults, inputValues, nodeModel, runOrt, runTessera, type NodeCase, type NodeInput } from './helpers/onnx_node.js';
+import { extractTasks } from '../model/tasks.js';
+import { Schedule } from '../schedule/schedule.js';
 import { requireGpu } from './helpers/environment.js';
 const gpu = await requireGpu(import.meta.url);
 
@@ -61,6 +63,26 @@ test('two threads: MatMul tiles, Gemm rows, pools', async (t) => {
   await checkNode(t, { op: 'Gemm', opset: 13, attrs: { transB: attr.int(1) }, inputs: [X([3, 512]), W([1000, 512]), W([1000])] }, o);
   await checkNode(t, { op: 'MaxPool', opset: 12, attrs: { kernel_shape: k(3, 3), strides: k(2, 2) }, inputs: [X([1, 64, 55, 55])] }, o);
   await checkNode(t, { op: 'AveragePool', opset: 11, attrs: { kernel_shape: k(3, 3), pads: k(1, 1, 1, 1) }, inputs: [X([1, 32, 40, 41])] }, o);
+});
+
+/** The wasm-simd kernel of a one-node model, lowered. */
+function lowered(c: NodeCase): string {
+  const task = extractTasks(nodeModel(c)).tasks[0]!;
+  return compile(task.workload.pipeline, Schedule.replay(task.workload.pipeline, task.baseline), { target: 'interp' }).loweredText;
+}
+
+test('planar pools: tiles of 2 rows x 8 outputs; an unpadded window in loops, a padded one unrolled; odd row counts match onnxruntime', async (t) => {
+  const unpadded: NodeCase = { op: 'MaxPool', opset: 12, attrs: { kernel_shape: k(3, 3), strides: k(2, 2) }, inputs: [X([1, 3, 27, 27])] };
+  const text = lowered(unpadded);
+  t.regex(text, /for \(maxpool0\.yo, 0, 7\)/, '13 rows in 7 pairs, the last shifted inwards');
+  t.regex(text, /allocate maxpool0_acc\[f32 \* 16\] in register/, 'two rows of 8 accumulators');
+  t.regex(text, /for \(maxpool0_acc\.rx, 0, 3\)/, 'the window in loops');
+  const padded = lowered({ ...unpadded, attrs: { ...unpadded.attrs, pads: k(1, 1, 1, 1) } });
+  t.regex(padded, /allocate maxpool0_acc\[f32 \* 16\]/);
+  t.notRegex(padded, /for \(maxpool0_acc\.r[xy]/, 'a padded window unrolled');
+  await checkNode(t, unpadded);
+  await checkNode(t, { op: 'AveragePool', opset: 11, attrs: { kernel_shape: k(2, 2) }, inputs: [X([1, 3, 2, 9])] });
+  await checkNode(t, { op: 'MaxPool', opset: 12, attrs: { kernel_shape: k(3, 3), strides: k(2, 2), pads: k(1, 1, 1, 1) }, inputs: [X([1, 4, 1, 17])] });
 });
 
 test('property: random pooling windows (kernel, stride, dilation, pads, ceil_mode, count_include_pad) match onnxruntime', async (t) => {
