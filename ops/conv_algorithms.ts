@@ -11,6 +11,9 @@
  *    the zero-padded plane computed per channel so no load tests the edges (bench/workloads.ts);
  *  - rows: stride 1 on maps whose width is not a multiple of 8: the direct tiles over the padded
  *    rows laid end to end, so no row ends in a scalar tail;
+ *  - im2col: a layer of at most 32 taps (C x KH x KW; the first layer of an image network, 27), 8
+ *    pixels wide or more: the window's taps as the rows of a panel per strip of 8 pixels, then the
+ *    GEMM tiles of 'pointwise' (ops/conv_im2col.ts);
  *  - direct: any 2-D layer; register tiles of 4 output channels x 8 pixels accumulated over the
  *    input channels and the window, the zero-padded input computed once (examples/conv2d_pipeline.ts).
  *    A 1x1 layer (pointwise, a GEMM of weights by pixels) takes the same tile without padding;
@@ -25,6 +28,7 @@ import type { ConvLayer } from './conv.js';
 import { parallelOuter, pointGpu, scheduleReduction, vectorLanes, PARALLEL_MIN_ELEMENTS } from './schedule_rules.js';
 import { type ConvAlgorithm, parallelWorthIt, placeOutput, registerTiles } from './conv_common.js';
 import { winograd, winograd4x4 } from './conv_winograd.js';
+import { im2col } from './conv_im2col.js';
 
 export type { ConvAlgorithm } from './conv_common.js';
 
@@ -391,7 +395,7 @@ function scheduleChannelLanes(sch: Schedule, layer: ConvLayer, request: Schedule
 }
 
 /** The algorithms in order of preference. */
-export const CONV_ALGORITHMS: readonly ConvAlgorithm[] = [pointwise, channels, depthwiseChannels, depthwise, rows, winograd, winograd4x4, direct, generic];
+export const CONV_ALGORITHMS: readonly ConvAlgorithm[] = [pointwise, im2col, channels, depthwiseChannels, depthwise, rows, winograd, winograd4x4, direct, generic];
 
 /**
  * The algorithms that compute `layer`, in order of preference. The fallbacks, 'direct' (any 2-D

@@ -68,23 +68,26 @@ const CASES: [string, NodeCase, Tolerance?][] = [
 ];
 for (const [name, c, tol] of CASES) test(name, (t) => checkNode(t, c, tol));
 
-test('the algorithm table picks pointwise, channels, depthwise, rows, direct and generic by layer', (t) => {
+test('the algorithm table picks pointwise, im2col, channels, depthwise, rows, direct and generic by layer', (t) => {
   const pick = (c: NodeCase) => chooseConvAlgorithm(convLayer(nodeContext(c))).name;
   t.is(pick(conv([1, 5, 7, 13], [7, 5, 1, 1])), 'pointwise');
   t.is(pick(conv([1, 6, 12, 17], [6, 1, 3, 3], { group: attr.int(6) })), 'depthwise');
   t.is(pick(conv([1, 8, 14, 14], [8, 1, 3, 3], { group: attr.int(8), pads: attr.ints([1, 1, 1, 1]) })), 'depthwise-channels', '14 wide, channels a multiple of 4');
   t.is(pick(conv([1, 8, 40, 40], [8, 1, 3, 3], { group: attr.int(8), pads: attr.ints([1, 1, 1, 1]) })), 'depthwise', '40 wide: pixels along the lanes');
-  t.is(pick(conv([1, 3, 9, 11], [6, 3, 3, 3])), 'rows');
-  t.is(pick(conv([1, 3, 9, 12], [8, 3, 3, 3], { pads: attr.ints([1, 1, 1, 1]) })), 'channels');
-  t.is(pick(conv([1, 3, 30, 224], [64, 3, 3, 3], { strides: attr.ints([2, 2]) })), 'channels', 'SqueezeNet\'s first layer: 111 wide, 112 computed');
+  t.is(pick(conv([1, 4, 9, 11], [6, 4, 3, 3])), 'rows');
+  t.is(pick(conv([1, 4, 9, 12], [8, 4, 3, 3], { pads: attr.ints([1, 1, 1, 1]) })), 'channels');
+  t.is(pick(conv([1, 3, 30, 224], [64, 3, 3, 3], { strides: attr.ints([2, 2]) })), 'im2col', 'SqueezeNet\'s first layer: 27 taps');
+  t.is(pick(conv([1, 3, 9, 7], [8, 3, 3, 3], { pads: attr.ints([1, 1, 1, 1]) })), 'channels', '7 wide: under a vector of pixels');
+  t.is(pick(conv([1, 4, 30, 224], [64, 4, 3, 3], { strides: attr.ints([2, 2]) })), 'channels', '36 taps');
   t.is(pick(conv([1, 32, 13, 13], [64, 32, 3, 3], { pads: attr.ints([1, 1, 1, 1]) })), 'rows', '13 wide: 16 computed, over 15% more');
-  t.is(pick(conv([1, 3, 9, 18], [6, 3, 3, 3], { pads: attr.ints([1, 0, 1, 0]) })), 'direct');
-  t.is(pick(conv([1, 3, 9, 11], [6, 3, 3, 3], { strides: attr.ints([2, 2]) })), 'direct');
+  t.is(pick(conv([1, 4, 9, 18], [6, 4, 3, 3], { pads: attr.ints([1, 0, 1, 0]) })), 'direct');
+  t.is(pick(conv([1, 4, 9, 11], [6, 4, 3, 3], { strides: attr.ints([2, 2]) })), 'direct');
   t.is(pick(conv([2, 3, 17], [4, 3, 3])), 'generic');
   // Winograd applies to 3x3 stride-1 layers but is never the default, even where it is the only specific one.
   const all = (c: NodeCase) => convAlgorithms(convLayer(nodeContext(c))).map((a) => a.name);
   t.deepEqual(all(conv([1, 32, 13, 13], [64, 32, 3, 3], { pads: attr.ints([1, 1, 1, 1]) })), ['rows', 'winograd', 'winograd-4x4']);
-  t.deepEqual(all(conv([1, 3, 9, 16], [6, 3, 3, 3], { pads: attr.ints([1, 1, 1, 1]) })), ['direct', 'winograd', 'winograd-4x4'], '16 wide, 6 channels: nothing specific but Winograd');
+  t.deepEqual(all(conv([1, 4, 9, 16], [6, 4, 3, 3], { pads: attr.ints([1, 1, 1, 1]) })), ['direct', 'winograd', 'winograd-4x4'], '16 wide, 6 channels: nothing specific but Winograd');
+  t.deepEqual(all(conv([1, 3, 9, 16], [6, 3, 3, 3], { pads: attr.ints([1, 1, 1, 1]) })), ['im2col', 'winograd', 'winograd-4x4'], '27 taps');
   t.deepEqual(all(conv([1, 8, 9, 16], [8, 8, 3, 3], { strides: attr.ints([2, 2]) })), ['channels'], 'stride 2');
   t.deepEqual(all(conv([1, 8, 9, 16], [8, 8, 3, 3], { dilations: attr.ints([2, 2]) })), ['channels', 'rows'], 'dilated');
   t.deepEqual(all(conv([1, 8, 9, 16], [8, 1, 3, 3], { group: attr.int(8) })), ['depthwise-channels', 'depthwise'], 'depthwise');
@@ -138,6 +141,21 @@ test('fused epilogues: Relu after a 3x3, a residual Add after a 1x1, Clip after 
   await checkNode(t, conv([1, 8, 13, 14], [9, 8, 3, 3], { pads: attr.ints([1, 1, 1, 1]) }, true, { epilogue: { op: 'Relu' } }));
   await checkNode(t, conv([1, 8, 13, 13], [9, 8, 1, 1], {}, true, { epilogue: { op: 'Add', inputs: [X([1, 9, 13, 13])] } }));
   await checkNode(t, conv([1, 8, 20, 21], [8, 1, 3, 3], { group: attr.int(8), pads: attr.ints([1, 1, 1, 1]), strides: attr.ints([2, 2]) }, true, { opset: 13, epilogue: { op: 'Clip', inputs: [X([]), X([])] } }));
+});
+
+test('im2col: the first layers of image networks (27 taps), strided, padded, dilated, 1 input channel 5x5, channels not a multiple of 4, against onnxruntime', async (t) => {
+  const cases: NodeCase[] = [
+    conv([1, 3, 23, 40], [16, 3, 3, 3], { strides: attr.ints([2, 2]) }, true, { epilogue: { op: 'Relu' } }),
+    conv([1, 3, 20, 33], [10, 3, 3, 3], { strides: attr.ints([2, 2]), pads: attr.ints([1, 1, 1, 1]) }),
+    conv([1, 3, 17, 21], [6, 3, 3, 3], { dilations: attr.ints([2, 2]), pads: attr.ints([2, 1, 0, 2]) }, false),
+    conv([2, 1, 14, 19], [5, 1, 5, 5], { pads: attr.ints([2, 2, 2, 2]) }),
+    conv([1, 2, 9, 8], [3, 2, 2, 3], { strides: attr.ints([1, 2]), pads: attr.ints([0, 1, 1, 9]) }),
+  ];
+  for (const c of cases) {
+    t.is(chooseConvAlgorithm(convLayer(nodeContext(c))).name, 'im2col', JSON.stringify(c.inputs[1]!.shape));
+    await checkNode(t, c);
+  }
+  await checkNode(t, conv([1, 3, 64, 66], [24, 3, 3, 3], { strides: attr.ints([2, 2]), pads: attr.ints([1, 1, 1, 1]) }, true, { epilogue: { op: 'Relu' } }), { threads: 2, pool });
 });
 
 test('two threads: every 2-D algorithm on layers large enough to run in parallel', async (t) => {
