@@ -187,13 +187,14 @@ test('property: random 2-D layers (channels, kernel, stride, dilation, pads, gro
   t.pass();
 });
 
-gpu.test.serial('on WebGPU: pointwise, direct with stride and pads, depthwise, ConvTranspose, a fused Relu', async (t) => {
+gpu.test.serial('on WebGPU: pointwise, direct with stride and pads, depthwise, im2col, ConvTranspose, a fused Relu', async (t) => {
   const gpu = await acquireGpu();
   try {
     const o = { target: 'webgpu' as const, gpu };
     await checkNode(t, conv([1, 5, 7, 9], [6, 5, 1, 1]), o);
     await checkNode(t, conv([1, 3, 9, 10], [4, 3, 3, 3], { pads: attr.ints([1, 1, 1, 1]), strides: attr.ints([2, 2]) }, true, { epilogue: { op: 'Relu' } }), o);
     await checkNode(t, conv([1, 4, 9, 9], [4, 1, 3, 3], { group: attr.int(4), pads: attr.ints([1, 1, 1, 1]) }), o);
+    await checkNode(t, conv([1, 3, 9, 20], [6, 3, 3, 3], { pads: attr.ints([1, 1, 1, 1]), strides: attr.ints([1, 2]) }, true, { epilogue: { op: 'Relu' } }), o);
     await checkNode(t, { op: 'ConvTranspose', opset: 11, attrs: { strides: attr.ints([2, 2]) }, inputs: [X([1, 2, 3, 4]), W([2, 3, 3, 3])] }, o);
     await checkNode(t, conv([1, 3, 7, 9], [5, 3, 3, 3], { pads: attr.ints([1, 1, 1, 1]) }, true, { implementation: 'winograd', epilogue: { op: 'Relu' } }), o);
     await checkNode(t, conv([1, 3, 7, 9], [5, 3, 3, 3], { pads: attr.ints([1, 1, 1, 1]) }, true, { implementation: 'winograd-4x4', epilogue: { op: 'Relu' } }), { ...o, ...F4_TOLERANCE });
