@@ -32,8 +32,10 @@ test('Conv implementations: the specific algorithms that apply, the default firs
   t.deepEqual(names(conv([1, 8, 8, 8], [8, 8, 1, 1])), ['pointwise', 'channels']);
   t.deepEqual(names(conv([1, 8, 11, 11], [8, 8, 3, 3], { pads: attr.ints([1, 1, 1, 1]) })), ['channels', 'rows', 'winograd', 'winograd-4x4']);
   t.deepEqual(names(conv([1, 8, 13, 13], [8, 8, 3, 3], { pads: attr.ints([1, 1, 1, 1]) })), ['rows', 'winograd', 'winograd-4x4'], '13 wide: rows (channels would compute 16), and Winograd');
-  t.deepEqual(names(conv([1, 3, 9, 18], [6, 3, 3, 3], { pads: attr.ints([1, 0, 1, 0]) })), ['direct', 'winograd', 'winograd-4x4'], 'direct, and Winograd');
-  t.deepEqual(names(conv([1, 3, 9, 18], [6, 3, 3, 3], { strides: attr.ints([2, 2]) })), [], 'stride 2: direct alone');
+  t.deepEqual(names(conv([1, 4, 9, 18], [6, 4, 3, 3], { pads: attr.ints([1, 0, 1, 0]) })), ['direct', 'winograd', 'winograd-4x4'], 'direct, and Winograd');
+  t.deepEqual(names(conv([1, 4, 9, 18], [6, 4, 3, 3], { strides: attr.ints([2, 2]) })), [], 'stride 2: direct alone');
+  t.deepEqual(names(conv([1, 3, 9, 18], [6, 3, 3, 3], { pads: attr.ints([1, 0, 1, 0]) })), ['im2col', 'winograd', 'winograd-4x4'], '27 taps: im2col, and Winograd');
+  t.deepEqual(names(conv([1, 3, 9, 18], [6, 3, 3, 3], { strides: attr.ints([2, 2]) })), [], 'stride 2, 27 taps: im2col alone');
   t.true(Conv.approximates!('winograd'));
   t.false(Conv.approximates!('channels'));
   // An implementation that does not compute the layer is refused by name.
