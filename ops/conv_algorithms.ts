@@ -26,14 +26,11 @@ import type { Schedule } from '../schedule/schedule.js';
 import type { ScheduleRequest } from './op.js';
 import type { ConvLayer } from './conv.js';
 import { parallelOuter, pointGpu, scheduleReduction, vectorLanes, PARALLEL_MIN_ELEMENTS } from './schedule_rules.js';
-import { type ConvAlgorithm, parallelWorthIt, placeOutput, registerTiles } from './conv_common.js';
+import { type ConvAlgorithm, parallelWorthIt, panelGemmOnGpu, placeOutput, registerTiles, TILE_CHANNELS } from './conv_common.js';
 import { winograd, winograd4x4 } from './conv_winograd.js';
 import { im2col } from './conv_im2col.js';
 
 export type { ConvAlgorithm } from './conv_common.js';
-
-/** Output channels per register tile and the reduction loops of a layer's acc stage, outermost first. */
-const TILE_CHANNELS = 4;
 
 /**
  * The layer's [N, M, H, W] output (plus the bias) read from an accumulator whose pixels are laid out
@@ -45,6 +42,7 @@ function outputOfRows(layer: ConvLayer, acc: Func, H: number, W: number, rowStri
     return B ? v.add(B.at(m)) : v;
   }, { axes: ['n', 'k', 'y', 'x'] });
 }
+/** The reduction loops of a layer's acc stage, outermost first. */
 const reductionLoops = (sch: Schedule, acc: string) => sch.stage(acc).loops.filter((l) => l.startsWith('r'));
 
 /** The zero-padded input computed at `at` (root, or a loop of the output), vectorized along its rows. */
@@ -193,12 +191,7 @@ const pointwise: ConvAlgorithm = {
     const final = placeOutput(sch, request);
     const a = sch.stage(layer.names.acc);
     const pixels = sch.stage(pixelsName(layer));
-    if (request.target === 'webgpu') {
-      pixels.computeInline();
-      const thread = pointGpu(sch, final);
-      if (thread) a.computeAt(final, thread);
-      return;
-    }
+    if (request.target === 'webgpu') return panelGemmOnGpu(sch, final, a, pixels);
     const [, k, y, x] = final.axes.map((v) => v.name) as [string, string, string, string];
     const [OH, OW] = layer.geometry.output as [number, number];
     const channels = Math.min(TILE_CHANNELS, layer.M);

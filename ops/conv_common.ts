@@ -1,12 +1,15 @@
 /**
- * What every convolution algorithm (ops/conv_algorithms.ts, ops/conv_winograd.ts) is and shares: the
+ * What every convolution algorithm (ops/conv_algorithms.ts, ops/conv_winograd.ts, ops/conv_im2col.ts) is and shares: the
  * entry of the algorithm table, and the rules their schedules have in common.
  */
 import type { Func, Stage } from '../dsl/func.js';
 import type { Schedule, SplitOptions, StageHandle } from '../schedule/schedule.js';
 import type { ScheduleRequest } from './op.js';
 import type { ConvLayer } from './conv.js';
-import { kernelOutput, PARALLEL_MIN_MACS } from './schedule_rules.js';
+import { kernelOutput, pointGpu, PARALLEL_MIN_MACS } from './schedule_rules.js';
+
+/** Output channels per register tile of the GEMM-shaped algorithms (pointwise, im2col, direct, rows, Winograd's GEMMs). */
+export const TILE_CHANNELS = 4;
 
 export interface ConvAlgorithm {
   readonly name: string;
@@ -39,6 +42,16 @@ export function placeOutput(sch: Schedule, request: ScheduleRequest): Stage {
   const final = kernelOutput(sch, request);
   if (final !== request.outputs[0]) sch.stage(request.outputs[0]!).computeInline();
   return final;
+}
+
+/**
+ * WebGPU for a GEMM over a per-strip panel ('pointwise', 'im2col'): the panel inlined into the sum,
+ * one invocation per output point with its sum in private memory.
+ */
+export function panelGemmOnGpu(sch: Schedule, final: Stage, acc: StageHandle, panel: StageHandle): void {
+  panel.computeInline();
+  const thread = pointGpu(sch, final);
+  if (thread) acc.computeAt(final, thread);
 }
 
 /**

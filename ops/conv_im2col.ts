@@ -15,12 +15,13 @@
 import { compute, reduceAxis, sum, type Func, type Stage } from '../dsl/func.js';
 import { lift, select } from '../dsl/term.js';
 import type { ConvLayer } from './conv.js';
-import { type ConvAlgorithm, parallelWorthIt, placeOutput } from './conv_common.js';
-import { parallelOuter, pointGpu } from './schedule_rules.js';
+import { type ConvAlgorithm, parallelWorthIt, panelGemmOnGpu, placeOutput, TILE_CHANNELS } from './conv_common.js';
+import { parallelOuter } from './schedule_rules.js';
 
 /** Most taps (C x KH x KW) a layer may have for im2col: its panel of one strip stays in registers' reach. */
 const MAX_TAPS = 32;
-const TILE_CHANNELS = 4, LANES = 8;
+/** Pixels of a row per strip (an f32 vector of 8 lanes). */
+const LANES = 8;
 
 const colsName = (layer: ConvLayer) => `${layer.names.out}_cols`;
 
@@ -57,12 +58,7 @@ export const im2col: ConvAlgorithm = {
     const final = placeOutput(sch, request);
     const a = sch.stage(layer.names.acc);
     const cols = sch.stage(colsName(layer));
-    if (request.target === 'webgpu') {
-      cols.computeInline();
-      const thread = pointGpu(sch, final);
-      if (thread) a.computeAt(final, thread);
-      return;
-    }
+    if (request.target === 'webgpu') return panelGemmOnGpu(sch, final, a, cols);
     const [, k, y, x] = final.axes.map((v) => v.name) as [string, string, string, string];
     const [OH] = layer.geometry.output as [number, number];
     const channels = Math.min(TILE_CHANNELS, layer.M);

@@ -29,7 +29,7 @@ import { type Term, lift, select } from '../dsl/term.js';
 import type { Schedule } from '../schedule/schedule.js';
 import type { ConvLayer } from './conv.js';
 import type { ScheduleRequest } from './op.js';
-import { type ConvAlgorithm, parallelWorthIt, placeOutput, registerTiles } from './conv_common.js';
+import { type ConvAlgorithm, parallelWorthIt, placeOutput, registerTiles, TILE_CHANNELS } from './conv_common.js';
 import { parallelOuter, pointGpu, scheduleRootReduction } from './schedule_rules.js';
 
 /** The transform matrices of F(m x m, 3 x 3): B^T (alpha x alpha), G (alpha x 3), A^T (m x alpha), alpha = m + 2. */
@@ -173,8 +173,6 @@ export const winograd = winogradAlgorithm('winograd', F2);
 /** F(4x4, 3x3): 4x fewer multiply-adds than the direct sum, larger transforms and rounding. */
 export const winograd4x4 = winogradAlgorithm('winograd-4x4', F4);
 
-/** Output channels per register tile of the GEMMs. */
-const TILE_CHANNELS = 4;
 
 /** WebGPU: every stage at root, one invocation per point, the GEMMs' sums serial in each. */
 function scheduleGpu(sch: Schedule, layer: ConvLayer, request: ScheduleRequest): void {

@@ -128,11 +128,11 @@ function definePool(ctx: OpContext, p: Pool, X: Func): ReturnType<OpEntry['defin
  * wide is 7 vectors, the last recomputing 1 output); per tile, the window's taps in loops, each a
  * vector load per row (a stride-2 window's taps are stride-2 loads, two contiguous loads and a
  * shuffle: codegen/wasm/function_emitter.ts), unrolled where the window is padded; threads on
- * channels, then row pairs. SqueezeNet 1.1's
- * MaxPools (3x3 stride 2; 64 x 55 x 55, 128 x 27 x 27, 256 x 13 x 13 out), one thread: 0.64, 0.37
- * and 0.18 ms with one row per tile and the window unrolled, 0.60, 0.34, 0.17 with its loops, 0.46,
- * 0.27, 0.14 with two rows (two independent chains of maxes per tap; 4 rows or 4 lanes no better).
- * The generic scheduleReduction (a guarded scalar tail of 7 outputs per row) took 1.05 ms on the first.
+ * channels, then row pairs. SqueezeNet 1.1's MaxPools (3x3 stride 2; 64 x 55 x 55, 128 x 27 x 27,
+ * 256 x 13 x 13 out), one thread: 0.64, 0.37 and 0.18 ms with one row per tile and the window
+ * unrolled, 0.60, 0.34, 0.17 with its loops, 0.46, 0.27, 0.14 with two rows (two independent chains
+ * of maxes per tap; 4 rows or 4 lanes no better). The generic scheduleReduction (a guarded scalar
+ * tail of 7 outputs per row) took 1.05 ms on the first.
  */
 function schedulePlanarPool(sch: Schedule, request: ScheduleRequest, p: Pool, acc: string): void {
   const final = kernelOutput(sch, request);
